@@ -1,0 +1,15 @@
+from django.urls import include, path
+
+from config.api import api
+
+urlpatterns = [
+    path("api/", api.urls),
+    path("accounts/", include("dajiuzhu.accounts.urls")),
+    path("registry/", include("dajiuzhu.registry.urls")),
+    path("audit/", include("dajiuzhu.audit.urls")),
+    path("", include("dajiuzhu.web.urls")),
+]
+
+handler403 = "dajiuzhu.web.views.error_403"
+handler404 = "dajiuzhu.web.views.error_404"
+handler500 = "dajiuzhu.web.views.error_500"

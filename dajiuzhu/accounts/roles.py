@@ -1,0 +1,53 @@
+"""Roles and what each may do. Capabilities are checked in services and selectors, never in templates."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    VILLAGE_ASSISTANT = "village_assistant", _("村（社区）协理员")
+    GRID_WORKER = "grid_worker", _("网格员")
+    TOWNSHIP_REVIEWER = "township_reviewer", _("乡镇（街道）审核员")
+    COUNTY_APPROVER = "county_approver", _("县级审批员")
+    DEPARTMENT_WINDOW = "department_window", _("部门窗口")
+    CITY_ANALYST = "city_analyst", _("市级分析员")
+    AUDITOR = "auditor", _("审计员")
+    SYSADMIN = "sysadmin", _("系统管理员")
+
+
+class Capability(models.TextChoices):
+    REGISTRY_READ = "registry_read", _("查看困难群众数据库")
+    REGISTRY_WRITE = "registry_write", _("维护家庭和成员信息")
+    REGISTRY_IMPORT = "registry_import", _("批量导入")
+    REGISTRY_EXPORT = "registry_export", _("导出")
+    REVEAL_PII = "reveal_pii", _("查看完整身份证号和电话")
+    AUDIT_READ = "audit_read", _("查看审计日志")
+    USER_ADMIN = "user_admin", _("管理用户")
+
+
+_C = Capability
+ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.VILLAGE_ASSISTANT: frozenset(
+        {_C.REGISTRY_READ, _C.REGISTRY_WRITE, _C.REGISTRY_EXPORT, _C.REVEAL_PII}
+    ),
+    Role.GRID_WORKER: frozenset({_C.REGISTRY_READ, _C.REGISTRY_WRITE, _C.REVEAL_PII}),
+    Role.TOWNSHIP_REVIEWER: frozenset(
+        {_C.REGISTRY_READ, _C.REGISTRY_WRITE, _C.REGISTRY_IMPORT, _C.REGISTRY_EXPORT, _C.REVEAL_PII}
+    ),
+    Role.COUNTY_APPROVER: frozenset(
+        {_C.REGISTRY_READ, _C.REGISTRY_WRITE, _C.REGISTRY_IMPORT, _C.REGISTRY_EXPORT, _C.REVEAL_PII}
+    ),
+    Role.DEPARTMENT_WINDOW: frozenset({_C.REGISTRY_READ, _C.REVEAL_PII}),
+    # Analysts work on aggregates; they see masked records and never reveal.
+    Role.CITY_ANALYST: frozenset({_C.REGISTRY_READ, _C.REGISTRY_EXPORT}),
+    Role.AUDITOR: frozenset({_C.REGISTRY_READ, _C.AUDIT_READ}),
+    Role.SYSADMIN: frozenset(
+        {_C.REGISTRY_READ, _C.REGISTRY_WRITE, _C.REGISTRY_IMPORT, _C.REGISTRY_EXPORT, _C.AUDIT_READ, _C.USER_ADMIN}
+    ),
+}
+
+
+def role_has(role: str, capability: str) -> bool:
+    return capability in ROLE_CAPABILITIES.get(role, frozenset())

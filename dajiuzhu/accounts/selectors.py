@@ -1,0 +1,23 @@
+"""Reads about users, and the one scoping helper every other selector uses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from dajiuzhu.areas.selectors import area_q
+from dajiuzhu.core.errors import PermissionDenied
+
+
+def user_scope_q(user: Any, *, prefix: str = "area") -> Q:
+    """Rows visible to `user`: those whose area lies in the user's area subtree. No area → nothing."""
+    area = getattr(user, "area", None)
+    if not getattr(user, "is_authenticated", False) or area is None:
+        return Q(pk__in=[])
+    return area_q(area, prefix=prefix)
+
+
+def user_require(user: Any, capability: str) -> None:
+    if not getattr(user, "is_authenticated", False) or not user.can(capability):
+        raise PermissionDenied()

@@ -1,0 +1,19 @@
+"""Template context shared by every page: the navigation the current user may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+
+def nav(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [("web:home", "工作台"), ("registry:household_list", "困难群众数据库")]
+    if user.can("registry_import"):
+        items.append(("registry:import", "批量导入"))
+    if user.can("audit_read"):
+        items.append(("audit:search", "审计日志"))
+    return {"nav_items": items}
