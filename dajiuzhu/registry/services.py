@@ -136,7 +136,7 @@ def _person_insert(*, household: Household, data: dict[str, Any], on: dt.date | 
 
 
 def _lock_household(actor: Any, household_id: int) -> Household:
-    household = Household.objects.select_for_update().select_related("area").filter(pk=household_id).first()
+    household = Household.objects.select_for_update(of=("self",)).select_related("area").filter(pk=household_id).first()
     if household is None:
         raise NotFound()
     _require_in_scope(actor, household.area)
@@ -207,7 +207,7 @@ def _recount(household: Household, *, new_head: Person | None = None) -> None:
 
 
 def _lock_person(actor: Any, person_id: int) -> Person:
-    person = Person.objects.select_for_update().select_related("household__area").filter(pk=person_id).first()
+    person = Person.objects.select_for_update(of=("self",)).select_related("household__area").filter(pk=person_id).first()
     if person is None or person.household is None:
         raise NotFound()
     _require_in_scope(actor, person.household.area)
