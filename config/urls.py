@@ -7,6 +7,7 @@ urlpatterns = [
     path("accounts/", include("dajiuzhu.accounts.urls")),
     path("registry/", include("dajiuzhu.registry.urls")),
     path("audit/", include("dajiuzhu.audit.urls")),
+    path("manage/", include("dajiuzhu.accounts.urls_admin")),
     path("", include("dajiuzhu.web.urls")),
 ]
 

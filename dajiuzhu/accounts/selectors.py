@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from dajiuzhu.areas.selectors import area_q
 from dajiuzhu.core.errors import PermissionDenied
@@ -21,3 +21,10 @@ def user_scope_q(user: Any, *, prefix: str = "area") -> Q:
 def user_require(user: Any, capability: str) -> None:
     if not getattr(user, "is_authenticated", False) or not user.can(capability):
         raise PermissionDenied()
+
+
+def users_for_user(actor: Any) -> QuerySet[Any]:
+    """Users an administrator may see and manage: those whose area lies in the admin's subtree."""
+    from dajiuzhu.accounts.models import User
+
+    return User.objects.filter(user_scope_q(actor)).select_related("area", "department").order_by("username")

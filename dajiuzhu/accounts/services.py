@@ -15,11 +15,12 @@ from django.utils import timezone
 
 from dajiuzhu.accounts.errors import AccountLocked, LoginFailed
 from dajiuzhu.accounts.models import ApiToken, Department, User
-from dajiuzhu.accounts.roles import Role
+from dajiuzhu.accounts.roles import Capability, Role
+from dajiuzhu.accounts.selectors import user_require, users_for_user
 from dajiuzhu.areas.models import Area
 from dajiuzhu.audit.models import AuditAction
-from dajiuzhu.audit.services import audit_record
-from dajiuzhu.core.errors import ValidationFailed
+from dajiuzhu.audit.services import audit_record, diff
+from dajiuzhu.core.errors import NotFound, ValidationFailed
 
 
 def user_login_check(*, username: str, password: str, ip: str | None = None) -> User:
@@ -146,3 +147,82 @@ DEFAULT_DEPARTMENTS = [
 def departments_ensure_defaults() -> None:
     for i, (code, name) in enumerate(DEFAULT_DEPARTMENTS):
         Department.objects.get_or_create(code=code, defaults={"name": name, "sort": i})
+
+
+@transaction.atomic
+def user_update(*, actor: User, user_id: int, role: str | None = None, area: Area | None = None,
+                full_name: str | None = None, department: Department | None = None,
+                is_active: bool | None = None) -> User:
+    """Change a user's role, area, name, department or active flag (administrators, within their area)."""
+    user_require(actor, Capability.USER_ADMIN)
+    user = users_for_user(actor).select_for_update().filter(pk=user_id).first()
+    if user is None:
+        raise NotFound()
+    if role is not None and role not in Role.values:
+        raise ValidationFailed.single("角色", f"未知角色“{role}”")
+    if area is not None and (actor.area is None or not area.is_within(actor.area)):
+        raise ValidationFailed.single("所属区域", "只能把用户分配到您管辖范围内的区域")
+    if user.pk == actor.pk and is_active is False:
+        raise ValidationFailed.single("启用", "不能停用自己的账户")
+    before = {"role": user.role, "area": user.area_id, "full_name": user.full_name,
+              "department": user.department_id, "is_active": user.is_active}
+    if role is not None:
+        user.role = role
+    if area is not None:
+        user.area = area
+    if full_name is not None:
+        user.full_name = full_name.strip()[:50]
+    if department is not None or role is not None:
+        user.department = department
+    if is_active is not None:
+        user.is_active = is_active
+    if user.role == Role.DEPARTMENT_WINDOW and user.department is None:
+        raise ValidationFailed.single("部门", "部门窗口用户必须指定所属部门")
+    user.save(update_fields=["role", "area", "full_name", "department", "is_active"])
+    after = {"role": user.role, "area": user.area_id, "full_name": user.full_name,
+             "department": user.department_id, "is_active": user.is_active}
+    b, a = diff(before, after)
+    audit_record(actor=actor, action=AuditAction.UPDATE, subject_type="user", subject_id=user.pk,
+                 subject_label=user.username, area_code=user.area_id or "", before=b, after=a)
+    return user
+
+
+@transaction.atomic
+def user_reset_password(*, actor: User, user_id: int, new_password: str) -> None:
+    user_require(actor, Capability.USER_ADMIN)
+    user = users_for_user(actor).filter(pk=user_id).first()
+    if user is None:
+        raise NotFound()
+    try:
+        validate_password(new_password, user)
+    except DjangoValidationError as exc:
+        raise ValidationFailed.single("新密码", "；".join(exc.messages)) from exc
+    user.set_password(new_password)
+    user.locked_until = None
+    user.failed_logins = 0
+    user.save(update_fields=["password", "locked_until", "failed_logins"])
+    audit_record(actor=actor, action=AuditAction.PASSWORD, subject_type="user", subject_id=user.pk,
+                 subject_label=user.username, area_code=user.area_id or "", note="管理员重置密码并解除锁定")
+
+
+@transaction.atomic
+def department_save(*, actor: User, code: str, name: str, is_active: bool = True) -> Department:
+    """Create or rename a department of the configurable list (医保, 教育, …)."""
+    user_require(actor, Capability.USER_ADMIN)
+    code, name = code.strip(), name.strip()
+    if not code or not code.replace("_", "").isalnum() or not code.isascii():
+        raise ValidationFailed.single("代码", "代码只能由英文字母、数字和下划线组成")
+    if not name:
+        raise ValidationFailed.single("名称", "不能为空")
+    dept = Department.objects.filter(code=code).first()
+    before = {"name": dept.name, "is_active": dept.is_active} if dept else None
+    if dept is None:
+        dept = Department.objects.create(code=code, name=name[:50], is_active=is_active,
+                                         sort=Department.objects.count())
+    else:
+        dept.name, dept.is_active = name[:50], is_active
+        dept.save(update_fields=["name", "is_active"])
+    audit_record(actor=actor, action=AuditAction.UPDATE if before else AuditAction.CREATE,
+                 subject_type="department", subject_id=dept.pk, subject_label=dept.name, before=before,
+                 after={"name": dept.name, "is_active": dept.is_active})
+    return dept

@@ -16,4 +16,6 @@ def nav(request: HttpRequest) -> dict[str, Any]:
         items.append(("registry:import", "批量导入"))
     if user.can("audit_read"):
         items.append(("audit:search", "审计日志"))
+    if user.can("user_admin"):
+        items.append(("manage:users", "用户管理"))
     return {"nav_items": items}
