@@ -6,6 +6,8 @@ DAJIUZHU_DEBUG, DAJIUZHU_SECRET_KEY, DAJIUZHU_ALLOWED_HOSTS configure a deployme
 
 from __future__ import annotations
 
+import os
+
 import dj_database_url
 
 from config.env import BASE_DIR, data_dir, env_bool, env_int, env_str
@@ -77,6 +79,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # A file (not shared-cache memory) so that tests with several threads/connections lock like production.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-dajiuzhu-{os.getpid()}.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
