@@ -37,9 +37,18 @@ def areas(db: Any) -> dict[str, Any]:
     county2 = _area("371425", "齐河县", 3, city)
     town2 = _area("371425100", "晏城街道", 4, county2)
     village_c = _area("371425100001", "城南社区居委会", 5, town2)
-    return {"province": prov, "city": city, "county": county, "township": town, "village_a": village_a,
-            "village_b": village_b, "grid_a": grid_a, "county2": county2, "township2": town2,
-            "village_c": village_c}
+    return {
+        "province": prov,
+        "city": city,
+        "county": county,
+        "township": town,
+        "village_a": village_a,
+        "village_b": village_b,
+        "grid_a": grid_a,
+        "county2": county2,
+        "township2": town2,
+        "village_c": village_c,
+    }
 
 
 @pytest.fixture
@@ -50,8 +59,13 @@ def make_user(areas: dict[str, Any]):
         department = None
         if role == "department_window":
             department, _ = Department.objects.get_or_create(code="yibao", defaults={"name": "医保"})
-        user = User(username=username or f"{role}_{area_key}", role=role, area=areas[area_key],
-                    department=department, **extra)
+        user = User(
+            username=username or f"{role}_{area_key}",
+            role=role,
+            area=areas[area_key],
+            department=department,
+            **extra,
+        )
         user.set_password("Passw0rd!x")
         user.save()
         return user

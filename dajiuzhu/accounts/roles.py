@@ -44,7 +44,14 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.CITY_ANALYST: frozenset({_C.REGISTRY_READ, _C.REGISTRY_EXPORT}),
     Role.AUDITOR: frozenset({_C.REGISTRY_READ, _C.AUDIT_READ}),
     Role.SYSADMIN: frozenset(
-        {_C.REGISTRY_READ, _C.REGISTRY_WRITE, _C.REGISTRY_IMPORT, _C.REGISTRY_EXPORT, _C.AUDIT_READ, _C.USER_ADMIN}
+        {
+            _C.REGISTRY_READ,
+            _C.REGISTRY_WRITE,
+            _C.REGISTRY_IMPORT,
+            _C.REGISTRY_EXPORT,
+            _C.AUDIT_READ,
+            _C.USER_ADMIN,
+        }
     ),
 }
 

@@ -27,8 +27,14 @@ def user_login_check(*, username: str, password: str, ip: str | None = None) -> 
     """Authenticate, counting failures; lock the account after too many. Raises LoginFailed/AccountLocked."""
     user = User.objects.filter(username=username).first()
     if user is not None and user.is_locked:
-        audit_record(actor=user, action=AuditAction.LOGIN_FAILED, subject_type="user", subject_id=user.pk,
-                     note="账户锁定期间尝试登录", ip=ip)
+        audit_record(
+            actor=user,
+            action=AuditAction.LOGIN_FAILED,
+            subject_type="user",
+            subject_id=user.pk,
+            note="账户锁定期间尝试登录",
+            ip=ip,
+        )
         raise AccountLocked(_locked_message(user))
     authed = authenticate(username=username, password=password)
     if authed is None:
@@ -55,20 +61,38 @@ def _locked_message(user: User) -> str:
 def _register_failure(user: User, *, ip: str | None) -> None:
     User.objects.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1)
     user.refresh_from_db(fields=["failed_logins"])
-    audit_record(actor=user, action=AuditAction.LOGIN_FAILED, subject_type="user", subject_id=user.pk,
-                 note=f"第{user.failed_logins}次失败", ip=ip)
+    audit_record(
+        actor=user,
+        action=AuditAction.LOGIN_FAILED,
+        subject_type="user",
+        subject_id=user.pk,
+        note=f"第{user.failed_logins}次失败",
+        ip=ip,
+    )
     if user.failed_logins >= settings.DAJIUZHU_LOGIN_MAX_FAILURES:
         until = timezone.now() + dt.timedelta(minutes=settings.DAJIUZHU_LOGIN_LOCK_MINUTES)
         User.objects.filter(pk=user.pk).update(locked_until=until, failed_logins=0)
-        audit_record(actor=user, action=AuditAction.LOCKED, subject_type="user", subject_id=user.pk,
-                     after={"locked_until": until}, ip=ip)
+        audit_record(
+            actor=user,
+            action=AuditAction.LOCKED,
+            subject_type="user",
+            subject_id=user.pk,
+            after={"locked_until": until},
+            ip=ip,
+        )
 
 
 @transaction.atomic
 def user_unlock(*, actor: User, user: User) -> None:
     User.objects.filter(pk=user.pk).update(locked_until=None, failed_logins=0)
-    audit_record(actor=actor, action=AuditAction.UPDATE, subject_type="user", subject_id=user.pk,
-                 subject_label=user.username, note="解除锁定")
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        subject_type="user",
+        subject_id=user.pk,
+        subject_label=user.username,
+        note="解除锁定",
+    )
 
 
 @transaction.atomic
@@ -102,22 +126,42 @@ def user_create(
         raise ValidationFailed.single("用户名", f"用户名“{username}”已存在")
     if role == Role.DEPARTMENT_WINDOW and department is None:
         raise ValidationFailed.single("部门", "部门窗口用户必须指定所属部门")
-    user = User(username=username, role=role, area=area, full_name=full_name, department=department,
-                is_superuser=is_superuser, is_staff=is_superuser)
+    user = User(
+        username=username,
+        role=role,
+        area=area,
+        full_name=full_name,
+        department=department,
+        is_superuser=is_superuser,
+        is_staff=is_superuser,
+    )
     user.set_password(password)
     user.save()
-    audit_record(actor=actor, action=AuditAction.CREATE, subject_type="user", subject_id=user.pk,
-                 subject_label=username, area_code=area.code,
-                 after={"username": username, "role": role, "area": area.code})
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        subject_type="user",
+        subject_id=user.pk,
+        subject_label=username,
+        area_code=area.code,
+        after={"username": username, "role": role, "area": area.code},
+    )
     return user
 
 
 @transaction.atomic
 def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     key = ApiToken.new_key()
-    token = ApiToken.objects.create(user=user, name=name or "API", key_hash=ApiToken.hash_key(key), prefix=key[:8])
-    audit_record(actor=user, action=AuditAction.CREATE, subject_type="api_token", subject_id=token.pk,
-                 subject_label=token.name)
+    token = ApiToken.objects.create(
+        user=user, name=name or "API", key_hash=ApiToken.hash_key(key), prefix=key[:8]
+    )
+    audit_record(
+        actor=user,
+        action=AuditAction.CREATE,
+        subject_type="api_token",
+        subject_id=token.pk,
+        subject_label=token.name,
+    )
     return token, key
 
 
@@ -150,9 +194,16 @@ def departments_ensure_defaults() -> None:
 
 
 @transaction.atomic
-def user_update(*, actor: User, user_id: int, role: str | None = None, area: Area | None = None,
-                full_name: str | None = None, department: Department | None = None,
-                is_active: bool | None = None) -> User:
+def user_update(
+    *,
+    actor: User,
+    user_id: int,
+    role: str | None = None,
+    area: Area | None = None,
+    full_name: str | None = None,
+    department: Department | None = None,
+    is_active: bool | None = None,
+) -> User:
     """Change a user's role, area, name, department or active flag (administrators, within their area)."""
     user_require(actor, Capability.USER_ADMIN)
     user = users_for_user(actor).select_for_update().filter(pk=user_id).first()
@@ -164,8 +215,13 @@ def user_update(*, actor: User, user_id: int, role: str | None = None, area: Are
         raise ValidationFailed.single("所属区域", "只能把用户分配到您管辖范围内的区域")
     if user.pk == actor.pk and is_active is False:
         raise ValidationFailed.single("启用", "不能停用自己的账户")
-    before = {"role": user.role, "area": user.area_id, "full_name": user.full_name,
-              "department": user.department_id, "is_active": user.is_active}
+    before = {
+        "role": user.role,
+        "area": user.area_id,
+        "full_name": user.full_name,
+        "department": user.department_id,
+        "is_active": user.is_active,
+    }
     if role is not None:
         user.role = role
     if area is not None:
@@ -179,11 +235,24 @@ def user_update(*, actor: User, user_id: int, role: str | None = None, area: Are
     if user.role == Role.DEPARTMENT_WINDOW and user.department is None:
         raise ValidationFailed.single("部门", "部门窗口用户必须指定所属部门")
     user.save(update_fields=["role", "area", "full_name", "department", "is_active"])
-    after = {"role": user.role, "area": user.area_id, "full_name": user.full_name,
-             "department": user.department_id, "is_active": user.is_active}
+    after = {
+        "role": user.role,
+        "area": user.area_id,
+        "full_name": user.full_name,
+        "department": user.department_id,
+        "is_active": user.is_active,
+    }
     b, a = diff(before, after)
-    audit_record(actor=actor, action=AuditAction.UPDATE, subject_type="user", subject_id=user.pk,
-                 subject_label=user.username, area_code=user.area_id or "", before=b, after=a)
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        subject_type="user",
+        subject_id=user.pk,
+        subject_label=user.username,
+        area_code=user.area_id or "",
+        before=b,
+        after=a,
+    )
     return user
 
 
@@ -201,8 +270,15 @@ def user_reset_password(*, actor: User, user_id: int, new_password: str) -> None
     user.locked_until = None
     user.failed_logins = 0
     user.save(update_fields=["password", "locked_until", "failed_logins"])
-    audit_record(actor=actor, action=AuditAction.PASSWORD, subject_type="user", subject_id=user.pk,
-                 subject_label=user.username, area_code=user.area_id or "", note="管理员重置密码并解除锁定")
+    audit_record(
+        actor=actor,
+        action=AuditAction.PASSWORD,
+        subject_type="user",
+        subject_id=user.pk,
+        subject_label=user.username,
+        area_code=user.area_id or "",
+        note="管理员重置密码并解除锁定",
+    )
 
 
 @transaction.atomic
@@ -217,12 +293,19 @@ def department_save(*, actor: User, code: str, name: str, is_active: bool = True
     dept = Department.objects.filter(code=code).first()
     before = {"name": dept.name, "is_active": dept.is_active} if dept else None
     if dept is None:
-        dept = Department.objects.create(code=code, name=name[:50], is_active=is_active,
-                                         sort=Department.objects.count())
+        dept = Department.objects.create(
+            code=code, name=name[:50], is_active=is_active, sort=Department.objects.count()
+        )
     else:
         dept.name, dept.is_active = name[:50], is_active
         dept.save(update_fields=["name", "is_active"])
-    audit_record(actor=actor, action=AuditAction.UPDATE if before else AuditAction.CREATE,
-                 subject_type="department", subject_id=dept.pk, subject_label=dept.name, before=before,
-                 after={"name": dept.name, "is_active": dept.is_active})
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE if before else AuditAction.CREATE,
+        subject_type="department",
+        subject_id=dept.pk,
+        subject_label=dept.name,
+        before=before,
+        after={"name": dept.name, "is_active": dept.is_active},
+    )
     return dept

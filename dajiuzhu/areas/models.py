@@ -36,7 +36,9 @@ class Area(models.Model):
     code = models.CharField(max_length=20, primary_key=True)
     name = models.CharField(max_length=100)
     level = models.PositiveSmallIntegerField(choices=AreaLevel.choices, db_index=True)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     province_code = models.CharField(max_length=20, blank=True, db_index=True)
     city_code = models.CharField(max_length=20, blank=True, db_index=True)
     county_code = models.CharField(max_length=20, blank=True, db_index=True)

@@ -45,4 +45,5 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["subject_type", "subject_id"])]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.subject_type}#{self.subject_id}"
+        subject = f"{self.subject_type}#{self.subject_id}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {subject}"

@@ -1,4 +1,8 @@
 from django.urls import path
 
+from dajiuzhu.audit import views
+
 app_name = "audit"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.search, name="search"),
+]

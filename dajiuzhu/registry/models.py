@@ -24,13 +24,18 @@ from dajiuzhu.registry.choices import (
 
 class Household(models.Model):
     number = models.CharField(_("户编号"), max_length=30, unique=True)
-    area = models.ForeignKey("areas.Area", verbose_name=_("所属村（社区）/网格"), on_delete=models.PROTECT,
-                             related_name="households")
+    area = models.ForeignKey(
+        "areas.Area",
+        verbose_name=_("所属村（社区）/网格"),
+        on_delete=models.PROTECT,
+        related_name="households",
+    )
     address = models.CharField(_("住址"), max_length=200)
     residence_type = models.CharField(_("城乡类别"), max_length=10, choices=ResidenceType.choices)
     hukou_type = models.CharField(_("户口性质"), max_length=20, choices=HukouType.choices)
-    head = models.ForeignKey("Person", verbose_name=_("户主"), null=True, blank=True,
-                             on_delete=models.SET_NULL, related_name="+")
+    head = models.ForeignKey(
+        "Person", verbose_name=_("户主"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     member_count = models.PositiveSmallIntegerField(_("人口数"), default=0)
     note = models.CharField(_("备注"), max_length=500, blank=True)
     is_active = models.BooleanField(default=True)
@@ -51,10 +56,20 @@ class Person(models.Model):
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("出生日期"))
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
-    household = models.ForeignKey(Household, verbose_name=_("所在家庭"), null=True, blank=True,
-                                  on_delete=models.PROTECT, related_name="members")
-    relation = models.CharField(_("与户主关系"), max_length=20, choices=Relation.choices, default=Relation.OTHER)
-    disability_type = models.CharField(_("残疾类别"), max_length=20, choices=DisabilityType.choices, blank=True)
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("所在家庭"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    relation = models.CharField(
+        _("与户主关系"), max_length=20, choices=Relation.choices, default=Relation.OTHER
+    )
+    disability_type = models.CharField(
+        _("残疾类别"), max_length=20, choices=DisabilityType.choices, blank=True
+    )
     disability_grade = models.PositiveSmallIntegerField(_("残疾等级"), null=True, blank=True)
     adl_eating = models.BooleanField(_("能自主进食"), default=True)
     adl_dressing = models.BooleanField(_("能自主穿衣"), default=True)
@@ -62,10 +77,12 @@ class Person(models.Model):
     adl_toileting = models.BooleanField(_("能自主如厕"), default=True)
     adl_walking = models.BooleanField(_("能室内行走"), default=True)
     adl_bathing = models.BooleanField(_("能自主洗澡"), default=True)
-    labour_capacity = models.CharField(_("劳动能力"), max_length=10, choices=LabourCapacity.choices,
-                                       default=LabourCapacity.FULL)
-    employment = models.CharField(_("就业状况"), max_length=12, choices=Employment.choices,
-                                  default=Employment.NOT_APPLICABLE)
+    labour_capacity = models.CharField(
+        _("劳动能力"), max_length=10, choices=LabourCapacity.choices, default=LabourCapacity.FULL
+    )
+    employment = models.CharField(
+        _("就业状况"), max_length=12, choices=Employment.choices, default=Employment.NOT_APPLICABLE
+    )
     school_stage = models.CharField(_("在读学段"), max_length=12, choices=SchoolStage.choices, blank=True)
     serious_illness = models.BooleanField(_("患重特大疾病"), default=False)
     illness_note = models.CharField(_("病种"), max_length=100, blank=True)
@@ -82,8 +99,14 @@ class Person(models.Model):
 
     @property
     def adl_failures(self) -> int:
-        items = (self.adl_eating, self.adl_dressing, self.adl_transfer,
-                 self.adl_toileting, self.adl_walking, self.adl_bathing)
+        items = (
+            self.adl_eating,
+            self.adl_dressing,
+            self.adl_transfer,
+            self.adl_toileting,
+            self.adl_walking,
+            self.adl_bathing,
+        )
         return sum(1 for ok in items if not ok)
 
 
@@ -100,55 +123,89 @@ class Membership(models.Model):
     class Meta:
         ordering = ["person_id", "start_date", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["person"], condition=models.Q(end_date__isnull=True),
-                                    name="one_open_membership_per_person"),
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=models.Q(end_date__isnull=True),
+                name="one_open_membership_per_person",
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"person {self.person_id} in household {self.household_id} from {self.start_date}"
 
 
 class Income(models.Model):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="incomes")
-    person = models.ForeignKey(Person, verbose_name=_("成员"), null=True, blank=True,
-                               on_delete=models.CASCADE, related_name="incomes")
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("成员"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="incomes",
+    )
     income_type = models.CharField(_("收入类型"), max_length=12, choices=IncomeType.choices)
     amount = models.DecimalField(_("金额（元）"), max_digits=14, decimal_places=2)
     period_start = models.DateField(_("起始日期"))
     period_end = models.DateField(_("截止日期"))
-    source = models.CharField(_("来源"), max_length=15, choices=DataSource.choices, default=DataSource.DECLARED)
+    source = models.CharField(
+        _("来源"), max_length=15, choices=DataSource.choices, default=DataSource.DECLARED
+    )
     note = models.CharField(_("说明"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["household_id", "period_start", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.income_type} {self.amount} ({self.period_start}–{self.period_end})"
+
 
 class Asset(models.Model):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="assets")
-    person = models.ForeignKey(Person, verbose_name=_("成员"), null=True, blank=True,
-                               on_delete=models.CASCADE, related_name="assets")
+    person = models.ForeignKey(
+        Person, verbose_name=_("成员"), null=True, blank=True, on_delete=models.CASCADE, related_name="assets"
+    )
     asset_type = models.CharField(_("财产类型"), max_length=12, choices=AssetType.choices)
     description = models.CharField(_("描述"), max_length=200, blank=True)
     value = models.DecimalField(_("价值（元）"), max_digits=14, decimal_places=2, default=0)
     quantity = models.DecimalField(_("数量/面积"), max_digits=10, decimal_places=2, null=True, blank=True)
     exempt = models.BooleanField(_("生活生产必需（豁免）"), default=False)
-    source = models.CharField(_("来源"), max_length=15, choices=DataSource.choices, default=DataSource.DECLARED)
+    source = models.CharField(
+        _("来源"), max_length=15, choices=DataSource.choices, default=DataSource.DECLARED
+    )
     recorded_on = models.DateField(_("登记日期"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["household_id", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.asset_type} {self.value}"
+
 
 class Expenditure(models.Model):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="expenditures")
-    person = models.ForeignKey(Person, verbose_name=_("成员"), null=True, blank=True,
-                               on_delete=models.CASCADE, related_name="expenditures")
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("成员"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="expenditures",
+    )
     kind = models.CharField(_("支出类型"), max_length=15, choices=ExpenditureType.choices)
     amount = models.DecimalField(_("金额（元）"), max_digits=14, decimal_places=2)
     period_start = models.DateField(_("起始日期"))
     period_end = models.DateField(_("截止日期"))
-    source = models.CharField(_("来源"), max_length=15, choices=DataSource.choices, default=DataSource.DECLARED)
+    source = models.CharField(
+        _("来源"), max_length=15, choices=DataSource.choices, default=DataSource.DECLARED
+    )
     note = models.CharField(_("说明"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["household_id", "period_start", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount} ({self.period_start}–{self.period_end})"

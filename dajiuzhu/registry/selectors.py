@@ -21,7 +21,9 @@ from dajiuzhu.registry.models import Household, Person
 _ID_LIKE = re.compile(r"^\d{6,17}[\dXx]?$")
 
 
-def household_search(*, user: Any, q: str = "", area_code: str = "", residence_type: str = "") -> QuerySet[Household]:
+def household_search(
+    *, user: Any, q: str = "", area_code: str = "", residence_type: str = ""
+) -> QuerySet[Household]:
     """Households visible to `user`, filtered by name / ID number / household number / area."""
     user_require(user, Capability.REGISTRY_READ)
     qs = Household.objects.filter(user_scope_q(user), is_active=True)
@@ -49,7 +51,9 @@ def household_search(*, user: Any, q: str = "", area_code: str = "", residence_t
 
 
 def household_get_for_user(*, user: Any, household_id: int, ip: str | None = None) -> Household:
-    """The only way a page or the API loads one household. Out-of-scope → NotFound, and the attempt is audited."""
+    """The only way a page or the API loads one household.
+
+    Out-of-scope → NotFound, and the attempt is audited."""
     user_require(user, Capability.REGISTRY_READ)
     household = Household.objects.select_related("area", "head").filter(pk=household_id).first()
     if household is None:
@@ -65,7 +69,7 @@ def person_get_for_user(*, user: Any, person_id: int, ip: str | None = None) -> 
     person = Person.objects.select_related("household__area").filter(pk=person_id).first()
     if person is None or person.household is None:
         raise NotFound()
-    if not Household.objects.filter(user_scope_q(user), pk=person.household_id).exists():
+    if not Household.objects.filter(user_scope_q(user), pk=person.household.pk).exists():
         _audit_denied(user, "person", person_id, person.household.area_id, ip)
         raise NotFound()
     return person
@@ -74,8 +78,15 @@ def person_get_for_user(*, user: Any, person_id: int, ip: str | None = None) -> 
 def _audit_denied(user: Any, subject_type: str, subject_id: int, area_code: str, ip: str | None) -> None:
     # Written in its own transaction so that it survives the request's error path.
     with transaction.atomic():
-        audit_record(actor=user, action=AuditAction.DENIED, subject_type=subject_type, subject_id=subject_id,
-                     area_code=area_code, note="访问管辖范围以外的记录", ip=ip)
+        audit_record(
+            actor=user,
+            action=AuditAction.DENIED,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            area_code=area_code,
+            note="访问管辖范围以外的记录",
+            ip=ip,
+        )
 
 
 def household_members(household: Household) -> QuerySet[Person]:

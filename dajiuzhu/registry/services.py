@@ -47,7 +47,9 @@ def _require_in_scope(actor: Any, area: Area) -> None:
         raise NotFound()
 
 
-def _resolve_area(actor: Any, area: Area | str | None, report: ErrorReport, row: int | None = None) -> Area | None:
+def _resolve_area(
+    actor: Any, area: Area | str | None, report: ErrorReport, row: int | None = None
+) -> Area | None:
     if isinstance(area, Area):
         found: Area | None = area
     else:
@@ -61,7 +63,9 @@ def _resolve_area(actor: Any, area: Area | str | None, report: ErrorReport, row:
             return None
     assert found is not None
     if found.level < AreaLevel.VILLAGE:
-        report.add("所属村（社区）/网格", f"“{found.name}”不是村（社区）或网格，家庭必须登记到村（社区）", row=row)
+        report.add(
+            "所属村（社区）/网格", f"“{found.name}”不是村（社区）或网格，家庭必须登记到村（社区）", row=row
+        )
         return None
     user_area = getattr(actor, "area", None)
     if user_area is None or not found.is_within(user_area):
@@ -75,28 +79,41 @@ def _next_household_number(area: Area) -> str:
     # Lock the village row so two clerks in one village never get the same number.
     Area.objects.select_for_update().filter(code=village_code).first()
     last = Household.objects.filter(number__startswith=village_code).aggregate(m=Max("number"))["m"]
-    seq = int(last[len(village_code):]) + 1 if last else 1
+    seq = int(last[len(village_code) :]) + 1 if last else 1
     return f"{village_code}{seq:05d}"
 
 
-def _check_unique_ids(id_numbers: list[tuple[str, int | None]], report: ErrorReport,
-                      exclude_person: int | None = None) -> None:
+def _check_unique_ids(
+    id_numbers: list[tuple[str, int | None]], report: ErrorReport, exclude_person: int | None = None
+) -> None:
     seen: dict[str, int | None] = {}
     for number, row in id_numbers:
         if number in seen:
             where = f"与第{seen[number]}行重复" if seen[number] is not None else "在本次提交中重复"
             report.add("身份证号码", f"{number[:4]}…{number[-4:]} {where}", row=row)
         seen[number] = row
-    existing = Person.objects.filter(id_number__in=list(seen)).exclude(pk=exclude_person)
+    existing = Person.objects.filter(id_number__in=list(seen))
+    if exclude_person is not None:
+        existing = existing.exclude(pk=exclude_person)
     for person in existing.select_related("household"):
         where = f"（户编号 {person.household.number}）" if person.household else ""
-        report.add("身份证号码", f"{person.id_number[:4]}…{person.id_number[-4:]} 已登记在其他家庭{where}，"
-                   "一人只能在一个家庭，如需调整请使用“成员迁移”", row=seen[person.id_number])
+        report.add(
+            "身份证号码",
+            f"{person.id_number[:4]}…{person.id_number[-4:]} 已登记在其他家庭{where}，"
+            "一人只能在一个家庭，如需调整请使用“成员迁移”",
+            row=seen[person.id_number],
+        )
 
 
 @transaction.atomic
-def household_create(*, actor: Any, area: Area | str | None, data: dict[str, Any],
-                     members: list[dict[str, Any]], on: dt.date | None = None) -> Household:
+def household_create(
+    *,
+    actor: Any,
+    area: Area | str | None,
+    data: dict[str, Any],
+    members: list[dict[str, Any]],
+    on: dt.date | None = None,
+) -> Household:
     """Create a household with its members (exactly one of them the head)."""
     user_require(actor, Capability.REGISTRY_WRITE)
     report = ErrorReport()
@@ -108,8 +125,14 @@ def household_create(*, actor: Any, area: Area | str | None, data: dict[str, Any
     heads = [p for p in people if p.get("relation") == Relation.HEAD]
     if members and len(heads) != 1:
         report.add("与户主关系", f"一户必须有且只有一名户主，当前为{len(heads)}名")
-    _check_unique_ids([(p["id_number"], i + 1 if len(members) > 1 else None)
-                       for i, p in enumerate(people) if "id_number" in p], report)
+    _check_unique_ids(
+        [
+            (p["id_number"], i + 1 if len(members) > 1 else None)
+            for i, p in enumerate(people)
+            if "id_number" in p
+        ],
+        report,
+    )
     report.raise_if_any()
     assert target is not None
     household = Household.objects.create(number=_next_household_number(target), area=target, **cleaned)
@@ -117,10 +140,18 @@ def household_create(*, actor: Any, area: Area | str | None, data: dict[str, Any
     household.head = next(p for p in created if p.relation == Relation.HEAD)
     household.member_count = len(created)
     household.save(update_fields=["head", "member_count"])
-    audit_record(actor=actor, action=AuditAction.CREATE, subject_type="household", subject_id=household.pk,
-                 subject_label=household.number, area_code=target.code,
-                 after={**_snapshot(household, HOUSEHOLD_FIELDS),
-                        "members": [_snapshot(p, AUDITED_PERSON_FIELDS) for p in created]})
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        subject_type="household",
+        subject_id=household.pk,
+        subject_label=household.number,
+        area_code=target.code,
+        after={
+            **_snapshot(household, HOUSEHOLD_FIELDS),
+            "members": [_snapshot(p, AUDITED_PERSON_FIELDS) for p in created],
+        },
+    )
     return household
 
 
@@ -130,13 +161,23 @@ def _person_insert(*, household: Household, data: dict[str, Any], on: dt.date | 
             person = Person.objects.create(household=household, **data)
     except IntegrityError as exc:
         raise DuplicateIdNumber.single("身份证号码", "该身份证号码已登记") from exc
-    Membership.objects.create(person=person, household=household, relation=person.relation,
-                              start_date=on or dt.date.today(), reason="登记")
+    Membership.objects.create(
+        person=person,
+        household=household,
+        relation=person.relation,
+        start_date=on or dt.date.today(),
+        reason="登记",
+    )
     return person
 
 
 def _lock_household(actor: Any, household_id: int) -> Household:
-    household = Household.objects.select_for_update(of=("self",)).select_related("area").filter(pk=household_id).first()
+    household = (
+        Household.objects.select_for_update(of=("self",))
+        .select_related("area")
+        .filter(pk=household_id)
+        .first()
+    )
     if household is None:
         raise NotFound()
     _require_in_scope(actor, household.area)
@@ -149,8 +190,14 @@ def _check_version(obj: Household | Person, version: int | None) -> None:
 
 
 @transaction.atomic
-def household_update(*, actor: Any, household_id: int, data: dict[str, Any], version: int | None,
-                     area: Area | str | None = None) -> Household:
+def household_update(
+    *,
+    actor: Any,
+    household_id: int,
+    data: dict[str, Any],
+    version: int | None,
+    area: Area | str | None = None,
+) -> Household:
     user_require(actor, Capability.REGISTRY_WRITE)
     household = _lock_household(actor, household_id)
     _check_version(household, version)
@@ -168,8 +215,16 @@ def household_update(*, actor: Any, household_id: int, data: dict[str, Any], ver
     household.save(update_fields=[*cleaned.keys(), "version", "updated_at"])
     household.refresh_from_db()
     b, a = diff(before, _snapshot(household, HOUSEHOLD_FIELDS))
-    audit_record(actor=actor, action=AuditAction.UPDATE, subject_type="household", subject_id=household.pk,
-                 subject_label=household.number, area_code=household.area_id, before=b, after=a)
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        subject_type="household",
+        subject_id=household.pk,
+        subject_label=household.number,
+        area_code=household.area_id,
+        before=b,
+        after=a,
+    )
     return household
 
 
@@ -186,9 +241,15 @@ def person_add(*, actor: Any, household_id: int, data: dict[str, Any], on: dt.da
     report.raise_if_any()
     person = _person_insert(household=household, data=cleaned, on=on)
     _recount(household, new_head=person if person.relation == Relation.HEAD else None)
-    audit_record(actor=actor, action=AuditAction.CREATE, subject_type="person", subject_id=person.pk,
-                 subject_label=person.name, area_code=household.area_id,
-                 after={"household": household.number, **_snapshot(person, AUDITED_PERSON_FIELDS)})
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        subject_type="person",
+        subject_id=person.pk,
+        subject_label=person.name,
+        area_code=household.area_id,
+        after={"household": household.number, **_snapshot(person, AUDITED_PERSON_FIELDS)},
+    )
     return person
 
 
@@ -207,7 +268,12 @@ def _recount(household: Household, *, new_head: Person | None = None) -> None:
 
 
 def _lock_person(actor: Any, person_id: int) -> Person:
-    person = Person.objects.select_for_update(of=("self",)).select_related("household__area").filter(pk=person_id).first()
+    person = (
+        Person.objects.select_for_update(of=("self",))
+        .select_related("household__area")
+        .filter(pk=person_id)
+        .first()
+    )
     if person is None or person.household is None:
         raise NotFound()
     _require_in_scope(actor, person.household.area)
@@ -237,14 +303,23 @@ def person_update(*, actor: Any, person_id: int, data: dict[str, Any], version: 
     if person.relation == Relation.HEAD and household.head_id != person.pk:
         Household.objects.filter(pk=household.pk).update(head=person, version=F("version") + 1)
     b, a = diff(before, _snapshot(person, AUDITED_PERSON_FIELDS))
-    audit_record(actor=actor, action=AuditAction.UPDATE, subject_type="person", subject_id=person.pk,
-                 subject_label=person.name, area_code=household.area_id, before=b, after=a)
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        subject_type="person",
+        subject_id=person.pk,
+        subject_label=person.name,
+        area_code=household.area_id,
+        before=b,
+        after=a,
+    )
     return person
 
 
 @transaction.atomic
-def person_move(*, actor: Any, person_id: int, to_household_id: int, relation: str, reason: str,
-                on: dt.date | None = None) -> Person:
+def person_move(
+    *, actor: Any, person_id: int, to_household_id: int, relation: str, reason: str, on: dt.date | None = None
+) -> Person:
     """Move a person to another household, closing the old membership and opening a new one."""
     user_require(actor, Capability.REGISTRY_WRITE)
     # Lock in a fixed order (household ids ascending, then the person) to avoid deadlocks.
@@ -261,14 +336,16 @@ def person_move(*, actor: Any, person_id: int, to_household_id: int, relation: s
         report.add("迁入家庭", "迁入家庭与当前家庭相同")
     if not reason.strip():
         report.add("迁移原因", "不能为空")
-    rel_report_value = clean_person({"relation": relation}, report, partial=True).get("relation")
+    # With partial=True and "relation" given, the cleaner always returns that key.
+    rel_report_value: str = clean_person({"relation": relation}, report, partial=True)["relation"]
     if rel_report_value == Relation.HEAD and target.head_id:
         report.add("与户主关系", "迁入家庭已有户主")
     report.raise_if_any()
     on = on or dt.date.today()
     Membership.objects.filter(person=person, end_date__isnull=True).update(end_date=on)
-    Membership.objects.create(person=person, household=target, relation=rel_report_value, start_date=on,
-                              reason=reason.strip()[:200])
+    Membership.objects.create(
+        person=person, household=target, relation=rel_report_value, start_date=on, reason=reason.strip()[:200]
+    )
     person.household = target
     person.relation = rel_report_value
     person.version = F("version") + 1
@@ -276,10 +353,17 @@ def person_move(*, actor: Any, person_id: int, to_household_id: int, relation: s
     person.refresh_from_db()
     _recount(source)
     _recount(target, new_head=person if person.relation == Relation.HEAD else None)
-    audit_record(actor=actor, action=AuditAction.MOVE, subject_type="person", subject_id=person.pk,
-                 subject_label=person.name, area_code=target.area_id,
-                 before={"household": source.number}, after={"household": target.number, "relation": relation},
-                 note=reason.strip())
+    audit_record(
+        actor=actor,
+        action=AuditAction.MOVE,
+        subject_type="person",
+        subject_id=person.pk,
+        subject_label=person.name,
+        area_code=target.area_id,
+        before={"household": source.number},
+        after={"household": target.number, "relation": relation},
+        note=reason.strip(),
+    )
     return person
 
 
@@ -296,8 +380,16 @@ def person_reveal(*, actor: Any, person_id: int, field: str, ip: str | None = No
     if person is None or person.household is None:
         raise NotFound()
     _require_in_scope(actor, person.household.area)
-    audit_record(actor=actor, action=AuditAction.REVEAL, subject_type="person", subject_id=person.pk,
-                 subject_label=person.name, area_code=person.household.area_id, note=REVEALABLE[field], ip=ip)
+    audit_record(
+        actor=actor,
+        action=AuditAction.REVEAL,
+        subject_type="person",
+        subject_id=person.pk,
+        subject_label=person.name,
+        area_code=person.household.area_id,
+        note=REVEALABLE[field],
+        ip=ip,
+    )
     return str(getattr(person, field))
 
 
@@ -323,10 +415,16 @@ def household_record_add(*, actor: Any, household_id: int, kind: str, data: dict
         if person is None:
             report.add("成员", "所选成员不属于该家庭")
     report.raise_if_any()
-    obj = model.objects.create(household=household, person=person, **cleaned)
-    audit_record(actor=actor, action=AuditAction.CREATE, subject_type=kind, subject_id=obj.pk,
-                 subject_label=f"{household.number} {label}", area_code=household.area_id,
-                 after={**cleaned, "person": person.pk if person else None})
+    obj = model.objects.create(household=household, person=person, **cleaned)  # type: ignore[attr-defined]
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        subject_type=kind,
+        subject_id=obj.pk,
+        subject_label=f"{household.number} {label}",
+        area_code=household.area_id,
+        after={**cleaned, "person": person.pk if person else None},
+    )
     return obj
 
 
@@ -340,5 +438,12 @@ def household_record_delete(*, actor: Any, kind: str, record_id: int) -> None:
     _lock_household(actor, obj.household_id)
     before = model_to_dict(obj)
     obj.delete()
-    audit_record(actor=actor, action=AuditAction.DELETE, subject_type=kind, subject_id=record_id,
-                 subject_label=f"{obj.household.number} {label}", area_code=obj.household.area_id, before=before)
+    audit_record(
+        actor=actor,
+        action=AuditAction.DELETE,
+        subject_type=kind,
+        subject_id=record_id,
+        subject_label=f"{obj.household.number} {label}",
+        area_code=obj.household.area_id,
+        before=before,
+    )

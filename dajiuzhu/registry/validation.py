@@ -70,8 +70,16 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def clean_choice(value: Any, choices: type[TextChoices], label: str, report: ErrorReport,
-                 row: int | None, *, required: bool = True, default: str | None = None) -> str:
+def clean_choice(
+    value: Any,
+    choices: type[TextChoices],
+    label: str,
+    report: ErrorReport,
+    row: int | None,
+    *,
+    required: bool = True,
+    default: str | None = None,
+) -> str:
     text = _text(value)
     if text == "":
         if default is not None:
@@ -111,7 +119,9 @@ def clean_date(value: Any, label: str, report: ErrorReport, row: int | None) -> 
         report.add(label, "不能为空", row=row)
         return None
     try:
-        return dt.date.fromisoformat(text if len(text) != 8 or "-" in text else f"{text[:4]}-{text[4:6]}-{text[6:]}")
+        return dt.date.fromisoformat(
+            text if len(text) != 8 or "-" in text else f"{text[:4]}-{text[4:6]}-{text[6:]}"
+        )
     except ValueError:
         report.add(label, f"“{value}”不是有效日期，请写成 2025-01-31", row=row)
         return None
@@ -132,8 +142,9 @@ def clean_amount(value: Any, label: str, report: ErrorReport, row: int | None) -
     return amount
 
 
-def clean_id_number(value: Any, report: ErrorReport, row: int | None,
-                    label: str = "身份证号码") -> idnumber.IdInfo | None:
+def clean_id_number(
+    value: Any, report: ErrorReport, row: int | None, label: str = "身份证号码"
+) -> idnumber.IdInfo | None:
     try:
         return idnumber.parse(_text(value), region_known=region_code_known)
     except idnumber.InvalidIdNumber as exc:
@@ -141,8 +152,9 @@ def clean_id_number(value: Any, report: ErrorReport, row: int | None,
         return None
 
 
-def clean_person(raw: dict[str, Any], report: ErrorReport, *, row: int | None = None,
-                 partial: bool = False) -> dict[str, Any]:
+def clean_person(
+    raw: dict[str, Any], report: ErrorReport, *, row: int | None = None, partial: bool = False
+) -> dict[str, Any]:
     """Clean person fields. With partial=True only the keys present in raw are cleaned (edits)."""
     out: dict[str, Any] = {}
     L = PERSON_LABELS
@@ -171,8 +183,9 @@ def clean_person(raw: dict[str, Any], report: ErrorReport, *, row: int | None = 
     if has("relation"):
         out["relation"] = clean_choice(raw.get("relation"), Relation, L["relation"], report, row)
     if has("disability_type") or has("disability_grade"):
-        dtype = clean_choice(raw.get("disability_type"), DisabilityType, L["disability_type"], report, row,
-                             required=False)
+        dtype = clean_choice(
+            raw.get("disability_type"), DisabilityType, L["disability_type"], report, row, required=False
+        )
         grade_text = _text(raw.get("disability_grade")).replace("级", "")
         grade_map = {"一": "1", "二": "2", "三": "3", "四": "4"}
         grade_text = grade_map.get(grade_text, grade_text)
@@ -189,17 +202,26 @@ def clean_person(raw: dict[str, Any], report: ErrorReport, *, row: int | None = 
         out["disability_type"] = dtype
         out["disability_grade"] = grade
     if has("labour_capacity"):
-        out["labour_capacity"] = clean_choice(raw.get("labour_capacity"), LabourCapacity, L["labour_capacity"],
-                                              report, row, default=LabourCapacity.FULL)
+        out["labour_capacity"] = clean_choice(
+            raw.get("labour_capacity"),
+            LabourCapacity,
+            L["labour_capacity"],
+            report,
+            row,
+            default=LabourCapacity.FULL,
+        )
     if has("employment"):
-        out["employment"] = clean_choice(raw.get("employment"), Employment, L["employment"], report, row,
-                                         default=Employment.NOT_APPLICABLE)
+        out["employment"] = clean_choice(
+            raw.get("employment"), Employment, L["employment"], report, row, default=Employment.NOT_APPLICABLE
+        )
     if has("school_stage"):
-        out["school_stage"] = clean_choice(raw.get("school_stage"), SchoolStage, L["school_stage"], report, row,
-                                           required=False)
+        out["school_stage"] = clean_choice(
+            raw.get("school_stage"), SchoolStage, L["school_stage"], report, row, required=False
+        )
     if has("serious_illness"):
-        out["serious_illness"] = clean_bool(raw.get("serious_illness"), L["serious_illness"], report, row,
-                                            default=False)
+        out["serious_illness"] = clean_bool(
+            raw.get("serious_illness"), L["serious_illness"], report, row, default=False
+        )
     if has("illness_note"):
         out["illness_note"] = _text(raw.get("illness_note"))[:100]
     for field, _label in ADL_ITEMS:
@@ -208,8 +230,9 @@ def clean_person(raw: dict[str, Any], report: ErrorReport, *, row: int | None = 
     return out
 
 
-def clean_household(raw: dict[str, Any], report: ErrorReport, *, row: int | None = None,
-                    partial: bool = False) -> dict[str, Any]:
+def clean_household(
+    raw: dict[str, Any], report: ErrorReport, *, row: int | None = None, partial: bool = False
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     L = HOUSEHOLD_LABELS
 
@@ -225,8 +248,9 @@ def clean_household(raw: dict[str, Any], report: ErrorReport, *, row: int | None
         else:
             out["address"] = address
     if has("residence_type"):
-        out["residence_type"] = clean_choice(raw.get("residence_type"), ResidenceType, L["residence_type"],
-                                             report, row)
+        out["residence_type"] = clean_choice(
+            raw.get("residence_type"), ResidenceType, L["residence_type"], report, row
+        )
     if has("hukou_type"):
         out["hukou_type"] = clean_choice(raw.get("hukou_type"), HukouType, L["hukou_type"], report, row)
     if has("note"):
@@ -234,15 +258,24 @@ def clean_household(raw: dict[str, Any], report: ErrorReport, *, row: int | None
     return out
 
 
-def clean_period_record(raw: dict[str, Any], kind_choices: type[TextChoices], kind_field: str, kind_label: str,
-                        report: ErrorReport, *, row: int | None = None) -> dict[str, Any]:
+def clean_period_record(
+    raw: dict[str, Any],
+    kind_choices: type[TextChoices],
+    kind_field: str,
+    kind_label: str,
+    report: ErrorReport,
+    *,
+    row: int | None = None,
+) -> dict[str, Any]:
     """Income and expenditure rows: type, amount, period, source."""
     out: dict[str, Any] = {
         kind_field: clean_choice(raw.get(kind_field), kind_choices, kind_label, report, row),
         "amount": clean_amount(raw.get("amount"), "金额（元）", report, row),
         "period_start": clean_date(raw.get("period_start"), "起始日期", report, row),
         "period_end": clean_date(raw.get("period_end"), "截止日期", report, row),
-        "source": clean_choice(raw.get("source"), DataSource, "来源", report, row, default=DataSource.DECLARED),
+        "source": clean_choice(
+            raw.get("source"), DataSource, "来源", report, row, default=DataSource.DECLARED
+        ),
         "note": _text(raw.get("note"))[:200],
     }
     if out["period_start"] and out["period_end"] and out["period_end"] < out["period_start"]:
@@ -262,9 +295,13 @@ def clean_asset(raw: dict[str, Any], report: ErrorReport, *, row: int | None = N
     out: dict[str, Any] = {
         "asset_type": clean_choice(raw.get("asset_type"), AssetType, "财产类型", report, row),
         "description": _text(raw.get("description"))[:200],
-        "value": clean_amount(raw.get("value") if not _blank(raw.get("value")) else "0", "价值（元）", report, row),
+        "value": clean_amount(
+            raw.get("value") if not _blank(raw.get("value")) else "0", "价值（元）", report, row
+        ),
         "exempt": clean_bool(raw.get("exempt"), "生活生产必需（豁免）", report, row, default=False),
-        "source": clean_choice(raw.get("source"), DataSource, "来源", report, row, default=DataSource.DECLARED),
+        "source": clean_choice(
+            raw.get("source"), DataSource, "来源", report, row, default=DataSource.DECLARED
+        ),
     }
     quantity = raw.get("quantity")
     if _blank(quantity):
@@ -272,5 +309,7 @@ def clean_asset(raw: dict[str, Any], report: ErrorReport, *, row: int | None = N
     else:
         out["quantity"] = clean_amount(quantity, "数量/面积", report, row)
     recorded = raw.get("recorded_on")
-    out["recorded_on"] = dt.date.today() if _blank(recorded) else clean_date(recorded, "登记日期", report, row)
+    out["recorded_on"] = (
+        dt.date.today() if _blank(recorded) else clean_date(recorded, "登记日期", report, row)
+    )
     return out

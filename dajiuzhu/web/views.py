@@ -1,5 +1,24 @@
+"""Shared pages: the workbench, and the error handlers (a user never sees a stack trace)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+
+from dajiuzhu.web.selectors import workbench_counts, workbench_recent_changes
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    context = {
+        "counts": workbench_counts(user=user),
+        "recent": workbench_recent_changes(user=user),
+        "can_write": user.can("registry_write"),  # type: ignore[union-attr]
+        "can_import": user.can("registry_import"),  # type: ignore[union-attr]
+    }
+    return render(request, "web/home.html", context)
 
 
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -7,8 +26,12 @@ def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "web/error.html", {"error": {"message": "页面不存在或记录不在您的管辖范围内"}}, status=404)
+    return render(
+        request, "web/error.html", {"error": {"message": "页面不存在或记录不在您的管辖范围内"}}, status=404
+    )
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/error.html", {"error": {"message": "系统繁忙，请稍后再试；问题已记录"}}, status=500)
+    return render(
+        request, "web/error.html", {"error": {"message": "系统繁忙，请稍后再试；问题已记录"}}, status=500
+    )

@@ -45,8 +45,15 @@ def test_15_to_18_conversion():
     assert info.sex == "M"
 
 
-@pytest.mark.parametrize("raw,msg", [("", "不能为空"), ("12345", "应为18位"), ("37140219800101001A", "前17位"),
-                                     ("991402198001010012", "省级代码99不存在")])
+@pytest.mark.parametrize(
+    "raw,msg",
+    [
+        ("", "不能为空"),
+        ("12345", "应为18位"),
+        ("37140219800101001A", "前17位"),
+        ("991402198001010012", "省级代码99不存在"),
+    ],
+)
 def test_malformed(raw, msg):
     with pytest.raises(InvalidIdNumber, match=msg):
         idnumber.parse(raw)

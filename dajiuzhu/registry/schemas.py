@@ -1,0 +1,230 @@
+"""Request and response shapes of the registry API.
+
+Inputs are deliberately loose (text, numbers or Chinese labels all accepted): the API hands them to
+registry.services as raw dicts, and registry.validation judges them exactly as the pages and the
+Excel import do, so every message is the same everywhere. Outputs carry masked ID and phone numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from ninja import Field, Schema
+
+Loose = str | int | float | None
+LooseBool = bool | str | int | None
+
+
+class FieldErrorOut(Schema):
+    field: str
+    message: str
+    row: int | None = None
+
+
+class ErrorOut(Schema):
+    code: str = Field(..., description="机器可读的错误代码，如 validation_failed、not_found、stale_record")
+    message: str
+    errors: list[FieldErrorOut] = []
+
+
+# ---- inputs -------------------------------------------------------------------------------------
+
+
+class PersonIn(Schema):
+    id_number: Loose = Field(None, description="身份证号码（18位，或15位旧号码）")
+    name: str | None = Field(None, description="姓名")
+    phone: Loose = Field(None, description="联系电话")
+    relation: str | None = Field(None, description="与户主关系：head、spouse、child… 或中文“户主”等")
+    disability_type: str | None = None
+    disability_grade: Loose = None
+    labour_capacity: str | None = None
+    employment: str | None = None
+    school_stage: str | None = None
+    serious_illness: LooseBool = None
+    illness_note: str | None = None
+    adl_eating: LooseBool = None
+    adl_dressing: LooseBool = None
+    adl_transfer: LooseBool = None
+    adl_toileting: LooseBool = None
+    adl_walking: LooseBool = None
+    adl_bathing: LooseBool = None
+
+
+class PersonPatchIn(PersonIn):
+    version: int | None = Field(None, description="读取时的版本号；记录已被他人修改时返回409 stale_record")
+
+
+class HouseholdFieldsIn(Schema):
+    address: str | None = Field(None, description="住址")
+    residence_type: str | None = Field(None, description="城乡类别：urban/rural 或 城市/农村")
+    hukou_type: str | None = Field(None, description="户口性质")
+    note: str | None = None
+
+
+class HouseholdCreateIn(HouseholdFieldsIn):
+    area: str | None = Field(None, description="所属村（社区）或网格的区划代码")
+    members: list[PersonIn] = Field(default_factory=list, description="家庭成员，其中恰好一名户主")
+
+
+class HouseholdPatchIn(HouseholdFieldsIn):
+    area: str | None = Field(None, description="迁到另一个村（社区）/网格时填写其区划代码")
+    version: int | None = Field(None, description="读取时的版本号；记录已被他人修改时返回409 stale_record")
+
+
+class MoveIn(Schema):
+    to_household_id: int = Field(..., description="迁入家庭的ID")
+    relation: str = Field(..., description="在迁入家庭中与户主的关系")
+    reason: str = Field("", description="迁移原因")
+
+
+class RevealIn(Schema):
+    field: Literal["id_number", "phone"]
+
+
+class RevealOut(Schema):
+    value: str
+
+
+class IncomeIn(Schema):
+    person: int | None = Field(None, description="关联成员的ID（可空）")
+    income_type: str | None = None
+    amount: Loose = None
+    period_start: Loose = None
+    period_end: Loose = None
+    source: str | None = None
+    note: str | None = None
+
+
+class ExpenditureIn(Schema):
+    person: int | None = None
+    kind: str | None = None
+    amount: Loose = None
+    period_start: Loose = None
+    period_end: Loose = None
+    source: str | None = None
+    note: str | None = None
+
+
+class AssetIn(Schema):
+    person: int | None = None
+    asset_type: str | None = None
+    description: str | None = None
+    value: Loose = None
+    quantity: Loose = None
+    exempt: LooseBool = None
+    source: str | None = None
+    recorded_on: Loose = None
+
+
+# ---- outputs ------------------------------------------------------------------------------------
+
+
+class HouseholdListItem(Schema):
+    id: int
+    number: str
+    area_code: str
+    area_name: str
+    address: str
+    residence_type: str
+    residence_type_label: str
+    hukou_type: str
+    member_count: int
+    head_name: str | None
+    head_id_number: str | None = Field(None, description="户主身份证号码（已脱敏）")
+    version: int
+
+
+class HouseholdPage(Schema):
+    total: int
+    page: int
+    page_size: int
+    items: list[HouseholdListItem]
+
+
+class PersonOut(Schema):
+    id: int
+    household_id: int | None
+    name: str
+    id_number: str = Field(..., description="已脱敏；完整号码请用 reveal 接口（留痕）")
+    phone: str = Field(..., description="已脱敏")
+    sex: str
+    birth_date: dt.date
+    relation: str
+    relation_label: str
+    disability_type: str
+    disability_grade: int | None
+    labour_capacity: str
+    employment: str
+    school_stage: str
+    serious_illness: bool
+    illness_note: str
+    adl_eating: bool
+    adl_dressing: bool
+    adl_transfer: bool
+    adl_toileting: bool
+    adl_walking: bool
+    adl_bathing: bool
+    is_deceased: bool
+    version: int
+
+
+class IncomeOut(Schema):
+    id: int
+    person_id: int | None
+    income_type: str
+    amount: str
+    period_start: dt.date
+    period_end: dt.date
+    source: str
+    note: str
+
+
+class ExpenditureOut(Schema):
+    id: int
+    person_id: int | None
+    kind: str
+    amount: str
+    period_start: dt.date
+    period_end: dt.date
+    source: str
+    note: str
+
+
+class AssetOut(Schema):
+    id: int
+    person_id: int | None
+    asset_type: str
+    description: str
+    value: str
+    quantity: str | None
+    exempt: bool
+    source: str
+    recorded_on: dt.date
+
+
+class HouseholdOut(Schema):
+    id: int
+    number: str
+    area_code: str
+    area_name: str
+    address: str
+    residence_type: str
+    hukou_type: str
+    note: str
+    member_count: int
+    head_id: int | None
+    version: int
+
+
+class HouseholdDetailOut(HouseholdOut):
+    members: list[PersonOut]
+    incomes: list[IncomeOut]
+    assets: list[AssetOut]
+    expenditures: list[ExpenditureOut]
+
+
+class RecordOut(Schema):
+    id: int
+    kind: str
+    household_id: int

@@ -1,0 +1,504 @@
+"""A small expression language for policy rules, compiled to several engines.
+
+A rule is written once as an immutable expression tree (columns, parameters, literals, arithmetic,
+comparisons, boolean logic, `where`, aggregation over household members). The same tree is
+
+* evaluated on one household's plain dicts (`evaluate`), recording every step for the explanation,
+* compiled to a Polars expression (`to_polars`) for the whole registry, vectorised,
+* compiled to a PySpark Column (`to_spark`) for national-scale runs.
+
+Money is integer fen everywhere in the engine. Division is integer floor division only, and rules
+compare `income < standard × members` rather than dividing, so no rounding ever enters a decision.
+
+>>> e = (col("income") < param("standard") * col("n")).named("low", "收入低于标准")
+>>> e.evaluate({"income": 100, "n": 2}, {"standard": 60})
+True
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+Row = Mapping[str, Any]
+Params = Mapping[str, Any]
+
+_BIN_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "//": operator.floordiv,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+    "&": lambda a, b: bool(a) and bool(b),
+    "|": lambda a, b: bool(a) or bool(b),
+}
+_CN_OPS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "!=": "≠", "&": "且", "|": "或", "//": "÷",
+           "*": "×", "+": "+", "-": "−"}
+
+
+def _wrap(value: Any) -> Expr:
+    return value if isinstance(value, Expr) else Lit(value)
+
+
+class Expr:
+    """Base of every node. Operators build new nodes; nothing is mutated."""
+
+    # -- building ----------------------------------------------------------------------------
+    def __add__(self, other: Any) -> Expr:
+        return Bin("+", self, _wrap(other))
+
+    def __radd__(self, other: Any) -> Expr:
+        return Bin("+", _wrap(other), self)
+
+    def __sub__(self, other: Any) -> Expr:
+        return Bin("-", self, _wrap(other))
+
+    def __rsub__(self, other: Any) -> Expr:
+        return Bin("-", _wrap(other), self)
+
+    def __mul__(self, other: Any) -> Expr:
+        return Bin("*", self, _wrap(other))
+
+    def __rmul__(self, other: Any) -> Expr:
+        return Bin("*", _wrap(other), self)
+
+    def __floordiv__(self, other: Any) -> Expr:
+        return Bin("//", self, _wrap(other))
+
+    def __lt__(self, other: Any) -> Expr:  # type: ignore[override]
+        return Bin("<", self, _wrap(other))
+
+    def __le__(self, other: Any) -> Expr:  # type: ignore[override]
+        return Bin("<=", self, _wrap(other))
+
+    def __gt__(self, other: Any) -> Expr:  # type: ignore[override]
+        return Bin(">", self, _wrap(other))
+
+    def __ge__(self, other: Any) -> Expr:  # type: ignore[override]
+        return Bin(">=", self, _wrap(other))
+
+    def eq(self, other: Any) -> Expr:
+        return Bin("==", self, _wrap(other))
+
+    def ne(self, other: Any) -> Expr:
+        return Bin("!=", self, _wrap(other))
+
+    def __and__(self, other: Any) -> Expr:
+        return Bin("&", self, _wrap(other))
+
+    def __or__(self, other: Any) -> Expr:
+        return Bin("|", self, _wrap(other))
+
+    def __invert__(self) -> Expr:
+        return Not(self)
+
+    def isin(self, values: Sequence[Any]) -> Expr:
+        return IsIn(self, tuple(values))
+
+    def named(self, name: str, label: str, reference: str = "") -> Named:
+        return Named(name=name, label=label, reference=reference, expr=self)
+
+    # -- engines -----------------------------------------------------------------------------
+    def evaluate(self, row: Row, params: Params, trace: list[Step] | None = None) -> Any:
+        raise NotImplementedError
+
+    def to_polars(self) -> Any:
+        raise NotImplementedError
+
+    def to_spark(self) -> Any:
+        raise NotImplementedError
+
+    def text(self) -> str:
+        """A readable formula for explanations (Chinese labels where the nodes carry them)."""
+        raise NotImplementedError
+
+    def inputs(self) -> list[str]:
+        """Names of the columns, parameters and named sub-results this expression reads."""
+        return []
+
+
+@dataclass(frozen=True, eq=False)
+class Col(Expr):
+    name: str
+
+    def evaluate(self, row: Row, params: Params, trace: list[Step] | None = None) -> Any:
+        return row[self.name]
+
+    def to_polars(self) -> Any:
+        import polars as pl
+
+        return pl.col(self.name)
+
+    def to_spark(self) -> Any:
+        from pyspark.sql import functions as F
+
+        return F.col(self.name)
+
+    def text(self) -> str:
+        return self.name
+
+    def inputs(self) -> list[str]:
+        return [self.name]
+
+
+PARAM_PREFIX = "p__"
+
+
+def param_column(name: str) -> str:
+    """Column that carries a parameter in vectorised runs (joined per region and urban/rural)."""
+    return PARAM_PREFIX + name.replace(".", "__")
+
+
+@dataclass(frozen=True, eq=False)
+class Param(Expr):
+    name: str
+
+    def evaluate(self, row: Row, params: Params, trace: list[Step] | None = None) -> Any:
+        return params[self.name]
+
+    def to_polars(self) -> Any:
+        import polars as pl
+
+        return pl.col(param_column(self.name))
+
+    def to_spark(self) -> Any:
+        from pyspark.sql import functions as F
+
+        return F.col(param_column(self.name))
+
+    def text(self) -> str:
+        return f"参数[{self.name}]"
+
+    def inputs(self) -> list[str]:
+        return [f"param:{self.name}"]
+
+
+@dataclass(frozen=True, eq=False)
+class Lit(Expr):
+    value: Any
+
+    def evaluate(self, row: Row, params: Params, trace: list[Step] | None = None) -> Any:
+        return self.value
+
+    def to_polars(self) -> Any:
+        import polars as pl
+
+        return pl.lit(self.value)
+
+    def to_spark(self) -> Any:
+        from pyspark.sql import functions as F
+
+        return F.lit(self.value)
+
+    def text(self) -> str:
+        if isinstance(self.value, bool):
+            return "是" if self.value else "否"
+        return str(self.value)
+
+
+@dataclass(frozen=True, eq=False)
+class Bin(Expr):
+    op: str
+    left: Expr
+    right: Expr
+
+    def evaluate(self, row: Row, params: Params, trace: list[Step] | None = None) -> Any:
+        a = self.left.evaluate(row, params, trace)
+        b = self.right.evaluate(row, params, trace)
+        return _BIN_OPS[self.op](a, b)
+
+    def to_polars(self) -> Any:
+        a, b = self.left.to_polars(), self.right.to_polars()
+        return _BIN_OPS[self.op](a, b) if self.op not in {"&", "|"} else (a & b if self.op == "&" else a | b)
+
+    def to_spark(self) -> Any:
+        from pyspark.sql import functions as F
+
+        a, b = self.left.to_spark(), self.right.to_spark()
+        if self.op == "//":
+            return F.floor(a / b).cast("long")
+        if self.op == "&":
+            return a & b
+        if self.op == "|":
+            return a | b
+        return _BIN_OPS[self.op](a, b)
+
+    def text(self) -> str:
+        return f"({self.left.text()} {_CN_OPS[self.op]} {self.right.text()})"
+
+    def inputs(self) -> list[str]:
+        return _merge(self.left.inputs(), self.right.inputs())
+
+
+@dataclass(frozen=True, eq=False)
+class Not(Expr):
+    inner: Expr
+
+    def evaluate(self, row: Row, params: Params, trace: list[Step] | None = None) -> Any:
+        return not self.inner.evaluate(row, params, trace)
+
+    def to_polars(self) -> Any:
+        return ~self.inner.to_polars()
+
+    def to_spark(self) -> Any:
+        return ~self.inner.to_spark()
+
+    def text(self) -> str:
+        return f"非{self.inner.text()}"
+
+    def inputs(self) -> list[str]:
+        return self.inner.inputs()
+
+
+@dataclass(frozen=True, eq=False)
+class IsIn(Expr):
+    inner: Expr
+    values: tuple[Any, ...]
+
+    def evaluate(self, row: Row, params: Params, trace: list[Step] | None = None) -> Any:
+        return self.inner.evaluate(row, params, trace) in self.values
+
+    def to_polars(self) -> Any:
+        import polars as pl
+
+        return self.inner.to_polars().is_in(pl.lit(list(self.values)))
+
+    def to_spark(self) -> Any:
+        return self.inner.to_spark().isin(list(self.values))
+
+    def text(self) -> str:
+        return f"{self.inner.text()}∈{{{'、'.join(map(str, self.values))}}}"
+
+    def inputs(self) -> list[str]:
+        return self.inner.inputs()
+
+
+@dataclass(frozen=True, eq=False)
+class Where(Expr):
+    cond: Expr
+    then: Expr
+    otherwise: Expr
+
+    def evaluate(self, row: Row, params: Params, trace: list[Step] | None = None) -> Any:
+        if self.cond.evaluate(row, params, trace):
+            return self.then.evaluate(row, params, trace)
+        return self.otherwise.evaluate(row, params, trace)
+
+    def to_polars(self) -> Any:
+        import polars as pl
+
+        return pl.when(self.cond.to_polars()).then(self.then.to_polars()).otherwise(self.otherwise.to_polars())
+
+    def to_spark(self) -> Any:
+        from pyspark.sql import functions as F
+
+        return F.when(self.cond.to_spark(), self.then.to_spark()).otherwise(self.otherwise.to_spark())
+
+    def text(self) -> str:
+        return f"若{self.cond.text()}则{self.then.text()}否则{self.otherwise.text()}"
+
+    def inputs(self) -> list[str]:
+        return _merge(self.cond.inputs(), self.then.inputs(), self.otherwise.inputs())
+
+
+def where(cond: Expr, then: Any, otherwise: Any) -> Expr:
+    return Where(cond, _wrap(then), _wrap(otherwise))
+
+
+@dataclass(frozen=True, eq=False)
+class Extreme(Expr):
+    """Elementwise max/min of two expressions."""
+
+    kind: str  # "max" | "min"
+    left: Expr
+    right: Expr
+
+    def evaluate(self, row: Row, params: Params, trace: list[Step] | None = None) -> Any:
+        fn = max if self.kind == "max" else min
+        return fn(self.left.evaluate(row, params, trace), self.right.evaluate(row, params, trace))
+
+    def to_polars(self) -> Any:
+        import polars as pl
+
+        fn = pl.max_horizontal if self.kind == "max" else pl.min_horizontal
+        return fn(self.left.to_polars(), self.right.to_polars())
+
+    def to_spark(self) -> Any:
+        from pyspark.sql import functions as F
+
+        fn = F.greatest if self.kind == "max" else F.least
+        return fn(self.left.to_spark(), self.right.to_spark())
+
+    def text(self) -> str:
+        word = "较大值" if self.kind == "max" else "较小值"
+        return f"{self.left.text()}与{self.right.text()}的{word}"
+
+    def inputs(self) -> list[str]:
+        return _merge(self.left.inputs(), self.right.inputs())
+
+
+def greatest(a: Any, b: Any) -> Expr:
+    return Extreme("max", _wrap(a), _wrap(b))
+
+
+def least(a: Any, b: Any) -> Expr:
+    return Extreme("min", _wrap(a), _wrap(b))
+
+
+@dataclass(frozen=True, eq=False)
+class Named(Expr):
+    """A named intermediate result: a column in vectorised runs, a step in the explanation."""
+
+    name: str
+    label: str
+    reference: str
+    expr: Expr
+
+    def evaluate(self, row: Row, params: Params, trace: list[Step] | None = None) -> Any:
+        if self.name in row:  # already computed in an earlier stage
+            return row[self.name]
+        value = self.expr.evaluate(row, params, trace)
+        if trace is not None:
+            trace.append(Step(name=self.name, label=self.label, reference=self.reference,
+                              formula=self.expr.text(), inputs=_input_values(self.expr, row, params),
+                              value=value))
+        return value
+
+    def to_polars(self) -> Any:
+        import polars as pl
+
+        return pl.col(self.name)
+
+    def to_spark(self) -> Any:
+        from pyspark.sql import functions as F
+
+        return F.col(self.name)
+
+    def definition_polars(self) -> Any:
+        return self.expr.to_polars().alias(self.name)
+
+    def definition_spark(self) -> Any:
+        return self.expr.to_spark().alias(self.name)
+
+    def text(self) -> str:
+        return self.label or self.name
+
+    def inputs(self) -> list[str]:
+        return [self.name]
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    label: str
+    reference: str
+    formula: str
+    inputs: dict[str, Any]
+    value: Any
+
+
+def _input_values(expr: Expr, row: Row, params: Params) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in expr.inputs():
+        if key.startswith("param:"):
+            out[key] = params.get(key[6:])
+        elif key in row:
+            out[key] = row[key]
+    return out
+
+
+def _merge(*lists: list[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for items in lists:
+        for item in items:
+            seen.setdefault(item, None)
+    return list(seen)
+
+
+def col(name: str) -> Col:
+    return Col(name)
+
+
+def param(name: str) -> Param:
+    return Param(name)
+
+
+def lit(value: Any) -> Lit:
+    return Lit(value)
+
+
+@dataclass(frozen=True, eq=False)
+class Agg:
+    """An aggregation of a person-level expression over the members of a household."""
+
+    kind: str  # sum | any | all | count | max | min
+    expr: Expr
+    name: str
+    label: str
+    reference: str = ""
+
+    def evaluate_members(self, members: Sequence[Row], params: Params) -> Any:
+        values = [self.expr.evaluate(m, params) for m in members]
+        if self.kind == "sum":
+            return sum(int(v) for v in values)
+        if self.kind == "count":
+            return sum(1 for v in values if v)
+        if self.kind == "any":
+            return any(values)
+        if self.kind == "all":
+            return all(values)
+        if self.kind == "max":
+            return max(values) if values else 0
+        if self.kind == "min":
+            return min(values) if values else 0
+        raise ValueError(self.kind)
+
+    def to_polars(self) -> Any:
+        import polars as pl
+
+        e = self.expr.to_polars()
+        agg = {
+            "sum": lambda: e.cast(pl.Int64).sum(),
+            "count": lambda: e.cast(pl.Int64).sum(),
+            "any": lambda: e.any(),
+            "all": lambda: e.all(),
+            "max": lambda: e.max(),
+            "min": lambda: e.min(),
+        }[self.kind]()
+        return agg.alias(self.name)
+
+    def to_spark(self) -> Any:
+        from pyspark.sql import functions as F
+
+        e = self.expr.to_spark()
+        agg = {
+            "sum": lambda: F.sum(e.cast("long")),
+            "count": lambda: F.sum(e.cast("long")),
+            "any": lambda: F.max(e.cast("int")) == 1,
+            "all": lambda: F.min(e.cast("int")) == 1,
+            "max": lambda: F.max(e),
+            "min": lambda: F.min(e),
+        }[self.kind]()
+        return agg.alias(self.name)
+
+    @property
+    def ref(self) -> Named:
+        """Use the aggregate inside household-level expressions."""
+        return Named(name=self.name, label=self.label, reference=self.reference, expr=Col(self.name))
+
+
+@dataclass
+class RuleSet:
+    """Three stages: person-level named results, household aggregates, household-level named results."""
+
+    person: list[Named] = field(default_factory=list)
+    aggregates: list[Agg] = field(default_factory=list)
+    household: list[Named] = field(default_factory=list)
+    params: list[str] = field(default_factory=list)
