@@ -206,7 +206,7 @@ def user_update(
 ) -> User:
     """Change a user's role, area, name, department or active flag (administrators, within their area)."""
     user_require(actor, Capability.USER_ADMIN)
-    user = users_for_user(actor).select_for_update().filter(pk=user_id).first()
+    user = users_for_user(actor).select_for_update(of=("self",)).filter(pk=user_id).first()
     if user is None:
         raise NotFound()
     if role is not None and role not in Role.values:

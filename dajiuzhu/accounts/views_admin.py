@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -9,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from dajiuzhu.accounts.models import Department
+from dajiuzhu.accounts.models import Department, User
 from dajiuzhu.accounts.roles import Capability, Role
 from dajiuzhu.accounts.selectors import user_require, users_for_user
 from dajiuzhu.accounts.services import department_save, user_create, user_reset_password, user_update
@@ -17,9 +19,15 @@ from dajiuzhu.areas.models import Area
 from dajiuzhu.core.errors import NotFound, ValidationFailed
 
 
+def _actor(request: HttpRequest) -> User:
+    """The logged-in user (every view here is behind login_required)."""
+    return cast(User, request.user)
+
+
 def _area_in_scope(request: HttpRequest, code: str) -> Area:
     area = Area.objects.filter(code=code.strip()).first()
-    if area is None or not area.is_within(request.user.area):  # type: ignore[union-attr]
+    scope = _actor(request).area
+    if area is None or scope is None or not area.is_within(scope):
         raise ValidationFailed.single("所属区域", f"区划代码“{code}”不存在或不在您的管辖范围内")
     return area
 
@@ -44,21 +52,37 @@ def user_list(request: HttpRequest) -> HttpResponse:
     form: dict[str, str] = {}
     errors: ValidationFailed | None = None
     if request.method == "POST":
-        form = {k: request.POST.get(k, "") for k in ("username", "full_name", "role", "area", "department",
-                                                       "password")}
+        form = {
+            k: request.POST.get(k, "")
+            for k in ("username", "full_name", "role", "area", "department", "password")
+        }
         try:
-            created = user_create(actor=request.user, username=form["username"].strip(), password=form["password"],
-                                  role=form["role"], area=_area_in_scope(request, form["area"]),
-                                  full_name=form["full_name"], department=_department(form["department"]))
+            created = user_create(
+                actor=_actor(request),
+                username=form["username"].strip(),
+                password=form["password"],
+                role=form["role"],
+                area=_area_in_scope(request, form["area"]),
+                full_name=form["full_name"],
+                department=_department(form["department"]),
+            )
         except ValidationFailed as exc:
             errors = exc
         else:
             messages.success(request, f"已创建用户 {created.username}")
             return redirect("manage:users")
-    return render(request, "accounts/manage/users.html", {
-        "page": page, "q": q, "roles": Role.choices, "departments": Department.objects.filter(is_active=True),
-        "form": form, "errors": errors,
-    })
+    return render(
+        request,
+        "accounts/manage/users.html",
+        {
+            "page": page,
+            "q": q,
+            "roles": Role.choices,
+            "departments": Department.objects.filter(is_active=True),
+            "form": form,
+            "errors": errors,
+        },
+    )
 
 
 @login_required
@@ -68,19 +92,26 @@ def user_action(request: HttpRequest, user_id: int) -> HttpResponse:
     action = request.POST.get("action", "")
     try:
         if action == "deactivate":
-            user_update(actor=request.user, user_id=user_id, is_active=False)  # type: ignore[arg-type]
+            user_update(actor=_actor(request), user_id=user_id, is_active=False)
             messages.success(request, "已停用")
         elif action == "activate":
-            user_update(actor=request.user, user_id=user_id, is_active=True)  # type: ignore[arg-type]
+            user_update(actor=_actor(request), user_id=user_id, is_active=True)
             messages.success(request, "已启用")
         elif action == "reset":
-            user_reset_password(actor=request.user, user_id=user_id,  # type: ignore[arg-type]
-                                new_password=request.POST.get("password", ""))
+            user_reset_password(
+                actor=_actor(request),
+                user_id=user_id,
+                new_password=request.POST.get("password", ""),
+            )
             messages.success(request, "已重置密码并解除锁定")
         elif action == "update":
-            user_update(actor=request.user, user_id=user_id, role=request.POST.get("role") or None,  # type: ignore[arg-type]
-                        area=_area_in_scope(request, request.POST["area"]) if request.POST.get("area") else None,
-                        department=_department(request.POST.get("department", "")))
+            user_update(
+                actor=_actor(request),
+                user_id=user_id,
+                role=request.POST.get("role") or None,
+                area=_area_in_scope(request, request.POST["area"]) if request.POST.get("area") else None,
+                department=_department(request.POST.get("department", "")),
+            )
             messages.success(request, "已保存")
         else:
             raise NotFound()
@@ -95,12 +126,19 @@ def department_list(request: HttpRequest) -> HttpResponse:
     errors: ValidationFailed | None = None
     if request.method == "POST":
         try:
-            department_save(actor=request.user, code=request.POST.get("code", ""),  # type: ignore[arg-type]
-                            name=request.POST.get("name", ""), is_active=request.POST.get("is_active") == "on")
+            department_save(
+                actor=_actor(request),
+                code=request.POST.get("code", ""),
+                name=request.POST.get("name", ""),
+                is_active=request.POST.get("is_active") == "on",
+            )
         except ValidationFailed as exc:
             errors = exc
         else:
             messages.success(request, "已保存")
             return redirect("manage:departments")
-    return render(request, "accounts/manage/departments.html",
-                  {"departments": Department.objects.all(), "errors": errors})
+    return render(
+        request,
+        "accounts/manage/departments.html",
+        {"departments": Department.objects.all(), "errors": errors},
+    )

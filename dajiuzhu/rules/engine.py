@@ -20,8 +20,12 @@ class SingleResult:
     person_steps: list[list[Step]] = field(default_factory=list)
 
 
-def assess_one(rules: RuleSet, household: Mapping[str, Any], persons: Sequence[Mapping[str, Any]],
-               params: Mapping[str, int]) -> SingleResult:
+def assess_one(
+    rules: RuleSet,
+    household: Mapping[str, Any],
+    persons: Sequence[Mapping[str, Any]],
+    params: Mapping[str, int],
+) -> SingleResult:
     """Evaluate every rule for one household, keeping each step's inputs and outcome."""
     rows: list[dict[str, Any]] = []
     person_steps: list[list[Step]] = []
@@ -36,8 +40,16 @@ def assess_one(rules: RuleSet, household: Mapping[str, Any], persons: Sequence[M
     steps = []
     for agg in rules.aggregates:
         hrow[agg.name] = agg.evaluate_members(rows, params)
-        steps.append(Step(name=agg.name, label=agg.label, reference=agg.reference,
-                          formula=f"{agg.kind}({agg.expr.text()})", inputs={}, value=hrow[agg.name]))
+        steps.append(
+            Step(
+                name=agg.name,
+                label=agg.label,
+                reference=agg.reference,
+                formula=f"{agg.kind}({agg.expr.text()})",
+                inputs={},
+                value=hrow[agg.name],
+            )
+        )
     for named in rules.household:
         hrow[named.name] = _evaluate_step(named, hrow, params, steps)
     return SingleResult(values=hrow, household_steps=steps, person_steps=person_steps)
@@ -49,12 +61,21 @@ def _evaluate_step(named: Named, row: dict[str, Any], params: Mapping[str, int],
     value = named.expr.evaluate(row, params)
     if isinstance(value, bool) or named.name.endswith(("_test", "_ok", "_flag")):
         value = bool(value)
-    steps.append(Step(name=named.name, label=named.label, reference=named.reference, formula=named.expr.text(),
-                      inputs=_input_values(named.expr, row, params), value=value))
+    steps.append(
+        Step(
+            name=named.name,
+            label=named.label,
+            reference=named.reference,
+            formula=named.expr.text(),
+            inputs=_input_values(named.expr, row, params),
+            value=value,
+        )
+    )
     return value
 
 
 # ---- Polars ----------------------------------------------------------------------------------------
+
 
 def _param_exprs(table: ParamTable, names: Sequence[str]) -> list[Any]:
     import polars as pl
@@ -82,8 +103,9 @@ def _params_used(nameds: Sequence[Any]) -> list[str]:
     return list(used)
 
 
-def assess_polars(rules: RuleSet, households: Any, persons: Any, table: ParamTable,
-                  outputs: Sequence[str] | None = None) -> Any:
+def assess_polars(
+    rules: RuleSet, households: Any, persons: Any, table: ParamTable, outputs: Sequence[str] | None = None
+) -> Any:
     """Vectorised run over whole tables (Polars DataFrames or LazyFrames). Returns a DataFrame with
     household_id and the household-stage results (or only `outputs`)."""
     import polars as pl
@@ -98,11 +120,16 @@ def assess_polars(rules: RuleSet, households: Any, persons: Any, table: ParamTab
     agg = pp.group_by("household_id").agg([a.to_polars() for a in rules.aggregates])
 
     hh = hh.join(agg, on="household_id", how="left")
-    hh = hh.with_columns([pl.col(a.name).fill_null(False if a.kind in {"any", "all"} else 0)
-                          for a in rules.aggregates])
+    hh = hh.with_columns(
+        [pl.col(a.name).fill_null(False if a.kind in {"any", "all"} else 0) for a in rules.aggregates]
+    )
     household_params = _params_used(rules.household)
     hh = hh.with_columns(_param_exprs(table, household_params)) if household_params else hh
     for named in rules.household:
         hh = hh.with_columns(named.definition_polars())
-    keep = list(outputs) if outputs is not None else [*(a.name for a in rules.aggregates), *(n.name for n in rules.household)]
+    keep = (
+        list(outputs)
+        if outputs is not None
+        else [*(a.name for a in rules.aggregates), *(n.name for n in rules.household)]
+    )
     return hh.select(["household_id", *keep]).collect()

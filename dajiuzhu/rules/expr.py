@@ -39,8 +39,20 @@ _BIN_OPS: dict[str, Callable[[Any, Any], Any]] = {
     "&": lambda a, b: bool(a) and bool(b),
     "|": lambda a, b: bool(a) or bool(b),
 }
-_CN_OPS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "!=": "≠", "&": "且", "|": "或", "//": "÷",
-           "*": "×", "+": "+", "-": "−"}
+_CN_OPS = {
+    "<": "<",
+    "<=": "≤",
+    ">": ">",
+    ">=": "≥",
+    "==": "=",
+    "!=": "≠",
+    "&": "且",
+    "|": "或",
+    "//": "÷",
+    "*": "×",
+    "+": "+",
+    "-": "−",
+}
 
 
 def _wrap(value: Any) -> Expr:
@@ -294,7 +306,9 @@ class Where(Expr):
     def to_polars(self) -> Any:
         import polars as pl
 
-        return pl.when(self.cond.to_polars()).then(self.then.to_polars()).otherwise(self.otherwise.to_polars())
+        return (
+            pl.when(self.cond.to_polars()).then(self.then.to_polars()).otherwise(self.otherwise.to_polars())
+        )
 
     def to_spark(self) -> Any:
         from pyspark.sql import functions as F
@@ -366,9 +380,16 @@ class Named(Expr):
             return row[self.name]
         value = self.expr.evaluate(row, params, trace)
         if trace is not None:
-            trace.append(Step(name=self.name, label=self.label, reference=self.reference,
-                              formula=self.expr.text(), inputs=_input_values(self.expr, row, params),
-                              value=value))
+            trace.append(
+                Step(
+                    name=self.name,
+                    label=self.label,
+                    reference=self.reference,
+                    formula=self.expr.text(),
+                    inputs=_input_values(self.expr, row, params),
+                    value=value,
+                )
+            )
         return value
 
     def to_polars(self) -> Any:

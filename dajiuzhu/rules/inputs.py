@@ -54,4 +54,10 @@ def person_defaults() -> dict[str, object]:
 
 
 def household_defaults() -> dict[str, object]:
-    return {"financial_assets_fen": 0, "vehicles": 0, "vehicle_value_fen": 0, "dwellings": 1, "has_business": False}
+    return {
+        "financial_assets_fen": 0,
+        "vehicles": 0,
+        "vehicle_value_fen": 0,
+        "dwellings": 1,
+        "has_business": False,
+    }

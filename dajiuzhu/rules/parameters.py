@@ -108,11 +108,16 @@ class ParameterTree:
         for entry in spec["values"]:
             if not isinstance(entry, dict) or "from" not in entry or "value" not in entry:
                 raise ParameterError(f"{where}：每个取值都要有 from 和 value")
-            values.append(ParameterValue(
-                name=name, value=entry["value"], start=_as_date(entry["from"], where), jurisdiction=jurisdiction,
-                reference=str(entry.get("reference", spec.get("reference", ""))),
-                unverified=bool(entry.get("unverified", spec.get("unverified", False))),
-            ))
+            values.append(
+                ParameterValue(
+                    name=name,
+                    value=entry["value"],
+                    start=_as_date(entry["from"], where),
+                    jurisdiction=jurisdiction,
+                    reference=str(entry.get("reference", spec.get("reference", ""))),
+                    unverified=bool(entry.get("unverified", spec.get("unverified", False))),
+                )
+            )
         values.sort(key=lambda v: v.start)
         if len({v.start for v in values}) != len(values):
             raise ParameterError(f"{where}：同一起始日期有多个取值")

@@ -37,8 +37,15 @@ def _convert(value: Any, kind: str, where: str) -> int:
     raise ParameterError(f"{where}：未知参数类型 {kind}")
 
 
-def resolve_set(tree: ParameterTree, specs: list[EngineParam], *, on: dt.date, region: str,
-                residence: str, overrides: dict[str, Any] | None = None) -> dict[str, int]:
+def resolve_set(
+    tree: ParameterTree,
+    specs: list[EngineParam],
+    *,
+    on: dt.date,
+    region: str,
+    residence: str,
+    overrides: dict[str, Any] | None = None,
+) -> dict[str, int]:
     """All engine parameters for one region and urban/rural on a date. Overrides use engine names
     or tree names and take precedence (what-if runs, case files)."""
     overrides = overrides or {}
@@ -70,10 +77,19 @@ class ParamTable:
         return [v[name] for v in self.values]
 
 
-def build_table(tree: ParameterTree, specs: list[EngineParam], *, on: dt.date,
-                combos: list[tuple[str, str]], overrides: dict[str, Any] | None = None) -> ParamTable:
+def build_table(
+    tree: ParameterTree,
+    specs: list[EngineParam],
+    *,
+    on: dt.date,
+    combos: list[tuple[str, str]],
+    overrides: dict[str, Any] | None = None,
+) -> ParamTable:
     combos = sorted(set(combos))
-    return ParamTable(keys=combos, values=[
-        resolve_set(tree, specs, on=on, region=region, residence=residence, overrides=overrides)
-        for region, residence in combos
-    ])
+    return ParamTable(
+        keys=combos,
+        values=[
+            resolve_set(tree, specs, on=on, region=region, residence=residence, overrides=overrides)
+            for region, residence in combos
+        ],
+    )

@@ -57,24 +57,36 @@ imputation_applies = (
     & ~col("serious_illness")
     & ~col("is_carer")
     & (col("income_wage_fen") + col("income_business_fen")).eq(0)
-).named("imputation_applies", "适用劳动力系数折算（有劳动能力而无可核实的工作收入）",
-        "关于进一步做好最低生活保障等社会救助兜底工作的通知 一(一)")
+).named(
+    "imputation_applies",
+    "适用劳动力系数折算（有劳动能力而无可核实的工作收入）",
+    "关于进一步做好最低生活保障等社会救助兜底工作的通知 一(一)",
+)
 
 imputed_income = where(
     col("labour_override_fen") >= 0,
     col("labour_override_fen"),
-    where(imputation_applies,
-          p("labour.base") * where(col("labour_capacity").eq("full"), p("labour.coef_full"),
-                                   p("labour.coef_partial")) // 1000,
-          0),
+    where(
+        imputation_applies,
+        p("labour.base")
+        * where(col("labour_capacity").eq("full"), p("labour.coef_full"), p("labour.coef_partial"))
+        // 1000,
+        0,
+    ),
 ).named("imputed_income", "折算收入（工作人员认定的优先）", "地方规定（示例参数）")
 
 employment_cost = (col("income_wage_fen") * p("deduct.employment_cost") // 1000).named(
-    "employment_cost", "必要就业成本扣减", f"{S1} 第十三条")
+    "employment_cost", "必要就业成本扣减", f"{S1} 第十三条"
+)
 
 countable_income = (
-    col("income_wage_fen") - employment_cost + col("income_business_fen") + col("income_property_fen")
-    + col("income_transfer_fen") + col("income_other_fen") + imputed_income
+    col("income_wage_fen")
+    - employment_cost
+    + col("income_business_fen")
+    + col("income_property_fen")
+    + col("income_transfer_fen")
+    + col("income_other_fen")
+    + imputed_income
 ).named("countable_income", "计入的月收入", f"{S1} 第十三条")
 
 rigid_deduction = (
@@ -96,40 +108,83 @@ n_ill = Agg("count", col("serious_illness"), "n_ill", "重病患者人数")
 # ---- household stage -------------------------------------------------------------------------------
 M = members.ref
 countable = greatest(total_income.ref - total_rigid.ref, 0).named(
-    "countable", "认定家庭月收入（扣减后，不低于0）", f"{S1} 第十三条")
+    "countable", "认定家庭月收入（扣减后，不低于0）", f"{S1} 第十三条"
+)
 threshold = (p("dibao.standard") * M).named("threshold", "低保标准×家庭人数", "社会救助暂行办法 第九条")
 income_test = (countable < threshold).named("income_test", "人均收入低于低保标准", "社会救助暂行办法 第九条")
 financial_ok = (col("financial_assets_fen") <= threshold * p("asset.financial_months")).named(
-    "financial_ok", "金融资产不超过人均低保标准的规定月数", f"{S1} 第十四条（地方标准，示例参数）")
+    "financial_ok", "金融资产不超过人均低保标准的规定月数", f"{S1} 第十四条（地方标准，示例参数）"
+)
 vehicle_flag = (col("vehicles") > 0).named("vehicle_flag", "有非豁免机动车辆", f"{S1} 第十四条")
 housing_flag = (col("residence").eq("urban") & (col("dwellings") > 1)).named(
-    "housing_flag", "城市家庭拥有两套以上住房", f"{S1} 第十四条（地方标准，示例参数）")
+    "housing_flag", "城市家庭拥有两套以上住房", f"{S1} 第十四条（地方标准，示例参数）"
+)
 business_flag = col("has_business").named("business_flag", "成员有工商登记", f"{S1} 第十四条")
 hard_fail = (~income_test | ~financial_ok | (vehicle_flag & p("asset.vehicle_hard").eq(1))).named(
-    "hard_fail", "存在不符合的硬性条件", f"{S1} 第十四条")
+    "hard_fail", "存在不符合的硬性条件", f"{S1} 第十四条"
+)
 needs_review = (vehicle_flag | housing_flag | business_flag).named(
-    "needs_review", "存在需入户核实的财产情况", "关于进一步做好最低生活保障等社会救助兜底工作的通知 一(二)")
+    "needs_review", "存在需入户核实的财产情况", "关于进一步做好最低生活保障等社会救助兜底工作的通知 一(二)"
+)
 dibao_status = where(hard_fail, NOT_ELIGIBLE, where(needs_review, REVIEW, ELIGIBLE)).named(
-    "dibao_status", "低保认定结果", f"{S1} 第二十八条")
-gap = greatest(threshold - countable, 0).named("gap", "补差金额（标准×人数−收入）", "最低生活保障审核审批办法 第二十七条")
-addon = (p("dibao.standard") * (
-    n_elderly.ref * p("addon.elderly") + n_minor.ref * p("addon.minor")
-    + n_severe.ref * p("addon.severe_disability") + n_ill.ref * p("addon.serious_illness")
-) // 1000).named("addon", "分类施保加发金额", f"{S1} 第二十七条")
+    "dibao_status", "低保认定结果", f"{S1} 第二十八条"
+)
+gap = greatest(threshold - countable, 0).named(
+    "gap", "补差金额（标准×人数−收入）", "最低生活保障审核审批办法 第二十七条"
+)
+addon = (
+    p("dibao.standard")
+    * (
+        n_elderly.ref * p("addon.elderly")
+        + n_minor.ref * p("addon.minor")
+        + n_severe.ref * p("addon.severe_disability")
+        + n_ill.ref * p("addon.serious_illness")
+    )
+    // 1000
+).named("addon", "分类施保加发金额", f"{S1} 第二十七条")
 dibao_amount = where(dibao_status.eq(NOT_ELIGIBLE), 0, greatest(gap + addon, p("dibao.min_payment"))).named(
-    "dibao_amount", "低保月保障金额", f"{S1} 第二十一条")
+    "dibao_amount", "低保月保障金额", f"{S1} 第二十一条"
+)
 
 edge_income = (countable * 1000 < threshold * p("edge.multiple")).named(
-    "edge_income", "人均收入低于低保标准的规定倍数", "关于加强低收入人口动态监测做好分层分类社会救助工作的意见 二")
+    "edge_income",
+    "人均收入低于低保标准的规定倍数",
+    "关于加强低收入人口动态监测做好分层分类社会救助工作的意见 二",
+)
 edge_status = where(dibao_status.eq(NOT_ELIGIBLE) & edge_income & financial_ok, ELIGIBLE, NOT_ELIGIBLE).named(
-    "edge_status", "低保边缘家庭认定结果", f"{S1} 第八条")
+    "edge_status", "低保边缘家庭认定结果", f"{S1} 第八条"
+)
 
 RULES = RuleSet(
-    person=[severe_disability, working_age, imputation_applies, imputed_income, employment_cost,
-            countable_income, rigid_deduction, is_elderly, is_minor],
+    person=[
+        severe_disability,
+        working_age,
+        imputation_applies,
+        imputed_income,
+        employment_cost,
+        countable_income,
+        rigid_deduction,
+        is_elderly,
+        is_minor,
+    ],
     aggregates=[members, total_income, total_rigid, n_elderly, n_minor, n_severe, n_ill],
-    household=[countable, threshold, income_test, financial_ok, vehicle_flag, housing_flag, business_flag,
-               hard_fail, needs_review, dibao_status, gap, addon, dibao_amount, edge_income, edge_status],
+    household=[
+        countable,
+        threshold,
+        income_test,
+        financial_ok,
+        vehicle_flag,
+        housing_flag,
+        business_flag,
+        hard_fail,
+        needs_review,
+        dibao_status,
+        gap,
+        addon,
+        dibao_amount,
+        edge_income,
+        edge_status,
+    ],
     params=[spec.name for spec in PARAMS],
 )
 

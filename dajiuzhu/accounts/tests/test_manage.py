@@ -12,8 +12,14 @@ def county_admin(make_user):
 
 
 def test_admin_creates_user_in_own_area_and_it_is_audited(county_admin, areas):
-    user = user_create(actor=county_admin, username="li", password="Xx12345678!", role="grid_worker",
-                       area=areas["grid_a"], full_name="李网格")
+    user = user_create(
+        actor=county_admin,
+        username="li",
+        password="Xx12345678!",
+        role="grid_worker",
+        area=areas["grid_a"],
+        full_name="李网格",
+    )
     assert user.area_id == areas["grid_a"].code
     assert AuditEvent.objects.filter(action="create", subject_type="user", subject_id=str(user.pk)).exists()
 
@@ -50,8 +56,13 @@ def test_reset_password_unlocks(county_admin, worker_a):
 
 def test_department_window_needs_department(county_admin, areas):
     with pytest.raises(ValidationFailed) as err:
-        user_create(actor=county_admin, username="w", password="Xx12345678!", role="department_window",
-                    area=areas["county"])
+        user_create(
+            actor=county_admin,
+            username="w",
+            password="Xx12345678!",
+            role="department_window",
+            area=areas["county"],
+        )
     assert err.value.errors[0].field == "部门"
     assert not User.objects.filter(username="w").exists()
 

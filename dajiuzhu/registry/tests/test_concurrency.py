@@ -28,8 +28,10 @@ def test_concurrent_edits_one_wins(household_a, worker_a, township_user):
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=edit, args=(worker_a, "13700000001")),
-               threading.Thread(target=edit, args=(township_user, "13700000002"))]
+    threads = [
+        threading.Thread(target=edit, args=(worker_a, "13700000001")),
+        threading.Thread(target=edit, args=(township_user, "13700000002")),
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -2,9 +2,9 @@ import pytest
 
 from dajiuzhu.audit.models import AuditEvent
 from dajiuzhu.core.errors import NotFound, ValidationFailed
+from dajiuzhu.registry.errors import StaleRecord
 from dajiuzhu.registry.models import Household, Membership, Person
 from dajiuzhu.registry.services import household_create, person_move, person_reveal, person_update
-from dajiuzhu.registry.errors import StaleRecord
 
 
 def test_household_create_derives_sex_and_birth_and_audits(household_a, ids):
@@ -25,12 +25,19 @@ def test_duplicate_id_number_is_refused_and_nothing_saved(household_a, worker_a,
     # when a second household reuses the head's ID number
     before = (Household.objects.count(), Person.objects.count(), AuditEvent.objects.count())
     with pytest.raises(ValidationFailed) as err:
-        household_create(actor=worker_a, area=areas["village_a"],
-                         data={"address": "x", "residence_type": "rural", "hukou_type": "agricultural"},
-                         members=[{"id_number": ids["other"], "name": "甲", "relation": "head"},
-                                  {"id_number": ids["head"], "name": "乙", "relation": "spouse"}])
+        household_create(
+            actor=worker_a,
+            area=areas["village_a"],
+            data={"address": "x", "residence_type": "rural", "hukou_type": "agricultural"},
+            members=[
+                {"id_number": ids["other"], "name": "甲", "relation": "head"},
+                {"id_number": ids["head"], "name": "乙", "relation": "spouse"},
+            ],
+        )
     # then the message names the field and the row, and nothing changed
-    assert any(e.field == "身份证号码" and e.row == 2 and "已登记在其他家庭" in e.message for e in err.value.errors)
+    assert any(
+        e.field == "身份证号码" and e.row == 2 and "已登记在其他家庭" in e.message for e in err.value.errors
+    )
     assert (Household.objects.count(), Person.objects.count(), AuditEvent.objects.count()) == before
 
 
@@ -54,14 +61,21 @@ def test_stale_version_is_refused(household_a, worker_a):
 
 def test_move_keeps_history(household_a, household_b, township_user):
     child = household_a.members.get(relation="child")
-    person_move(actor=township_user, person_id=child.pk, to_household_id=household_b.pk,
-                relation="grandchild", reason="随祖父生活")
+    person_move(
+        actor=township_user,
+        person_id=child.pk,
+        to_household_id=household_b.pk,
+        relation="grandchild",
+        reason="随祖父生活",
+    )
     child.refresh_from_db()
     household_a.refresh_from_db()
     household_b.refresh_from_db()
     assert child.household_id == household_b.pk
     assert (household_a.member_count, household_b.member_count) == (2, 2)
-    rows = list(Membership.objects.filter(person=child).order_by("id").values_list("household_id", "end_date"))
+    rows = list(
+        Membership.objects.filter(person=child).order_by("id").values_list("household_id", "end_date")
+    )
     assert rows[0][0] == household_a.pk and rows[0][1] is not None
     assert rows[1] == (household_b.pk, None)
     assert AuditEvent.objects.filter(action="move", subject_id=str(child.pk)).count() == 1

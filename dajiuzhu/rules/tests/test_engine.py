@@ -38,8 +38,11 @@ def run_both(households, persons):
         params = TABLE.values[h["param_key"]]
         single[h["household_id"]] = assess_one(RULES, h, members, params).values
     hdf = pl.DataFrame(households, schema={k: _pl(v) for k, v in HOUSEHOLD_COLUMNS.items()})
-    pdf = pl.DataFrame(persons, schema={k: _pl(v) for k, v in PERSON_COLUMNS.items()}) if persons else \
-        pl.DataFrame(schema={k: _pl(v) for k, v in PERSON_COLUMNS.items()})
+    pdf = (
+        pl.DataFrame(persons, schema={k: _pl(v) for k, v in PERSON_COLUMNS.items()})
+        if persons
+        else pl.DataFrame(schema={k: _pl(v) for k, v in PERSON_COLUMNS.items()})
+    )
     vec = assess_polars(RULES, hdf, pdf, TABLE)
     return single, {row["household_id"]: row for row in vec.to_dicts()}
 
@@ -60,8 +63,10 @@ def test_income_exactly_at_standard_is_not_eligible():
 
 def test_gap_amount_for_two_person_household_exact_to_the_fen():
     # given two non-working elderly members with 100.01 yuan pension each (transfer income)
-    persons = [person(person_id=1, age=70, labour_capacity="none", income_transfer_fen=10001),
-               person(person_id=2, age=68, sex="F", labour_capacity="none", income_transfer_fen=10001)]
+    persons = [
+        person(person_id=1, age=70, labour_capacity="none", income_transfer_fen=10001),
+        person(person_id=2, age=68, sex="F", labour_capacity="none", income_transfer_fen=10001),
+    ]
     single, vec = run_both([household()], persons)
     r = single[1]
     gap = 2 * STD_RURAL - 20002
@@ -92,28 +97,32 @@ def test_explanation_lists_rules_with_inputs_and_references():
     assert "社会救助暂行办法" in step.reference
 
 
-person_st = st.fixed_dictionaries({
-    "age": st.integers(0, 100),
-    "sex": st.sampled_from(["M", "F"]),
-    "disability_type": st.sampled_from(["", "physical", "intellectual", "mental"]),
-    "disability_grade": st.integers(0, 4),
-    "labour_capacity": st.sampled_from(["full", "partial", "none"]),
-    "is_student": st.booleans(),
-    "serious_illness": st.booleans(),
-    "is_carer": st.booleans(),
-    "income_wage_fen": st.sampled_from([0, 0, 50000, 120000, 300000]),
-    "income_transfer_fen": st.integers(0, 200000),
-    "labour_override_fen": st.sampled_from([-1, -1, 0, 80000]),
-    "medical_fen": st.integers(0, 100000),
-})
-household_st = st.fixed_dictionaries({
-    "residence": st.sampled_from(["urban", "rural"]),
-    "financial_assets_fen": st.integers(0, 10_000_000),
-    "vehicles": st.integers(0, 1),
-    "dwellings": st.integers(0, 3),
-    "has_business": st.booleans(),
-    "members": st.lists(person_st, min_size=0, max_size=8),
-})
+person_st = st.fixed_dictionaries(
+    {
+        "age": st.integers(0, 100),
+        "sex": st.sampled_from(["M", "F"]),
+        "disability_type": st.sampled_from(["", "physical", "intellectual", "mental"]),
+        "disability_grade": st.integers(0, 4),
+        "labour_capacity": st.sampled_from(["full", "partial", "none"]),
+        "is_student": st.booleans(),
+        "serious_illness": st.booleans(),
+        "is_carer": st.booleans(),
+        "income_wage_fen": st.sampled_from([0, 0, 50000, 120000, 300000]),
+        "income_transfer_fen": st.integers(0, 200000),
+        "labour_override_fen": st.sampled_from([-1, -1, 0, 80000]),
+        "medical_fen": st.integers(0, 100000),
+    }
+)
+household_st = st.fixed_dictionaries(
+    {
+        "residence": st.sampled_from(["urban", "rural"]),
+        "financial_assets_fen": st.integers(0, 10_000_000),
+        "vehicles": st.integers(0, 1),
+        "dwellings": st.integers(0, 3),
+        "has_business": st.booleans(),
+        "members": st.lists(person_st, min_size=0, max_size=8),
+    }
+)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -123,9 +132,17 @@ def test_single_and_polars_agree(generated):
     pid = 0
     for hid, h in enumerate(generated, start=1):
         key = TABLE.key_of("371424", h["residence"])
-        households.append(household(household_id=hid, param_key=key, residence=h["residence"],
-                                    financial_assets_fen=h["financial_assets_fen"], vehicles=h["vehicles"],
-                                    dwellings=h["dwellings"], has_business=h["has_business"]))
+        households.append(
+            household(
+                household_id=hid,
+                param_key=key,
+                residence=h["residence"],
+                financial_assets_fen=h["financial_assets_fen"],
+                vehicles=h["vehicles"],
+                dwellings=h["dwellings"],
+                has_business=h["has_business"],
+            )
+        )
         for m in h["members"]:
             pid += 1
             persons.append(person(household_id=hid, person_id=pid, param_key=key, **m))

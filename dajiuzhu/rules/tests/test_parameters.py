@@ -8,12 +8,18 @@ D = dt.date
 
 
 def tree():
-    return ParameterTree.from_mapping({
-        "CN": {"edge.income_multiple": [{"from": "2021-07-01", "value": 1.5}]},
-        "3714": {"dibao.standard.rural": [{"from": "2024-01-01", "value": "700.00"},
-                                          {"from": "2025-01-01", "value": "780.00", "unverified": True}]},
-        "371424": {"dibao.standard.rural": [{"from": "2025-07-01", "value": "800.00"}]},
-    })
+    return ParameterTree.from_mapping(
+        {
+            "CN": {"edge.income_multiple": [{"from": "2021-07-01", "value": 1.5}]},
+            "3714": {
+                "dibao.standard.rural": [
+                    {"from": "2024-01-01", "value": "700.00"},
+                    {"from": "2025-01-01", "value": "780.00", "unverified": True},
+                ]
+            },
+            "371424": {"dibao.standard.rural": [{"from": "2025-07-01", "value": "800.00"}]},
+        }
+    )
 
 
 def test_region_chain_goes_up_to_national():
@@ -33,7 +39,9 @@ def test_value_carries_its_provenance():
 
 
 def test_missing_value_names_parameter_region_and_date():
-    with pytest.raises(ParameterError, match=r"参数 dibao.standard.rural 在 2023-12-31 对区划 371424 没有生效的取值"):
+    with pytest.raises(
+        ParameterError, match=r"参数 dibao.standard.rural 在 2023-12-31 对区划 371424 没有生效的取值"
+    ):
         tree().get("dibao.standard.rural", on=D(2023, 12, 31), region="371424")
     with pytest.raises(ParameterError, match="未定义参数 nope"):
         tree().get("nope", on=D(2025, 1, 1))
@@ -43,8 +51,9 @@ def test_bad_file_content_is_refused_with_chinese_message():
     with pytest.raises(ParameterError, match="起始日期“2025-13-01”不是有效日期"):
         ParameterTree.from_mapping({"CN": {"x": [{"from": "2025-13-01", "value": 1}]}})
     with pytest.raises(ParameterError, match="同一起始日期有多个取值"):
-        ParameterTree.from_mapping({"CN": {"x": [{"from": "2025-01-01", "value": 1},
-                                                 {"from": "2025-01-01", "value": 2}]}})
+        ParameterTree.from_mapping(
+            {"CN": {"x": [{"from": "2025-01-01", "value": 1}, {"from": "2025-01-01", "value": 2}]}}
+        )
 
 
 def test_shipped_policy_files_load_and_mark_example_values():

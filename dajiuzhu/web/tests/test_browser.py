@@ -2,7 +2,8 @@
 
 Needs Debian's chromium at /usr/bin/chromium (apt-get install chromium fonts-wqy-microhei); the test
 fails, rather than skips, when it is missing so CI cannot pass without running it.
-Also writes docs/screenshot.png (the household page) and docs/screenshot-list.png for the README.
+With DAJIUZHU_SCREENSHOTS=docs it also refreshes docs/screenshot*.png for the README; otherwise the
+screenshots go to a temporary folder so a test run leaves the tree clean.
 """
 
 from __future__ import annotations
@@ -28,7 +29,11 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-DOCS = Path(settings.BASE_DIR) / "docs"
+DOCS = (
+    Path(settings.BASE_DIR) / "docs"
+    if os.environ.get("DAJIUZHU_SCREENSHOTS") == "docs"
+    else Path(os.environ.get("TMPDIR", "/tmp")) / "dajiuzhu-screenshots"
+)
 
 
 def _id(prefix17: str) -> str:
@@ -215,7 +220,7 @@ def test_worker_searches_opens_household_and_reveals_id(
     assert page.locator("#results tbody tr").count() == 3
     page.locator("#id_q").press_sequentially("张建", delay=50)
     page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 1")
-    DOCS.mkdir(exist_ok=True)
+    DOCS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(DOCS / "screenshot-list.png"), full_page=True)
     assert "?q=" in page.url  # the search is in the address bar, so the back button and links keep it
 
@@ -252,6 +257,6 @@ def test_phone_layout_stacks_tables(transactional_db, live_server, browser_page,
     # then the member table is shown as cards: no header row, no horizontal scrolling
     assert not page.locator("#members thead").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-    DOCS.mkdir(exist_ok=True)
+    DOCS.mkdir(parents=True, exist_ok=True)
     page.locator("#members").scroll_into_view_if_needed()
     page.screenshot(path=str(DOCS / "screenshot-phone.png"))
