@@ -1,6 +1,7 @@
-"""Run a RuleSet: on one household with an explanation, or on whole tables with Polars.
+"""Run a RuleSet: on one household with every step recorded, or on whole tables with Polars.
 
-Both paths read the same rule objects (rules.programmes); tests assert they agree exactly.
+Both paths walk the same stages of the same rule objects (rules.programmes); tests assert that they
+agree exactly. The Spark path (rules.spark) walks them too.
 """
 
 from __future__ import annotations
@@ -9,15 +10,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from dajiuzhu.rules.expr import Named, RuleSet, Step, param_column
+from dajiuzhu.rules.expr import Agg, Named, RuleSet, Step, _input_values, param_column
 from dajiuzhu.rules.params import ParamTable
 
 
 @dataclass
 class SingleResult:
-    values: dict[str, Any]
-    household_steps: list[Step]
+    household: dict[str, Any]
+    persons: list[dict[str, Any]]
+    household_steps: list[Step] = field(default_factory=list)
     person_steps: list[list[Step]] = field(default_factory=list)
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return self.household
 
 
 def assess_one(
@@ -26,58 +32,58 @@ def assess_one(
     persons: Sequence[Mapping[str, Any]],
     params: Mapping[str, int],
 ) -> SingleResult:
-    """Evaluate every rule for one household, keeping each step's inputs and outcome."""
-    rows: list[dict[str, Any]] = []
-    person_steps: list[list[Step]] = []
-    for person in persons:
-        row = dict(person)
-        steps: list[Step] = []
-        for named in rules.person:
-            row[named.name] = _evaluate_step(named, row, params, steps)
-        rows.append(row)
-        person_steps.append(steps)
-    hrow = dict(household)
-    steps = []
-    for agg in rules.aggregates:
-        hrow[agg.name] = agg.evaluate_members(rows, params)
-        steps.append(
-            Step(
-                name=agg.name,
-                label=agg.label,
-                reference=agg.reference,
-                formula=f"{agg.kind}({agg.expr.text()})",
-                inputs={},
-                value=hrow[agg.name],
-            )
-        )
-    for named in rules.household:
-        hrow[named.name] = _evaluate_step(named, hrow, params, steps)
-    return SingleResult(values=hrow, household_steps=steps, person_steps=person_steps)
+    """Evaluate every stage for one household, keeping each step's inputs and outcome."""
+    hrow: dict[str, Any] = dict(household)
+    prows: list[dict[str, Any]] = [dict(p) for p in persons]
+    result = SingleResult(household=hrow, persons=prows, person_steps=[[] for _ in prows])
+    for stage in rules.stages:
+        if stage.kind == "person":
+            for row, steps in zip(prows, result.person_steps, strict=True):
+                for named in stage.items:
+                    row[named.name] = _evaluate_step(named, row, params, steps)
+        elif stage.kind == "aggregate":
+            for agg in stage.items:
+                hrow[agg.name] = _aggregate(agg, prows, params)
+                result.household_steps.append(
+                    Step(name=agg.name, label=agg.label, reference=agg.reference,
+                         formula=f"{_AGG_WORDS[agg.kind]}（{agg.expr.text()}）", inputs={}, value=hrow[agg.name])
+                )  # fmt: skip
+        elif stage.kind == "household":
+            for named in stage.items:
+                hrow[named.name] = _evaluate_step(named, hrow, params, result.household_steps)
+        else:  # broadcast
+            for row in prows:
+                for name in stage.items:
+                    row[name] = hrow[name]
+    return result
+
+
+_AGG_WORDS = {"sum": "合计", "count": "计数", "any": "任一", "all": "全部", "max": "最大", "min": "最小"}
+
+
+def _aggregate(agg: Agg, rows: list[dict[str, Any]], params: Mapping[str, int]) -> Any:
+    value = agg.evaluate_members(rows, params)
+    if agg.kind in {"any", "all"}:
+        return bool(value)
+    return int(value)
 
 
 def _evaluate_step(named: Named, row: dict[str, Any], params: Mapping[str, int], steps: list[Step]) -> Any:
-    from dajiuzhu.rules.expr import _input_values
-
     value = named.expr.evaluate(row, params)
-    if isinstance(value, bool) or named.name.endswith(("_test", "_ok", "_flag")):
+    if isinstance(value, bool):
         value = bool(value)
     steps.append(
-        Step(
-            name=named.name,
-            label=named.label,
-            reference=named.reference,
-            formula=named.expr.text(),
-            inputs=_input_values(named.expr, row, params),
-            value=value,
-        )
-    )
+        Step(name=named.name, label=named.label, reference=named.reference, formula=named.expr.text(),
+             inputs=_input_values(named.expr, row, params), value=value)
+    )  # fmt: skip
     return value
 
 
 # ---- Polars ----------------------------------------------------------------------------------------
 
 
-def _param_exprs(table: ParamTable, names: Sequence[str]) -> list[Any]:
+def param_columns_polars(table: ParamTable, names: Sequence[str]) -> list[Any]:
+    """One column per parameter, gathered from the small parameter table by each row's param_key."""
     import polars as pl
 
     exprs = []
@@ -87,49 +93,42 @@ def _param_exprs(table: ParamTable, names: Sequence[str]) -> list[Any]:
     return exprs
 
 
-def _params_used(nameds: Sequence[Any]) -> list[str]:
-    used: dict[str, None] = {}
-
-    def walk(expr: Any) -> None:
-        for key in expr.inputs():
-            if key.startswith("param:"):
-                used.setdefault(key[6:], None)
-        for child in vars(expr).values():
-            if hasattr(child, "inputs") and child is not expr:
-                walk(child)
-
-    for n in nameds:
-        walk(n.expr if isinstance(n, Named) else n.expr)
-    return list(used)
-
-
 def assess_polars(
-    rules: RuleSet, households: Any, persons: Any, table: ParamTable, outputs: Sequence[str] | None = None
+    rules: RuleSet, households: Any, persons: Any, table: ParamTable, *, person_outputs: bool = False
 ) -> Any:
-    """Vectorised run over whole tables (Polars DataFrames or LazyFrames). Returns a DataFrame with
-    household_id and the household-stage results (or only `outputs`)."""
+    """Vectorised run over whole tables (Polars DataFrames or LazyFrames).
+
+    Returns a DataFrame of household_id and every household-level result; with person_outputs=True a
+    pair (households, persons) where the second has person_id and every person-level result.
+    """
     import polars as pl
 
     hh = households.lazy() if isinstance(households, pl.DataFrame) else households
     pp = persons.lazy() if isinstance(persons, pl.DataFrame) else persons
-
-    person_params = _params_used(rules.person)
-    pp = pp.with_columns(_param_exprs(table, person_params)) if person_params else pp
-    for named in rules.person:
-        pp = pp.with_columns(named.definition_polars())
-    agg = pp.group_by("household_id").agg([a.to_polars() for a in rules.aggregates])
-
-    hh = hh.join(agg, on="household_id", how="left")
-    hh = hh.with_columns(
-        [pl.col(a.name).fill_null(False if a.kind in {"any", "all"} else 0) for a in rules.aggregates]
-    )
-    household_params = _params_used(rules.household)
-    hh = hh.with_columns(_param_exprs(table, household_params)) if household_params else hh
-    for named in rules.household:
-        hh = hh.with_columns(named.definition_polars())
-    keep = (
-        list(outputs)
-        if outputs is not None
-        else [*(a.name for a in rules.aggregates), *(n.name for n in rules.household)]
-    )
-    return hh.select(["household_id", *keep]).collect()
+    used = rules.params_used()
+    # Parameters live on both levels: a few int64 columns gathered by key are far cheaper than a join.
+    pp = pp.with_columns(param_columns_polars(table, used))
+    hh = hh.with_columns(param_columns_polars(table, used))
+    person_cols: list[str] = []
+    for stage in rules.stages:
+        if stage.kind == "person":
+            # Each stage is one with_columns per item so later items can read earlier ones.
+            for named in stage.items:
+                pp = pp.with_columns(named.definition_polars())
+            person_cols += stage.names()
+        elif stage.kind == "aggregate":
+            agg = pp.group_by("household_id").agg([a.to_polars() for a in stage.items])
+            hh = hh.join(agg, on="household_id", how="left").with_columns(
+                [pl.col(a.name).fill_null(False if a.kind in {"any", "all"} else 0) for a in stage.items]
+            )
+        elif stage.kind == "household":
+            for named in stage.items:
+                hh = hh.with_columns(named.definition_polars())
+        else:
+            pp = pp.join(hh.select("household_id", *stage.items), on="household_id", how="left")
+            person_cols += list(stage.items)
+    keep = ["household_id", *rules.household_names()]
+    if not person_outputs:
+        return hh.select(keep).collect()
+    frames = pl.collect_all([hh.select(keep), pp.select(["person_id", "household_id", *person_cols])])
+    return frames[0], frames[1]

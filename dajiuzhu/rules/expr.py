@@ -484,6 +484,8 @@ class Agg:
     def to_polars(self) -> Any:
         import polars as pl
 
+        if self.kind == "count" and isinstance(self.expr, Lit):
+            return pl.len().cast(pl.Int64).alias(self.name)
         e = self.expr.to_polars()
         agg = {
             "sum": lambda: e.cast(pl.Int64).sum(),
@@ -498,6 +500,8 @@ class Agg:
     def to_spark(self) -> Any:
         from pyspark.sql import functions as F
 
+        if self.kind == "count" and isinstance(self.expr, Lit):
+            return F.count(F.lit(1)).cast("long").alias(self.name)
         e = self.expr.to_spark()
         agg = {
             "sum": lambda: F.sum(e.cast("long")),
@@ -515,11 +519,85 @@ class Agg:
         return Named(name=self.name, label=self.label, reference=self.reference, expr=Col(self.name))
 
 
+@dataclass(frozen=True)
+class Stage:
+    """One step of the pipeline. `person` and `household` add named columns at that level,
+    `aggregate` summarises persons into their household, `broadcast` copies household columns onto
+    every member so later person rules can read them."""
+
+    kind: str  # person | aggregate | household | broadcast
+    items: tuple[Any, ...]
+
+    def names(self) -> list[str]:
+        if self.kind == "broadcast":
+            return list(self.items)
+        return [item.name for item in self.items]
+
+
+def person_stage(*items: Named) -> Stage:
+    return Stage("person", items)
+
+
+def aggregate_stage(*items: Agg) -> Stage:
+    return Stage("aggregate", items)
+
+
+def household_stage(*items: Named) -> Stage:
+    return Stage("household", items)
+
+
+def broadcast_stage(*names: str) -> Stage:
+    return Stage("broadcast", names)
+
+
 @dataclass
 class RuleSet:
-    """Three stages: person-level named results, household aggregates, household-level named results."""
+    """An ordered pipeline of stages; every engine runs the stages in this order."""
 
-    person: list[Named] = field(default_factory=list)
-    aggregates: list[Agg] = field(default_factory=list)
-    household: list[Named] = field(default_factory=list)
-    params: list[str] = field(default_factory=list)
+    stages: list[Stage] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        """Refuse a pipeline that reads a rule before it is computed, or at the wrong level."""
+        all_names = {n for s in self.stages if s.kind != "broadcast" for n in s.names()}
+        person_ready: set[str] = set()
+        household_ready: set[str] = set()
+        for stage in self.stages:
+            if stage.kind == "broadcast":
+                missing = [n for n in stage.items if n not in household_ready]
+                if missing:
+                    raise ValueError(f"broadcast of {missing} before they are computed")
+                person_ready.update(stage.items)
+                continue
+            ready = household_ready if stage.kind == "household" else person_ready
+            for item in stage.items:
+                if item.name in person_ready | household_ready:
+                    raise ValueError(f"rule name {item.name} defined twice")
+                wanted = [n for n in item.expr.inputs() if n in all_names and n not in ready]
+                if wanted:
+                    raise ValueError(f"{item.name} reads {wanted} before they are computed at its level")
+                (household_ready if stage.kind in {"aggregate", "household"} else person_ready).add(item.name)
+
+    def person_names(self) -> list[str]:
+        return [n for s in self.stages if s.kind in {"person", "broadcast"} for n in s.names()]
+
+    def household_names(self) -> list[str]:
+        return [n for s in self.stages if s.kind in {"aggregate", "household"} for n in s.names()]
+
+    def params_used(self) -> list[str]:
+        """Every parameter any rule reads, in a stable order."""
+        used: dict[str, None] = {}
+
+        def walk(node: Any) -> None:
+            if isinstance(node, Param):
+                used.setdefault(node.name, None)
+                return
+            for child in vars(node).values():
+                if isinstance(child, Expr):
+                    walk(child)
+
+        for stage in self.stages:
+            if stage.kind == "broadcast":
+                continue
+            for item in stage.items:
+                walk(item.expr)
+        return list(used)

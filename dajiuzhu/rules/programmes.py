@@ -1,56 +1,145 @@
-"""The rule definitions, written once in the expression language of rules.expr.
+"""The rule definitions of every programme, written once in the expression language of rules.expr.
 
-Policy-spec references are in each step's `reference`; every number comes from a parameter.
-Status codes: 0 = not eligible, 1 = eligible, 2 = needs review (a human decides; R11.3).
+Each named step carries its Chinese label and the legal reference from policy-spec.md; every number
+comes from a parameter (policy/parameters/*.yaml). Status codes: 0 不符合, 1 符合, 2 需人工核实
+(a human decides; policy-spec R11.3), 3 渐退 (gradual exit, the last amount is kept).
 """
 
 from __future__ import annotations
 
-from dajiuzhu.rules.expr import Agg, Named, RuleSet, col, greatest, lit, param, where
+from dataclasses import dataclass
+
+from dajiuzhu.rules.expr import (
+    Agg,
+    Expr,
+    RuleSet,
+    aggregate_stage,
+    broadcast_stage,
+    col,
+    greatest,
+    household_stage,
+    least,
+    lit,
+    param,
+    person_stage,
+    where,
+)
 from dajiuzhu.rules.params import EngineParam
 
-NOT_ELIGIBLE, ELIGIBLE, REVIEW = 0, 1, 2
-STATUS_LABELS = {NOT_ELIGIBLE: "不符合", ELIGIBLE: "符合", REVIEW: "需人工核实"}
+NOT_ELIGIBLE, ELIGIBLE, REVIEW, TAPER = 0, 1, 2, 3
+STATUS_LABELS = {NOT_ELIGIBLE: "不符合", ELIGIBLE: "符合", REVIEW: "需人工核实", TAPER: "渐退期"}
+
+# Legal texts, as cited in policy-spec.md §0.
+S1 = "最低生活保障审核确认办法"
+S2 = "特困人员认定办法"
+S3 = "刚性支出困难家庭认定办法"
+S4 = "关于进一步做好最低生活保障等社会救助兜底工作的通知"
+S5 = "国办发〔2023〕39号"
+S6 = "关于改革完善社会救助制度的意见"
+S7 = "社会救助暂行办法"
+S8 = "民发〔2018〕23号（临时救助）"
+S9 = "最低生活保障审核审批办法（试行）"
+S10 = "民发〔2019〕62号（事实无人抚养儿童）"
+S12 = "国办发〔2010〕54号（孤儿保障）"
+S13 = "国办发〔2021〕42号（医疗救助）"
+LOCAL = "地方标准（示例参数，待替换）"
+
+
+def _p(name: str, source: str, kind: str) -> EngineParam:
+    return EngineParam(name, source, kind)
+
 
 PARAMS = [
-    EngineParam("dibao.standard", "dibao.standard.{residence}", "fen"),
-    EngineParam("edge.multiple", "edge.income_multiple", "permille"),
-    EngineParam("labour.base", "labour.base", "fen"),
-    EngineParam("labour.coef_full", "labour.coef.full", "permille"),
-    EngineParam("labour.coef_partial", "labour.coef.partial", "permille"),
-    EngineParam("labour.age_min", "labour.working_age_min", "int"),
-    EngineParam("labour.age_max_male", "labour.working_age_max_male", "int"),
-    EngineParam("labour.age_max_female", "labour.working_age_max_female", "int"),
-    EngineParam("deduct.employment_cost", "deduct.employment_cost_ratio", "permille"),
-    EngineParam("deduct.medical", "deduct.rigid_medical", "bool"),
-    EngineParam("deduct.rehabilitation", "deduct.rigid_rehabilitation", "bool"),
-    EngineParam("asset.financial_months", "asset.financial_per_capita_max_months", "int"),
-    EngineParam("asset.vehicle_hard", "asset.vehicle_hard_fail", "bool"),
-    EngineParam("addon.elderly_age", "dibao.category_addon.elderly_age", "int"),
-    EngineParam("addon.minor_age", "dibao.category_addon.minor_age", "int"),
-    EngineParam("addon.elderly", "dibao.category_addon.elderly", "permille"),
-    EngineParam("addon.minor", "dibao.category_addon.minor", "permille"),
-    EngineParam("addon.severe_disability", "dibao.category_addon.severe_disability", "permille"),
-    EngineParam("addon.serious_illness", "dibao.category_addon.serious_illness", "permille"),
-    EngineParam("dibao.min_payment", "dibao.min_payment", "fen"),
+    _p("dibao.standard", "dibao.standard.{residence}", "fen"),
+    _p("dibao.calc_mode", "dibao.calc_mode", "int"),
+    _p("dibao.tier1_max", "dibao.tiers.tier1_income_max", "permille"),
+    _p("dibao.tier1_pay", "dibao.tiers.tier1_pay", "permille"),
+    _p("dibao.tier2_max", "dibao.tiers.tier2_income_max", "permille"),
+    _p("dibao.tier2_pay", "dibao.tiers.tier2_pay", "permille"),
+    _p("dibao.tier3_pay", "dibao.tiers.tier3_pay", "permille"),
+    _p("dibao.min_payment", "dibao.min_payment", "fen"),
+    _p("dibao.taper_months", "dibao.taper_months_max", "int"),
+    _p("edge.multiple", "edge.income_multiple", "permille"),
+    _p("edge.asset_months", "edge.asset_per_capita_max_months", "int"),
+    _p("labour.base", "labour.base", "fen"),
+    _p("labour.coef_full", "labour.coef.full", "permille"),
+    _p("labour.coef_partial", "labour.coef.partial", "permille"),
+    _p("labour.age_min", "labour.working_age_min", "int"),
+    _p("labour.age_max_male", "labour.working_age_max_male", "int"),
+    _p("labour.age_max_female", "labour.working_age_max_female", "int"),
+    _p("deduct.employment_cost", "deduct.employment_cost_ratio", "permille"),
+    _p("deduct.medical", "deduct.rigid_medical", "bool"),
+    _p("deduct.rehabilitation", "deduct.rigid_rehabilitation", "bool"),
+    _p("asset.financial_months", "asset.financial_per_capita_max_months", "int"),
+    _p("asset.vehicle_hard", "asset.vehicle_hard_fail", "bool"),
+    _p("asset.vehicle_value_max", "asset.vehicle_value_max", "fen"),
+    _p("asset.urban_dwellings_max", "asset.urban_dwellings_max", "int"),
+    _p("addon.elderly_age", "dibao.category_addon.elderly_age", "int"),
+    _p("addon.minor_age", "dibao.category_addon.minor_age", "int"),
+    _p("addon.elderly", "dibao.category_addon.elderly", "permille"),
+    _p("addon.minor", "dibao.category_addon.minor", "permille"),
+    _p("addon.severe_disability", "dibao.category_addon.severe_disability", "permille"),
+    _p("addon.serious_illness", "dibao.category_addon.serious_illness", "permille"),
+    _p("tekun.age_elderly", "tekun.age_elderly", "int"),
+    _p("tekun.age_minor", "tekun.age_minor_coverage", "int"),
+    _p("tekun.basic_min", "tekun.basic_standard", "fen"),
+    _p("tekun.basic_multiple", "tekun.basic_multiple_of_dibao", "permille"),
+    _p("tekun.care_full", "tekun.care_standard.full_self_care", "fen"),
+    _p("tekun.care_partial", "tekun.care_standard.partial", "fen"),
+    _p("tekun.care_total", "tekun.care_standard.total", "fen"),
+    _p("adl.partial_max", "tekun.adl_partial_max_fails", "int"),
+    _p("disposable.yearly", "income.disposable_per_capita_prev_year", "fen"),
+    _p("rigid.ratio", "rigid.ratio_threshold", "permille"),
+    _p("ta.emergency1", "ta.multiple.emergency.tier1", "permille"),
+    _p("ta.emergency2", "ta.multiple.emergency.tier2", "permille"),
+    _p("ta.emergency3", "ta.multiple.emergency.tier3", "permille"),
+    _p("ta.expenditure1", "ta.multiple.expenditure.tier1", "permille"),
+    _p("ta.expenditure2", "ta.multiple.expenditure.tier2", "permille"),
+    _p("ta.expenditure3", "ta.multiple.expenditure.tier3", "permille"),
+    _p("ta.per_person", "ta.per_person", "bool"),
+    _p("med.ratio_tekun", "med.ratio.tekun", "permille"),
+    _p("med.ratio_dibao", "med.ratio.dibao", "permille"),
+    _p("med.ratio_edge", "med.ratio.edge", "permille"),
+    _p("med.ratio_rigid", "med.ratio.rigid", "permille"),
+    _p("med.deductible_edge", "med.deductible.edge", "fen"),
+    _p("med.deductible_rigid", "med.deductible.rigid", "fen"),
+    _p("med.cap", "med.annual_cap", "fen"),
+    _p("child.age_max", "orphan.age_max", "int"),
+    _p("orphan.institutional", "orphan.standard.institutional", "fen"),
+    _p("orphan.dispersed", "orphan.standard.dispersed", "fen"),
+    _p("disab.living", "disab.living_allowance", "fen"),
+    _p("disab.living_edge", "disab.living_allowance_extends_to_edge", "bool"),
+    _p("disab.care_grade1", "disab.care_allowance.grade1", "fen"),
+    _p("disab.care_grade2", "disab.care_allowance.grade2", "fen"),
+    _p("disab.care_mental34", "disab.care_allowance.mental_grade3_4", "fen"),
+    _p("elderly.age1", "elderly.allowance.age1", "int"),
+    _p("elderly.age2", "elderly.allowance.age2", "int"),
+    _p("elderly.age3", "elderly.allowance.age3", "int"),
+    _p("elderly.amount1", "elderly.allowance.amount1", "fen"),
+    _p("elderly.amount2", "elderly.allowance.amount2", "fen"),
+    _p("elderly.amount3", "elderly.allowance.amount3", "fen"),
+    _p("elderly.care_partial", "elderly.disabled_care_subsidy.partial", "fen"),
+    _p("elderly.care_total", "elderly.disabled_care_subsidy.total", "fen"),
 ]
 
-S1 = "最低生活保障审核确认办法"
 p = param
+is_status_yes = (ELIGIBLE, TAPER)
 
-# ---- person stage ------------------------------------------------------------------------------
+
+# ==== Stage 1: each person ===========================================================================
 severe_disability = (
     col("disability_grade").isin([1, 2])
     | (col("disability_grade").eq(3) & col("disability_type").isin(["intellectual", "mental"]))
-).named("severe_disability", "重度残疾（一、二级或三级智力/精神）", f"{S1} 第八条")
+).named("severe_disability", "重度残疾（一、二级或三级智力/精神残疾）", f"{S1} 第八条")
 
 working_age = (
     (col("age") >= p("labour.age_min"))
     & (col("age") <= where(col("sex").eq("M"), p("labour.age_max_male"), p("labour.age_max_female")))
-).named("working_age", "处于劳动年龄", "地方规定（示例参数）")
+).named("working_age", "处于劳动年龄", f"{S4} 一(一)；{LOCAL}")
 
 imputation_applies = (
-    working_age
+    col("counted")
+    & working_age
     & col("labour_capacity").ne("none")
     & ~col("is_student")
     & ~severe_disability
@@ -59,8 +148,8 @@ imputation_applies = (
     & (col("income_wage_fen") + col("income_business_fen")).eq(0)
 ).named(
     "imputation_applies",
-    "适用劳动力系数折算（有劳动能力而无可核实的工作收入）",
-    "关于进一步做好最低生活保障等社会救助兜底工作的通知 一(一)",
+    "适用劳动力系数折算（劳动年龄内有劳动能力、无可核实的工作收入，且非学生、重残、重病、照料者）",
+    f"{S4} 一(一)",
 )
 
 imputed_income = where(
@@ -73,67 +162,166 @@ imputed_income = where(
         // 1000,
         0,
     ),
-).named("imputed_income", "折算收入（工作人员认定的优先）", "地方规定（示例参数）")
+).named("imputed_income", "折算收入（有工作人员认定值时以认定值为准）", f"{S4} 一(一)；{LOCAL}")
 
 employment_cost = (col("income_wage_fen") * p("deduct.employment_cost") // 1000).named(
-    "employment_cost", "必要就业成本扣减", f"{S1} 第十三条"
+    "employment_cost", "必要就业成本扣减", f"{S1} 第十三条；{LOCAL}"
 )
 
-countable_income = (
+countable_income = where(
+    col("counted"),
     col("income_wage_fen")
     - employment_cost
     + col("income_business_fen")
     + col("income_property_fen")
     + col("income_transfer_fen")
+    + col("income_pension_fen")
     + col("income_other_fen")
-    + imputed_income
-).named("countable_income", "计入的月收入", f"{S1} 第十三条")
+    + imputed_income,
+    0,
+).named("countable_income", "计入的月收入（五类收入扣除就业成本，含折算收入）", f"{S1} 第十三条")
 
-rigid_deduction = (
-    col("medical_fen") * p("deduct.medical") + col("rehabilitation_fen") * p("deduct.rehabilitation")
-).named("rigid_deduction", "因病因残刚性支出扣减", f"{S1} 第十三条")
+tekun_income = where(col("counted"), countable_income - col("income_pension_fen"), 0).named(
+    "tekun_income", "特困认定计入的月收入（不含养老金等社会保险待遇）", f"{S2} 第六条"
+)
 
-is_elderly = (col("age") >= p("addon.elderly_age")).named("is_elderly", "老年人", f"{S1} 第二十七条")
-is_minor = (col("age") < p("addon.minor_age")).named("is_minor", "未成年人", f"{S1} 第二十七条")
+rigid_deduction = where(
+    col("counted"),
+    col("medical_fen") * p("deduct.medical") + col("rehabilitation_fen") * p("deduct.rehabilitation"),
+    0,
+).named("rigid_deduction", "因病因残刚性支出扣减", f"{S1} 第十三条；{S6} 二(三)11")
 
-# ---- household aggregates -------------------------------------------------------------------------
-members = Agg("count", lit(True), "members", "共同生活家庭成员人数", f"{S1} 第七条")
+rigid_spending = where(
+    col("counted"), col("medical_fen") + col("education_fen") + col("rehabilitation_fen"), 0
+).named("rigid_spending", "刚性支出（医疗自付、教育、康复）", f"{S3} 第五条")
+
+is_elderly = (col("counted") & (col("age") >= p("addon.elderly_age"))).named(
+    "is_elderly", "老年人", f"{S1} 第二十七条"
+)
+is_minor = (col("counted") & (col("age") < p("addon.minor_age"))).named(
+    "is_minor", "未成年人", f"{S1} 第二十七条"
+)
+
+tekun_disability = (
+    (col("disability_grade").isin([1, 2, 3]) & col("disability_type").isin(["intellectual", "mental"]))
+    | (col("disability_grade").isin([1, 2]) & col("disability_type").isin(["physical", "multiple"]))
+    | (col("disability_grade").eq(1) & col("disability_type").eq("visual"))
+).named("tekun_disability", "特困认定的残疾情形（智力/精神一至三级、肢体一二级、视力一级）", f"{S2} 第五条")
+
+no_labour = (
+    (col("age") >= p("tekun.age_elderly")) | (col("age") < p("tekun.age_minor")) | tekun_disability
+).named("no_labour", "视为无劳动能力（老年人、未成年人或特定残疾）", f"{S2} 第五条；{S6} 二(二)5")
+
+able_supporter = (
+    col("counted")
+    & working_age
+    & col("labour_capacity").ne("none")
+    & ~no_labour
+    & ~severe_disability
+    & ~col("serious_illness")
+).named("able_supporter", "有履行能力的家庭成员（劳动年龄、有劳动能力、非重残重病）", f"{S2} 第八条")
+
+is_orphan = ((col("age") < p("child.age_max")) & col("parents_absent").eq(2)).named(
+    "is_orphan", "孤儿（未满18周岁，父母双方死亡或宣告失踪）", S12
+)
+unsupported_child = (
+    (col("age") < p("child.age_max"))
+    & ~is_orphan
+    & (col("parents_unable").eq(2) | (col("parents_absent").eq(1) & col("parents_unable").eq(1)))
+).named(
+    "unsupported_child",
+    "事实无人抚养儿童（父母双方均不能履行抚养义务，或一方死亡失踪、另一方不能履行）",
+    f"{S10} 一",
+)
+takes_child_allowance = ((is_orphan | unsupported_child) & col("chooses_child_allowance")).named(
+    "takes_child_allowance", "选择领取孤儿或事实无人抚养儿童基本生活费", f"{S2} 第九条"
+)
+tekun_candidate = (col("counted") & no_labour & ~takes_child_allowance).named(
+    "tekun_candidate", "特困个人条件（无劳动能力且未选择儿童津贴）", f"{S2} 第四条"
+)
+adl_level = where(col("adl_fails").eq(0), 0, where(col("adl_fails") <= p("adl.partial_max"), 1, 2)).named(
+    "adl_level", "生活自理能力（0全自理、1半护理、2全护理）", f"{S2} 第二十条至第二十二条"
+)
+is_disabled = (col("disability_grade") > 0).named("is_disabled", "持证残疾人", "残疾人两项补贴制度")
+
+# ==== Stage 2: household aggregates =================================================================
+members = Agg("sum", where(col("counted"), 1, 0), "members", "共同生活家庭成员人数", f"{S1} 第七条")
 total_income = Agg("sum", countable_income, "total_income", "家庭月收入合计", f"{S1} 第十三条")
+total_tekun_income = Agg("sum", tekun_income, "total_tekun_income", "特困认定口径家庭月收入", f"{S2} 第六条")
 total_rigid = Agg("sum", rigid_deduction, "total_rigid", "刚性支出扣减合计", f"{S1} 第十三条")
+total_spending = Agg("sum", rigid_spending, "total_spending", "刚性支出合计", f"{S3} 第五条")
 n_elderly = Agg("count", is_elderly, "n_elderly", "老年人数")
 n_minor = Agg("count", is_minor, "n_minor", "未成年人数")
-n_severe = Agg("count", severe_disability, "n_severe", "重度残疾人数")
-n_ill = Agg("count", col("serious_illness"), "n_ill", "重病患者人数")
+n_severe = Agg("count", col("counted") & severe_disability, "n_severe", "重度残疾人数")
+n_ill = Agg("count", col("counted") & col("serious_illness"), "n_ill", "重病患者人数")
+n_able = Agg("count", able_supporter, "n_able", "有履行能力的成员数", f"{S2} 第八条")
+n_tekun_candidates = Agg("count", tekun_candidate, "n_tekun_candidates", "符合特困个人条件的人数")
+has_wage = Agg("any", col("counted") & (col("income_wage_fen") > 0), "has_wage", "有成员有工资性收入")
 
-# ---- household stage -------------------------------------------------------------------------------
+# ==== Stage 3: household rules ======================================================================
 M = members.ref
+standard = p("dibao.standard")
 countable = greatest(total_income.ref - total_rigid.ref, 0).named(
-    "countable", "认定家庭月收入（扣减后，不低于0）", f"{S1} 第十三条"
+    "countable", "认定家庭月收入（扣减刚性支出后，不低于0）", f"{S1} 第十三条"
 )
-threshold = (p("dibao.standard") * M).named("threshold", "低保标准×家庭人数", "社会救助暂行办法 第九条")
-income_test = (countable < threshold).named("income_test", "人均收入低于低保标准", "社会救助暂行办法 第九条")
+threshold = (standard * M).named("threshold", "低保标准×家庭人数", f"{S7} 第九条")
+income_test = (countable < threshold).named("income_test", "家庭人均收入低于当地低保标准", f"{S7} 第九条")
 financial_ok = (col("financial_assets_fen") <= threshold * p("asset.financial_months")).named(
-    "financial_ok", "金融资产不超过人均低保标准的规定月数", f"{S1} 第十四条（地方标准，示例参数）"
+    "financial_ok", "金融资产不超过人均低保标准的规定月数", f"{S1} 第十四条；{LOCAL}"
 )
-vehicle_flag = (col("vehicles") > 0).named("vehicle_flag", "有非豁免机动车辆", f"{S1} 第十四条")
-housing_flag = (col("residence").eq("urban") & (col("dwellings") > 1)).named(
-    "housing_flag", "城市家庭拥有两套以上住房", f"{S1} 第十四条（地方标准，示例参数）"
+vehicle_flag = ((col("vehicles") > 0) & (col("vehicle_value_fen") > p("asset.vehicle_value_max"))).named(
+    "vehicle_flag", "有价值超过豁免上限的非必需机动车辆", f"{S1} 第十四条；{LOCAL}"
 )
-business_flag = col("has_business").named("business_flag", "成员有工商登记", f"{S1} 第十四条")
-hard_fail = (~income_test | ~financial_ok | (vehicle_flag & p("asset.vehicle_hard").eq(1))).named(
-    "hard_fail", "存在不符合的硬性条件", f"{S1} 第十四条"
+housing_flag = (col("residence").eq("urban") & (col("dwellings") > p("asset.urban_dwellings_max"))).named(
+    "housing_flag", "城市家庭住房超过规定套数", f"{S1} 第十四条；{LOCAL}"
+)
+business_flag = col("has_business").named(
+    "business_flag", "成员为企业法定代表人或股东（需核实）", f"{S1} 第十四条"
+)
+tekun_means = ((total_tekun_income.ref < threshold) & financial_ok).named(
+    "tekun_means", "无生活来源（特困口径收入低于低保标准且财产符合规定）", f"{S2} 第六条、第七条"
+)
+tekun_no_supporter = (n_able.ref.eq(0) & ~col("external_supporter_able")).named(
+    "tekun_no_supporter", "无法定赡养抚养扶养义务人或义务人无履行能力", f"{S2} 第八条"
+)
+
+all_tekun = ((M > 0) & n_tekun_candidates.ref.eq(M) & tekun_means & tekun_no_supporter).named(
+    "all_tekun", "全部成员符合特困个人条件（按特困供养，不重复纳入低保）", f"{S2} 第四条"
+)
+hard_fail = (~income_test | ~financial_ok | (vehicle_flag & p("asset.vehicle_hard").eq(1)) | M.eq(0)).named(
+    "hard_fail", "存在不符合的硬性条件（收入、金融资产或硬性车辆规定）", f"{S1} 第十四条"
 )
 needs_review = (vehicle_flag | housing_flag | business_flag).named(
-    "needs_review", "存在需入户核实的财产情况", "关于进一步做好最低生活保障等社会救助兜底工作的通知 一(二)"
+    "needs_review", "存在需入户核实的财产情况", f"{S4} 一(二)"
 )
-dibao_status = where(hard_fail, NOT_ELIGIBLE, where(needs_review, REVIEW, ELIGIBLE)).named(
-    "dibao_status", "低保认定结果", f"{S1} 第二十八条"
-)
+taper = (
+    col("dibao_current") & ~income_test & has_wage.ref & (col("dibao_taper_used") < p("dibao.taper_months"))
+).named("taper", "就业后收入超过标准，处于渐退期内", f"{S4} 一(三)；{S1} 第三十三条")
+dibao_status = where(
+    taper,
+    TAPER,
+    where(hard_fail | all_tekun, NOT_ELIGIBLE, where(needs_review, REVIEW, ELIGIBLE)),
+).named("dibao_status", "低保认定结果", f"{S1} 第二十八条；R11.3 自动研判仅作建议")
+
 gap = greatest(threshold - countable, 0).named(
-    "gap", "补差金额（标准×人数−收入）", "最低生活保障审核审批办法 第二十七条"
+    "gap", "补差金额（标准×人数−认定收入）", f"{S9} 第二十七条；{S7} 第十二条"
+)
+per_capita_permille = where(M > 0, countable * 1000 // greatest(threshold, 1), 0).named(
+    "per_capita_permille", "人均收入占低保标准的千分比", f"{S1} 第二十三条"
+)
+tier_pay = where(
+    per_capita_permille <= p("dibao.tier1_max"),
+    p("dibao.tier1_pay"),
+    where(per_capita_permille <= p("dibao.tier2_max"), p("dibao.tier2_pay"), p("dibao.tier3_pay")),
+)
+tiered = (threshold * tier_pay // 1000).named(
+    "tiered", "分档金额（标准×人数×档次比例）", f"{S1} 第二十三条；{LOCAL}"
+)
+base_amount = where(p("dibao.calc_mode").eq(1), tiered, gap).named(
+    "base_amount", "基本保障金（补差或分档，按参数）", f"{S1} 第二十三条"
 )
 addon = (
-    p("dibao.standard")
+    standard
     * (
         n_elderly.ref * p("addon.elderly")
         + n_minor.ref * p("addon.minor")
@@ -141,51 +329,311 @@ addon = (
         + n_ill.ref * p("addon.serious_illness")
     )
     // 1000
-).named("addon", "分类施保加发金额", f"{S1} 第二十七条")
-dibao_amount = where(dibao_status.eq(NOT_ELIGIBLE), 0, greatest(gap + addon, p("dibao.min_payment"))).named(
-    "dibao_amount", "低保月保障金额", f"{S1} 第二十一条"
-)
+).named("addon", "分类施保加发（老年人、未成年人、重残、重病按标准比例）", f"{S1} 第二十七条；{LOCAL}")
+dibao_amount = where(
+    dibao_status.eq(TAPER),
+    col("dibao_last_amount_fen"),
+    where(dibao_status.eq(NOT_ELIGIBLE), 0, greatest(base_amount + addon, p("dibao.min_payment"))),
+).named("dibao_amount", "低保月保障金额", f"{S1} 第二十一条")
 
 edge_income = (countable * 1000 < threshold * p("edge.multiple")).named(
-    "edge_income",
-    "人均收入低于低保标准的规定倍数",
-    "关于加强低收入人口动态监测做好分层分类社会救助工作的意见 二",
+    "edge_income", "人均收入低于低保标准的规定倍数", f"{S5} 二；{S1} 第八条"
 )
-edge_status = where(dibao_status.eq(NOT_ELIGIBLE) & edge_income & financial_ok, ELIGIBLE, NOT_ELIGIBLE).named(
-    "edge_status", "低保边缘家庭认定结果", f"{S1} 第八条"
+edge_assets = (col("financial_assets_fen") <= threshold * p("edge.asset_months")).named(
+    "edge_assets", "金融资产符合低保边缘家庭财产规定", f"{S5} 二；{LOCAL}"
 )
+edge_status = where(
+    dibao_status.eq(NOT_ELIGIBLE) & ~all_tekun & edge_income & edge_assets & (M > 0),
+    where(needs_review, REVIEW, ELIGIBLE),
+    NOT_ELIGIBLE,
+).named("edge_status", "低保边缘家庭认定结果", f"{S1} 第八条；{S4} 一(四)")
+
+disposable_line = (p("disposable.yearly") * M // 12).named(
+    "disposable_line", "上年度当地居民人均可支配收入（月）×家庭人数", f"{S3} 第四条"
+)
+rigid_income_ok = (total_income.ref < disposable_line).named(
+    "rigid_income_ok", "家庭人均收入低于上年度人均可支配收入", f"{S3} 第四条"
+)
+rigid_ratio_ok = (
+    (total_spending.ref * 1000 > total_income.ref * p("rigid.ratio")) & (total_spending.ref > 0)
+).named("rigid_ratio_ok", "刚性支出占家庭总收入的比例超过规定比例", f"{S3} 第四条；{LOCAL}")
+rigid_status = where(
+    dibao_status.eq(NOT_ELIGIBLE)
+    & edge_status.eq(NOT_ELIGIBLE)
+    & n_tekun_candidates.ref.eq(0)
+    & rigid_income_ok
+    & rigid_ratio_ok
+    & edge_assets,
+    where(needs_review, REVIEW, ELIGIBLE),
+    NOT_ELIGIBLE,
+).named("rigid_status", "刚性支出困难家庭认定结果", f"{S3} 第四条")
+
+ta_multiple = where(
+    col("ta_type").eq("emergency"),
+    where(
+        col("ta_tier") <= 1,
+        p("ta.emergency1"),
+        where(col("ta_tier").eq(2), p("ta.emergency2"), p("ta.emergency3")),
+    ),
+    where(
+        col("ta_tier") <= 1,
+        p("ta.expenditure1"),
+        where(col("ta_tier").eq(2), p("ta.expenditure2"), p("ta.expenditure3")),
+    ),
+).named("ta_multiple", "临时救助倍数（按类型和档次，千分比）", f"{S8} 二(三)；{LOCAL}")
+ta_status = where(
+    col("ta_type").eq("emergency"),
+    ELIGIBLE,
+    where(col("ta_type").eq("expenditure") & rigid_income_ok & edge_assets & (M > 0), ELIGIBLE, NOT_ELIGIBLE),
+).named("ta_status", "临时救助（急难型先行救助；支出型核查收入财产）", f"{S8} 二(一)(二)")
+ta_amount = where(
+    ta_status.eq(ELIGIBLE),
+    standard * ta_multiple // 1000 * where(p("ta.per_person").eq(1), greatest(M, 1), 1),
+    0,
+).named("ta_amount", "临时救助金额（一次性）", f"{S8} 二(三)")
+
+# ==== Stage 4: back to each person ==================================================================
+BROADCAST = (
+    "dibao_status", "dibao_amount", "edge_status", "rigid_status", "members", "tekun_means",
+    "tekun_no_supporter", "edge_income",
+)  # fmt: skip
+dibao_yes = col("dibao_status").isin(list(is_status_yes))
+
+tekun_status = where(
+    tekun_candidate & col("tekun_means") & col("tekun_no_supporter"), ELIGIBLE, NOT_ELIGIBLE
+).named("tekun_status", "特困人员认定结果（三个条件同时具备）", f"{S2} 第四条")
+tekun_basic = greatest(p("tekun.basic_min"), standard * p("tekun.basic_multiple") // 1000).named(
+    "tekun_basic", "特困基本生活标准（不低于低保标准的规定倍数）", f"{S7} 第十五条；{LOCAL}"
+)
+tekun_care = where(
+    adl_level.eq(0),
+    p("tekun.care_full"),
+    where(adl_level.eq(1), p("tekun.care_partial"), p("tekun.care_total")),
+).named("tekun_care", "照料护理标准（按生活自理能力）", f"{S2} 第二十条；{LOCAL}")
+tekun_amount = where(tekun_status.eq(ELIGIBLE), tekun_basic + tekun_care, 0).named(
+    "tekun_amount", "特困供养月金额（基本生活+照料护理）", f"{S7} 第十五条"
+)
+
+single_dibao_status = where(
+    col("counted")
+    & col("dibao_status").eq(NOT_ELIGIBLE)
+    & col("edge_status").isin([ELIGIBLE, REVIEW])
+    & (severe_disability | col("serious_illness"))
+    & tekun_status.eq(NOT_ELIGIBLE)
+    & (countable_income - rigid_deduction < standard),
+    ELIGIBLE,
+    NOT_ELIGIBLE,
+).named(
+    "single_dibao_status", "单人户纳入低保（低保边缘家庭中的重残或重病成员）", f"{S1} 第八条；{S4} 一(一)"
+)
+single_dibao_amount = where(
+    single_dibao_status.eq(ELIGIBLE),
+    greatest(standard - greatest(countable_income - rigid_deduction, 0), 0)
+    + standard * where(severe_disability, p("addon.severe_disability"), p("addon.serious_illness")) // 1000,
+    0,
+).named("single_dibao_amount", "单人户低保月金额（补差+分类施保）", f"{S1} 第八条、第二十七条")
+
+child_standard = where(col("in_institution"), p("orphan.institutional"), p("orphan.dispersed"))
+orphan_amount = where(is_orphan & col("chooses_child_allowance"), child_standard, 0).named(
+    "orphan_amount", "孤儿基本生活费（集中/散居标准）", S12
+)
+unsupported_amount = where(
+    unsupported_child & col("chooses_child_allowance"),
+    where(
+        dibao_yes,
+        greatest(p("orphan.dispersed") - col("dibao_amount") // greatest(col("members"), 1), 0),
+        p("orphan.dispersed"),
+    ),
+    0,
+).named(
+    "unsupported_amount",
+    "事实无人抚养儿童基本生活补贴（参照散居孤儿标准；已享受低保的补差）",
+    f"{S10} 三(一)",
+)
+
+living_allowance = where(
+    is_disabled
+    & (
+        dibao_yes
+        | (col("edge_status").eq(ELIGIBLE) & p("disab.living_edge").eq(1))
+        | tekun_status.eq(ELIGIBLE)
+    )
+    & ~(unsupported_child & col("chooses_child_allowance") & ~dibao_yes),
+    p("disab.living"),
+    0,
+).named(
+    "living_allowance", "困难残疾人生活补贴（低保家庭残疾人，可扩至低保边缘）", f"残疾人两项补贴；{LOCAL}"
+)
+care_allowance = where(
+    col("disability_grade").eq(1),
+    p("disab.care_grade1"),
+    where(
+        col("disability_grade").eq(2),
+        p("disab.care_grade2"),
+        where(
+            col("disability_grade").isin([3, 4]) & col("disability_type").isin(["intellectual", "mental"]),
+            p("disab.care_mental34"),
+            0,
+        ),
+    ),
+).named("care_allowance", "重度残疾人护理补贴（一二级，可扩至三四级智力/精神）", f"残疾人两项补贴；{LOCAL}")
+
+longevity_allowance = where(
+    col("age") >= p("elderly.age3"),
+    p("elderly.amount3"),
+    where(
+        col("age") >= p("elderly.age2"),
+        p("elderly.amount2"),
+        where(col("age") >= p("elderly.age1"), p("elderly.amount1"), 0),
+    ),
+).named("longevity_allowance", "高龄津贴（按年龄段）", f"policy-spec R6.5；{LOCAL}")
+
+disabled_elderly_subsidy = where(
+    (col("age") >= p("tekun.age_elderly"))
+    & adl_level.ne(0)
+    & (dibao_yes | col("edge_status").eq(ELIGIBLE) | (tekun_status.eq(ELIGIBLE) & ~col("in_institution"))),
+    where(adl_level.eq(1), p("elderly.care_partial"), p("elderly.care_total")),
+    0,
+).named(
+    "disabled_elderly_subsidy",
+    "经济困难失能老年人补贴（低保、分散特困、低保边缘中的失能老人）",
+    f"policy-spec R6.6；{LOCAL}",
+)
+
+med_ratio = where(
+    tekun_status.eq(ELIGIBLE),
+    p("med.ratio_tekun"),
+    where(
+        dibao_yes | single_dibao_status.eq(ELIGIBLE),
+        p("med.ratio_dibao"),
+        where(
+            col("edge_status").eq(ELIGIBLE),
+            p("med.ratio_edge"),
+            where(col("rigid_status").eq(ELIGIBLE), p("med.ratio_rigid"), 0),
+        ),
+    ),
+).named("med_ratio", "医疗救助比例（按救助对象类别，千分比）", f"{S13}；{LOCAL}")
+med_deductible = where(
+    col("edge_status").eq(ELIGIBLE)
+    & ~dibao_yes
+    & tekun_status.ne(ELIGIBLE)
+    & single_dibao_status.ne(ELIGIBLE),
+    p("med.deductible_edge"),
+    where(
+        col("rigid_status").eq(ELIGIBLE),
+        p("med.deductible_rigid"),
+        0,
+    ),
+).named("med_deductible", "医疗救助起付线（年）", f"{S13}；{LOCAL}")
+med_status = where(col("counted") & (med_ratio > 0), ELIGIBLE, NOT_ELIGIBLE).named(
+    "med_status", "医疗救助对象", f"{S7} 第二十八条；{S5} 四(二)1"
+)
+med_amount = where(
+    med_status.eq(ELIGIBLE),
+    least(greatest(col("medical_oop_year_fen") - med_deductible, 0) * med_ratio // 1000, p("med.cap")),
+    0,
+).named("med_amount", "医疗救助金额（年度，政策范围内自付−起付线）×比例，不超过年度上限", f"{S13}；{LOCAL}")
+
+person_monthly = (
+    tekun_amount + single_dibao_amount + orphan_amount + unsupported_amount + living_allowance + care_allowance
+    + longevity_allowance + disabled_elderly_subsidy
+).named("person_monthly", "个人按月发放合计")  # fmt: skip
+
+# ==== Stage 5: household totals =====================================================================
+n_tekun = Agg("count", tekun_status.eq(ELIGIBLE), "n_tekun", "特困人员数")
+tekun_total = Agg("sum", tekun_amount, "tekun_total", "特困供养金额合计")
+single_dibao_total = Agg("sum", single_dibao_amount, "single_dibao_total", "单人户低保金额合计")
+child_total = Agg("sum", orphan_amount + unsupported_amount, "child_total", "儿童基本生活费合计")
+disab_total = Agg("sum", living_allowance + care_allowance, "disab_total", "残疾人两项补贴合计")
+elderly_total = Agg(
+    "sum", longevity_allowance + disabled_elderly_subsidy, "elderly_total", "高龄津贴与失能老人补贴合计"
+)
+med_total = Agg("sum", med_amount, "med_total", "医疗救助金额合计（年度）")
+person_total = Agg("sum", person_monthly, "person_total", "个人按月发放合计")
+
+monthly_total = (dibao_amount + person_total.ref).named("monthly_total", "家庭每月救助金额合计")
+
 
 RULES = RuleSet(
-    person=[
-        severe_disability,
-        working_age,
-        imputation_applies,
-        imputed_income,
-        employment_cost,
-        countable_income,
-        rigid_deduction,
-        is_elderly,
-        is_minor,
-    ],
-    aggregates=[members, total_income, total_rigid, n_elderly, n_minor, n_severe, n_ill],
-    household=[
-        countable,
-        threshold,
-        income_test,
-        financial_ok,
-        vehicle_flag,
-        housing_flag,
-        business_flag,
-        hard_fail,
-        needs_review,
-        dibao_status,
-        gap,
-        addon,
-        dibao_amount,
-        edge_income,
-        edge_status,
-    ],
-    params=[spec.name for spec in PARAMS],
-)
+    stages=[
+        person_stage(
+            severe_disability, working_age, imputation_applies, imputed_income, employment_cost, countable_income,
+            tekun_income, rigid_deduction, rigid_spending, is_elderly, is_minor, tekun_disability, no_labour,
+            able_supporter, is_orphan, unsupported_child, takes_child_allowance, tekun_candidate, adl_level,
+            is_disabled,
+        ),
+        aggregate_stage(
+            members, total_income, total_tekun_income, total_rigid, total_spending, n_elderly, n_minor, n_severe,
+            n_ill, n_able, n_tekun_candidates, has_wage,
+        ),
+        household_stage(
+            countable, threshold, income_test, financial_ok, vehicle_flag, housing_flag, business_flag, tekun_means,
+            tekun_no_supporter, all_tekun,
+            hard_fail, needs_review, taper, dibao_status, gap, per_capita_permille, tiered, base_amount, addon,
+            dibao_amount, edge_income, edge_assets, edge_status, disposable_line, rigid_income_ok, rigid_ratio_ok,
+            rigid_status, ta_multiple, ta_status, ta_amount,
+        ),
+        broadcast_stage(*BROADCAST),
+        person_stage(
+            tekun_status, tekun_basic, tekun_care, tekun_amount, single_dibao_status, single_dibao_amount,
+            orphan_amount, unsupported_amount, living_allowance, care_allowance, longevity_allowance,
+            disabled_elderly_subsidy, med_ratio, med_deductible, med_status, med_amount, person_monthly,
+        ),
+        aggregate_stage(
+            n_tekun, tekun_total, single_dibao_total, child_total, disab_total, elderly_total, med_total,
+            person_total,
+        ),
+        household_stage(monthly_total),
+    ]
+)  # fmt: skip
 
-OUTPUTS: list[Named] = [dibao_status, dibao_amount, edge_status]
+
+@dataclass(frozen=True)
+class Programme:
+    """How a programme's result is read out of the rule results, and which steps explain it."""
+
+    code: str
+    label: str
+    level: str  # household | person
+    status: str  # name of the status column; "" = derived from amount > 0
+    amount: str
+    period: str  # 月 | 年 | 次
+    reference: str
+    steps: tuple[str, ...]
+
+
+PROGRAMMES: list[Programme] = [
+    Programme("dibao", "最低生活保障（低保）", "household", "dibao_status", "dibao_amount", "月", f"{S7} 第九条；{S1}",
+              ("members", "total_income", "total_rigid", "countable", "threshold", "income_test", "financial_ok",
+               "vehicle_flag", "housing_flag", "business_flag", "all_tekun", "taper", "dibao_status", "gap",
+               "tiered", "base_amount", "addon", "dibao_amount")),
+    Programme("dibao_single", "低保（单人户纳入）", "person", "single_dibao_status", "single_dibao_amount", "月",
+              f"{S1} 第八条", ("severe_disability", "countable_income", "single_dibao_status", "single_dibao_amount")),
+    Programme("edge", "低保边缘家庭", "household", "edge_status", "", "月", f"{S1} 第八条；{S5} 二",
+              ("countable", "threshold", "edge_income", "edge_assets", "edge_status")),
+    Programme("rigid", "刚性支出困难家庭", "household", "rigid_status", "", "月", S3,
+              ("total_income", "total_spending", "disposable_line", "rigid_income_ok", "rigid_ratio_ok",
+               "edge_assets", "rigid_status")),
+    Programme("tekun", "特困人员救助供养", "person", "tekun_status", "tekun_amount", "月", f"{S2}；{S7} 第十四条",
+              ("no_labour", "takes_child_allowance", "tekun_candidate", "tekun_means", "tekun_no_supporter",
+               "tekun_status", "adl_level", "tekun_basic", "tekun_care", "tekun_amount")),
+    Programme("temporary", "临时救助", "household", "ta_status", "ta_amount", "次", S8,
+              ("rigid_income_ok", "edge_assets", "ta_status", "ta_multiple", "ta_amount")),
+    Programme("medical", "医疗救助", "person", "med_status", "med_amount", "年", f"{S13}；{S7} 第二十八条",
+              ("med_ratio", "med_deductible", "med_status", "med_amount")),
+    Programme("orphan", "孤儿基本生活保障", "person", "", "orphan_amount", "月", S12, ("is_orphan", "orphan_amount")),
+    Programme("unsupported_child", "事实无人抚养儿童保障", "person", "", "unsupported_amount", "月", S10,
+              ("unsupported_child", "unsupported_amount")),
+    Programme("disability_living", "困难残疾人生活补贴", "person", "", "living_allowance", "月", "残疾人两项补贴",
+              ("is_disabled", "living_allowance")),
+    Programme("disability_care", "重度残疾人护理补贴", "person", "", "care_allowance", "月", "残疾人两项补贴",
+              ("care_allowance",)),
+    Programme("longevity", "高龄津贴", "person", "", "longevity_allowance", "月", "policy-spec R6.5",
+              ("longevity_allowance",)),
+    Programme("disabled_elderly", "经济困难失能老年人补贴", "person", "", "disabled_elderly_subsidy", "月",
+              "policy-spec R6.6", ("adl_level", "disabled_elderly_subsidy")),
+]  # fmt: skip
+
+PROGRAMME_BY_CODE = {prog.code: prog for prog in PROGRAMMES}
+
+__all__ = ["PARAMS", "PROGRAMMES", "RULES", "STATUS_LABELS", "Expr", "lit"]
