@@ -56,7 +56,7 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
 }
 
 SIZE_WEIGHTS = (0.26, 0.31, 0.20, 0.12, 0.065, 0.03, 0.01, 0.005)  # sizes 1..8, mean ≈ 2.58
-HARDSHIP_WEIGHTS = (0.86, 0.08, 0.06)  # ordinary, low income, poor
+HARDSHIP_WEIGHTS = (0.92, 0.05, 0.03)  # ordinary, low income, poor
 DISABILITY_TYPE_WEIGHTS = (0.13, 0.22, 0.01, 0.40, 0.07, 0.07, 0.10)  # visual … multiple
 DISABILITY_GRADE_WEIGHTS = (0.10, 0.20, 0.30, 0.40)  # grades 1..4
 # employment codes
@@ -109,7 +109,7 @@ def _household_draws(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     hardship = _pick(u(), HARDSHIP_WEIGHTS)
     urban = u() < 0.4
     # Heads 22..87; poor households skew older.
-    skew = np.where(hardship == 2, 0.6, 0.8).astype(np.float32)
+    skew = np.where(hardship == 2, 0.6, 1.0).astype(np.float32)
     head_age = (22 + np.floor(u() ** skew * 66)).astype(np.int16)
     head_male = u() < 0.72
     has_spouse = (size >= 2) & (u() < np.where(head_age < 70, 0.85, 0.55))
@@ -131,7 +131,7 @@ def _household_draws(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     dwellings = np.where(ud < second, 2, np.where(ud < second + none, 0, 1)).astype(np.int64)
     has_business = u() < np.array([0.05, 0.02, 0.005], dtype=np.float32)[hardship]
     # Children or siblings outside the household able to support (matters for 特困).
-    supporter = u() < 0.6
+    supporter = u() < np.array([0.8, 0.6, 0.4], dtype=np.float32)[hardship]
     # Half of the poor households are on 低保 already (amount, months of gradual exit used).
     current = (hardship == 2) & (u() < 0.5)
     last_amount = np.where(current, _yuan_to_fen(np.floor(200.0 + u() * 1300.0)), 0)
@@ -222,7 +222,7 @@ def _person_draws(rng: np.random.Generator, h: dict[str, np.ndarray]) -> dict[st
     adl_fail = (u() < old_adl) | ((grade == 1) & (age >= 16))
     adl_fails = np.where(adl_fail, 1 + np.floor(u() * 6), 0).astype(np.int8)
     del old_adl, adl_fail, base
-    ill = u() < np.array([0.03, 0.05, 0.08], dtype=np.float32)[hardship]
+    ill = u() < np.array([0.015, 0.04, 0.08], dtype=np.float32)[hardship]
 
     severe_grade = (grade >= 1) & (grade <= 2)
     labour = np.where(
@@ -239,12 +239,12 @@ def _person_draws(rng: np.random.Generator, h: dict[str, np.ndarray]) -> dict[st
     )
     del us
 
-    # Full-time carers: a working-age member of a household with a severely disabled or ill member.
+    # Full-time carer: the working-age second member of a household with a severely disabled or ill member.
     severe = severe_grade | ((grade == 3) & ((dtype_code == 5) | (dtype_code == 6)))
     needs_care = np.bincount(hh, weights=severe | ill, minlength=n_households)[hh] > 0
     working_age = (age >= 16) & (age <= 59)
     able = working_age & (labour != 2) & ~student
-    carer = able & needs_care & ~severe & ~ill & (u() < 0.25)
+    carer = able & needs_care & ~severe & ~ill & (slot == 1) & (u() < 0.3)  # at most one, the spouse
     del needs_care, severe_grade
 
     # Employment.
@@ -272,16 +272,16 @@ def _person_draws(rng: np.random.Generator, h: dict[str, np.ndarray]) -> dict[st
     # Monthly income in yuan; ordinary / low-income / poor households earn 1 / 0.45 / 0.18 of it.
     scale = np.array([1.0, 0.45, 0.18], dtype=np.float32)[hardship]
     partial = np.where(labour == 1, 0.6, 1.0).astype(np.float32)
+    ln35 = rng.lognormal(0.0, 0.35, n).astype(np.float32)
     ln45 = rng.lognormal(0.0, 0.45, n).astype(np.float32)
-    ln60 = rng.lognormal(0.0, 0.6, n).astype(np.float32)
     wage = np.select(
         [employment == EMPLOYED, employment == FLEXIBLE],
-        [np.where(urban, 3600.0, 3000.0).astype(np.float32) * ln45, 2200.0 * ln60],
+        [np.where(urban, 5500.0, 4500.0).astype(np.float32) * ln35, 3500.0 * ln45],
         0.0,
     )
     wage_fen = _yuan_to_fen(wage * partial * scale)
-    business_fen = _yuan_to_fen(np.where(employment == FARMING, 1500.0 * ln60 * scale, 0.0))
-    del wage, ln45, partial
+    business_fen = _yuan_to_fen(np.where(employment == FARMING, 3500.0 * ln45 * scale, 0.0))
+    del wage, ln35, partial
     elderly = age >= 60
     # Social-insurance pensions: employee pension for the retired, the basic resident pension otherwise.
     pension = np.where(
@@ -292,10 +292,12 @@ def _person_draws(rng: np.random.Generator, h: dict[str, np.ndarray]) -> dict[st
     pension_fen = _yuan_to_fen(pension)
     del pension
     # Maintenance (赡养费) from children living elsewhere, for most elderly members.
-    maint_share = np.array([0.9, 0.6, 0.3], dtype=np.float32)[hardship]
-    transfer = np.where(elderly & (u() < maint_share), (600.0 + u() * 1500.0) * scale, 0.0)
+    maint_share = np.array([0.95, 0.6, 0.3], dtype=np.float32)[hardship]
+    transfer = np.where(elderly & (u() < maint_share), (800.0 + u() * 1500.0) * scale, 0.0)
     transfer_fen = _yuan_to_fen(transfer)
-    del transfer, maint_share, ln60
+    del transfer, maint_share, ln45
+    # Whoever pays maintenance is a supporter outside the household able to support.
+    h["external_supporter_able"] |= np.bincount(hh, weights=transfer_fen > 0, minlength=n_households) > 0
     is_head = relation == HEAD
     property_fen = np.where(is_head & (u() < 0.05), _yuan_to_fen(300.0 + u() * 1200.0), 0)
     other_fen = np.where(is_head & (u() < 0.04), _yuan_to_fen(100.0 + u() * 400.0), 0)
@@ -303,7 +305,7 @@ def _person_draws(rng: np.random.Generator, h: dict[str, np.ndarray]) -> dict[st
 
     # Rigid expenditures (monthly): medical, tuition for students in higher education, rehabilitation.
     medical = np.where(
-        ill, (10000.0 + u() * 70000.0) / 12, np.where(u() < 0.05, (1000.0 + u() * 7000.0) / 12, 0)
+        ill, (5000.0 + u() * 35000.0) / 12, np.where(u() < 0.05, (600.0 + u() * 3000.0) / 12, 0)
     )
     higher_ed = student & (age >= 18) & (u() < 0.8)
     education = np.where(higher_ed, (5000.0 + u() * 5000.0) / 12, 0.0)

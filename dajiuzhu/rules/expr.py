@@ -154,13 +154,16 @@ class Col(Expr):
         return F.col(self.name)
 
     def text(self) -> str:
-        return self.name
+        return COLUMN_LABELS.get(self.name, self.name)
 
     def inputs(self) -> list[str]:
         return [self.name]
 
 
 PARAM_PREFIX = "p__"
+
+# Chinese labels of input columns for readable formulas; filled by rules.inputs.
+COLUMN_LABELS: dict[str, str] = {}
 
 
 def param_column(name: str) -> str:
@@ -207,6 +210,8 @@ class Lit(Expr):
     def to_spark(self) -> Any:
         from pyspark.sql import functions as F
 
+        if isinstance(self.value, int) and not isinstance(self.value, bool):
+            return F.lit(self.value).cast("long")  # Spark types small ints as 32-bit: keep money in int64
         return F.lit(self.value)
 
     def text(self) -> str:
@@ -235,11 +240,15 @@ class Bin(Expr):
 
         a, b = self.left.to_spark(), self.right.to_spark()
         if self.op == "//":
-            return F.floor(a / b).cast("long")
+            # Python floors; Spark's `div` truncates toward zero (exact in int64, unlike `/` which is a
+            # double). Step down by one when the remainder is non-zero and its sign differs from b's.
+            q = F.call_function("div", a, b)
+            r = a % b
+            return F.when((r != 0) & ((r < 0) != (b < 0)), q - 1).otherwise(q)
         if self.op == "&":
-            return a & b
+            return a.cast("boolean") & b.cast("boolean")
         if self.op == "|":
-            return a | b
+            return a.cast("boolean") | b.cast("boolean")
         return _BIN_OPS[self.op](a, b)
 
     def text(self) -> str:
@@ -260,7 +269,7 @@ class Not(Expr):
         return ~self.inner.to_polars()
 
     def to_spark(self) -> Any:
-        return ~self.inner.to_spark()
+        return ~self.inner.to_spark().cast("boolean")
 
     def text(self) -> str:
         return f"非{self.inner.text()}"
@@ -283,7 +292,11 @@ class IsIn(Expr):
         return self.inner.to_polars().is_in(pl.lit(list(self.values)))
 
     def to_spark(self) -> Any:
-        return self.inner.to_spark().isin(list(self.values))
+        from pyspark.sql import functions as F
+
+        if not self.values:
+            return F.lit(False)
+        return self.inner.to_spark().isin([Lit(v).to_spark() for v in self.values])
 
     def text(self) -> str:
         return f"{self.inner.text()}∈{{{'、'.join(map(str, self.values))}}}"
@@ -313,7 +326,9 @@ class Where(Expr):
     def to_spark(self) -> Any:
         from pyspark.sql import functions as F
 
-        return F.when(self.cond.to_spark(), self.then.to_spark()).otherwise(self.otherwise.to_spark())
+        return F.when(self.cond.to_spark().cast("boolean"), self.then.to_spark()).otherwise(
+            self.otherwise.to_spark()
+        )
 
     def text(self) -> str:
         return f"若{self.cond.text()}则{self.then.text()}否则{self.otherwise.text()}"
@@ -500,18 +515,18 @@ class Agg:
     def to_spark(self) -> Any:
         from pyspark.sql import functions as F
 
-        if self.kind == "count" and isinstance(self.expr, Lit):
-            return F.count(F.lit(1)).cast("long").alias(self.name)
+        # Same meaning as evaluate_members: count = members whose value is truthy (a true literal counts
+        # every member), sums and extremes are int64, any/all are booleans.
         e = self.expr.to_spark()
         agg = {
             "sum": lambda: F.sum(e.cast("long")),
-            "count": lambda: F.sum(e.cast("long")),
-            "any": lambda: F.max(e.cast("int")) == 1,
-            "all": lambda: F.min(e.cast("int")) == 1,
-            "max": lambda: F.max(e),
-            "min": lambda: F.min(e),
+            "count": lambda: F.count_if(e.cast("boolean")),
+            "any": lambda: F.bool_or(e.cast("boolean")),
+            "all": lambda: F.bool_and(e.cast("boolean")),
+            "max": lambda: F.max(e).cast("long"),
+            "min": lambda: F.min(e).cast("long"),
         }[self.kind]()
-        return agg.alias(self.name)
+        return agg.cast("boolean" if self.kind in {"any", "all"} else "long").alias(self.name)
 
     @property
     def ref(self) -> Named:

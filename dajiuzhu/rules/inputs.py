@@ -7,6 +7,8 @@ money columns are monthly averages over the look-back period unless the name say
 
 from __future__ import annotations
 
+from dajiuzhu.rules.expr import COLUMN_LABELS
+
 PERSON_COLUMNS: dict[str, type] = {
     "household_id": int,
     "person_id": int,
@@ -62,21 +64,25 @@ PERSON_LABELS: dict[str, str] = {
     "labour_capacity": "劳动能力", "is_student": "在校学生", "serious_illness": "患重特大疾病",
     "is_carer": "全职照料重残重病家人", "in_institution": "在福利机构集中供养",
     "parents_absent": "父母死亡或宣告失踪人数", "parents_unable": "父母不能履行抚养义务人数",
-    "chooses_child_allowance": "选择领取儿童基本生活费", "income_wage_fen": "工资性收入（分/月）",
-    "income_business_fen": "经营净收入（分/月）", "income_property_fen": "财产净收入（分/月）",
-    "income_transfer_fen": "转移净收入（分/月）", "income_pension_fen": "养老金等社会保险待遇（分/月）",
-    "income_other_fen": "其他收入（分/月）", "labour_override_fen": "工作人员认定的折算收入（分/月）",
-    "medical_fen": "医疗自付（分/月）", "education_fen": "教育支出（分/月）", "rehabilitation_fen": "康复支出（分/月）",
-    "medical_oop_year_fen": "本年度政策范围内医疗自付（分）",
+    "chooses_child_allowance": "选择领取儿童基本生活费", "income_wage_fen": "工资性收入（月）",
+    "income_business_fen": "经营净收入（月）", "income_property_fen": "财产净收入（月）",
+    "income_transfer_fen": "转移净收入（月）", "income_pension_fen": "养老金等社会保险待遇（月）",
+    "income_other_fen": "其他收入（月）", "labour_override_fen": "工作人员认定的折算收入（月）",
+    "medical_fen": "医疗自付（月）", "education_fen": "教育支出（月）", "rehabilitation_fen": "康复支出（月）",
+    "medical_oop_year_fen": "本年度政策范围内医疗自付",
 }  # fmt: skip
 
 HOUSEHOLD_LABELS: dict[str, str] = {
-    "residence": "城乡类别", "financial_assets_fen": "金融资产（分）", "vehicles": "非豁免机动车数",
-    "vehicle_value_fen": "机动车价值（分）", "dwellings": "住房套数", "has_business": "成员有工商登记",
+    "residence": "城乡类别", "financial_assets_fen": "金融资产", "vehicles": "非豁免机动车数",
+    "vehicle_value_fen": "机动车价值", "dwellings": "住房套数", "has_business": "成员有工商登记",
     "external_supporter_able": "户外法定义务人有履行能力", "dibao_current": "现为低保户",
-    "dibao_taper_used": "已享受渐退月数", "dibao_last_amount_fen": "现低保月金额（分）",
+    "dibao_taper_used": "已享受渐退月数", "dibao_last_amount_fen": "现低保月金额",
     "ta_type": "临时救助类型", "ta_tier": "临时救助档次",
 }  # fmt: skip
+
+
+COLUMN_LABELS.update(PERSON_LABELS)
+COLUMN_LABELS.update(HOUSEHOLD_LABELS)
 
 
 def person_defaults() -> dict[str, object]:

@@ -1,0 +1,207 @@
+"""Engine benchmark: `assess_polars` over N synthetic households (bench/engine_data.py).
+
+    .venv/bin/python bench/bench_engine.py 1000000
+    .venv/bin/python bench/bench_engine.py 10000000 --strings enum
+
+Reports the input size (sum of polars' estimated_size of both frames, and the physical size that also
+counts the 16-byte view of every String value), the time of the first run and the best of `--repeat`
+runs, and the peak resident memory added during each run relative to the input size. The peak is the
+kernel's high-water mark (VmHWM, reset through /proc/self/clear_refs before each run), cross-checked by
+a thread sampling VmRSS every 2 ms. Then counts eligible households per programme as a sanity check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import re
+import resource
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from engine_data import ON, default_table, generate
+
+from dajiuzhu.rules.engine import assess_polars
+from dajiuzhu.rules.programmes import RULES
+
+STATUS = Path("/proc/self/status")
+
+
+def _status_kb(field: str) -> int:
+    match = re.search(rf"^{field}:\s+(\d+) kB", STATUS.read_text(), re.M)
+    return int(match.group(1)) if match else 0
+
+
+def rss() -> int:
+    return _status_kb("VmRSS") * 1024
+
+
+def _reset_high_water_mark() -> bool:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+class PeakMemory:
+    """Peak RSS while the block runs: VmHWM after a reset, and a 2 ms VmRSS sampler as a check."""
+
+    def __init__(self, interval: float = 0.002) -> None:
+        self.interval = interval
+        self.samples_peak = 0
+        self.hwm_peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.samples_peak = max(self.samples_peak, rss())
+            time.sleep(self.interval)
+
+    def __enter__(self) -> PeakMemory:
+        gc.collect()
+        self.before = rss()
+        self.hwm_ok = _reset_high_water_mark()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.samples_peak = max(self.samples_peak, rss())
+        self.hwm_peak = _status_kb("VmHWM") * 1024 if self.hwm_ok else 0
+
+    @property
+    def peak(self) -> int:
+        return max(self.samples_peak, self.hwm_peak)
+
+    @property
+    def added(self) -> int:
+        return self.peak - self.before
+
+
+def gib(n: float) -> str:
+    return f"{n / 2**30:8.2f} GiB"
+
+
+def programme_counts(
+    result: pl.DataFrame, data: Any, table: Any, sample: int
+) -> list[tuple[str, str, int, int]]:
+    """(programme, level, households, persons) for every programme the engine lists (PROGRAMMES), or
+    for every *_status column when it lists none. Household-level programmes are read from the full
+    result; person-level ones from a run with person outputs on the first `sample` households."""
+    try:
+        from dajiuzhu.rules.programmes import PROGRAMMES
+    except ImportError:
+        PROGRAMMES = []
+    rows: list[tuple[str, str, int, int]] = []
+    yes = [1, 2, 3]  # eligible, needs review, gradual exit
+    if not PROGRAMMES:
+        for name in result.columns:
+            if name.endswith("_status"):
+                rows.append(
+                    (name.removesuffix("_status"), "household", int(result[name].is_in(yes).sum()), 0)
+                )
+        return rows
+    person_frame = None
+    for prog in PROGRAMMES:
+        if prog.level == "household":
+            flag = (pl.col(prog.status).is_in(yes)) if prog.status else (pl.col(prog.amount) > 0)
+            rows.append((prog.code, "household", int(result.select(flag.sum()).item()), 0))
+            continue
+        if person_frame is None:
+            hh = data.households.head(sample)
+            pp = data.persons.filter(pl.col("household_id") < sample)
+            person_frame = assess_polars(RULES, hh, pp, table, person_outputs=True)[1]
+        flag = (pl.col(prog.status).is_in(yes)) if prog.status else (pl.col(prog.amount) > 0)
+        hit = person_frame.filter(flag)
+        rows.append((prog.code, "person", hit["household_id"].n_unique(), hit.height))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="assess_polars benchmark on synthetic households")
+    parser.add_argument("households", nargs="?", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--strings", choices=["string", "enum"], default="string")
+    parser.add_argument(
+        "--sample", type=int, default=1_000_000, help="households used for the person-level programme counts"
+    )
+    args = parser.parse_args()
+
+    table = default_table()
+    rss0 = rss()
+    t0 = time.perf_counter()
+    data = generate(args.households, seed=args.seed, table=table, strings=args.strings)
+    t_gen = time.perf_counter() - t0
+    gc.collect()
+    rss_inputs = rss() - rss0
+    n_h, n_p = data.households.height, data.persons.height
+    est, phys = data.estimated_bytes(), data.physical_bytes()
+
+    runs: list[tuple[float, PeakMemory]] = []
+    result = None
+    for _ in range(args.repeat):
+        result = None
+        with PeakMemory() as mem:
+            t1 = time.perf_counter()
+            result = assess_polars(RULES, data.households, data.persons, table)
+            seconds = time.perf_counter() - t1
+        runs.append((seconds, mem))
+    assert result is not None
+    out_bytes = result.estimated_size()
+
+    first_s, first_m = runs[0]
+    best_s = min(s for s, _m in runs)
+    peak_added = max(m.added for _s, m in runs)
+    print(f"polars {pl.__version__}, {os.cpu_count()} CPUs, POLARS_MAX_THREADS={pl.thread_pool_size()}")
+    print(f"assessment date {ON}, seed {args.seed}, strings as {args.strings}")
+    print(f"{'households':28} {n_h:>14,}")
+    print(f"{'persons':28} {n_p:>14,}   ({n_p / n_h:.2f} per household)")
+    print(f"{'columns (persons/households)':28} {data.persons.width:>8} / {data.households.width}")
+    if data.defaulted:
+        print(f"{'columns left at default':28} {', '.join(data.defaulted)}")
+    print(f"{'generation':28} {t_gen:12.2f} s")
+    print(f"{'input, estimated_size':28} {gib(est)}")
+    print(f"{'input, physical':28} {gib(phys)}   (String views counted)")
+    print(f"{'RSS added by generation':28} {gib(rss_inputs)}")
+    print(f"{'output (households)':28} {gib(out_bytes)}   ({result.width} columns)")
+    print()
+    print(
+        f"{'run':>4} {'seconds':>9} {'RSS before':>13} {'peak added':>13} {'÷ est. input':>13} {'÷ phys. input':>13}"
+    )
+    for i, (s, m) in enumerate(runs, 1):
+        print(f"{i:>4} {s:9.2f} {gib(m.before)} {gib(m.added)} {m.added / est:13.2f} {m.added / phys:13.2f}")
+    print()
+    print(f"{'first run':28} {first_s:12.2f} s")
+    print(f"{'best of ' + str(args.repeat):28} {best_s:12.2f} s   ({n_h / best_s / 1e6:.2f} M households/s)")
+    print(f"{'peak added, first run':28} {gib(first_m.added)}   = {first_m.added / est:.2f}× estimated input")
+    print(f"{'peak added, worst run':28} {gib(peak_added)}   = {peak_added / est:.2f}× estimated input")
+    print(f"{'process max RSS (rusage)':28} {gib(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)}")
+    print(f"target 10M households: ≤ 3 s and peak ≤ 2.5× input → {best_s:.2f} s, {peak_added / est:.2f}×")
+    print()
+    sample = min(args.sample, n_h)
+    rows = programme_counts(result, data, table, sample)
+    print(f"{'programme':20} {'level':10} {'households':>12} {'share':>7} {'persons':>10}")
+    for code, level, households, persons in rows:
+        base = n_h if level == "household" else sample
+        print(
+            f"{code:20} {level:10} {households:12,} {households / base:7.2%} {persons if level == 'person' else '':>10}"
+        )
+    if sample < n_h:
+        print(f"(person-level programmes counted on the first {sample:,} households)")
+    print("status values (households):")
+    for name in ("dibao_status", "edge_status"):
+        if name in result.columns:
+            counts = dict(result[name].value_counts().sort(name).iter_rows())
+            print(f"  {name:14} {counts}")
+
+
+if __name__ == "__main__":
+    main()

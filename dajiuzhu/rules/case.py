@@ -1,0 +1,369 @@
+"""A household described in a JSON/YAML case file, assessed with no database.
+
+This is what `dajiuzhu check FILE.json` and the scenario tests (policy/scenarios/*.yaml) run. The
+schema is documented in policy/examples/README.md; money is in yuan (at most two decimals), monthly
+unless the field says otherwise. Every error names the field in Chinese and in its JSON path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from dajiuzhu.core import idnumber
+from dajiuzhu.core.money import InvalidAmount, parse_yuan, yuan_to_fen
+from dajiuzhu.rules.engine import SingleResult, assess_one
+from dajiuzhu.rules.explain import ProgrammeResult, explain, yuan
+from dajiuzhu.rules.inputs import household_defaults, person_defaults
+from dajiuzhu.rules.parameters import ParameterError, ParameterTree
+from dajiuzhu.rules.params import resolve_set
+from dajiuzhu.rules.programmes import PARAMS, RULES
+
+MAX_AGE = 130
+MAX_MEMBERS = 30
+RESIDENCE_WORDS = {"urban": "urban", "城市": "urban", "城镇": "urban", "rural": "rural", "农村": "rural"}
+SEX_WORDS = {"M": "M", "男": "M", "F": "F", "女": "F"}
+CAPACITY_WORDS = {
+    "full": "full", "有劳动能力": "full", "partial": "partial", "部分丧失劳动能力": "partial",
+    "none": "none", "无劳动能力": "none",
+}  # fmt: skip
+DISABILITY_WORDS = {
+    "": "", "无": "", "visual": "visual", "视力": "visual", "hearing": "hearing", "听力": "hearing",
+    "speech": "speech", "言语": "speech", "physical": "physical", "肢体": "physical",
+    "intellectual": "intellectual", "智力": "intellectual", "mental": "mental", "精神": "mental",
+    "multiple": "multiple", "多重": "multiple",
+}  # fmt: skip
+TA_WORDS = {
+    "": "",
+    "emergency": "emergency",
+    "急难型": "emergency",
+    "expenditure": "expenditure",
+    "支出型": "expenditure",
+}
+INCOME_FIELDS = {
+    "wage": ("income_wage_fen", "工资性收入"), "business": ("income_business_fen", "经营净收入"),
+    "property": ("income_property_fen", "财产净收入"), "transfer": ("income_transfer_fen", "转移净收入"),
+    "pension": ("income_pension_fen", "养老金等社会保险待遇"), "other": ("income_other_fen", "其他收入"),
+}  # fmt: skip
+EXPENDITURE_FIELDS = {
+    "medical": ("medical_fen", "医疗自付"), "education": ("education_fen", "教育支出"),
+    "rehabilitation": ("rehabilitation_fen", "康复支出"),
+}  # fmt: skip
+MEMBER_KEYS = {
+    "name", "age", "birth_date", "id_number", "sex", "relation", "counted", "disability", "adl_fails",
+    "labour_capacity", "student", "serious_illness", "carer", "in_institution", "parents_absent",
+    "parents_unable", "chooses_child_allowance", "income", "labour_override", "expenditure", "medical_oop_year",
+}  # fmt: skip
+HOUSEHOLD_KEYS = {
+    "financial_assets", "vehicles", "vehicle_value", "dwellings", "has_business", "external_supporter_able",
+    "dibao_current", "dibao_taper_used", "dibao_last_amount", "temporary_assistance",
+}  # fmt: skip
+TOP_KEYS = {"date", "region", "residence", "parameters", "household", "members", "name", "description"}
+
+
+class CaseError(ValueError):
+    """A case file that cannot be assessed; errors are (JSON path, Chinese message) pairs."""
+
+    def __init__(self, errors: list[tuple[str, str]]):
+        self.errors = errors
+        super().__init__("；".join(f"{path}：{msg}" for path, msg in errors))
+
+
+def rule_age(birth: dt.date, on: dt.date) -> int:
+    """Age for benefit rules: a benefit tied to an age starts the month after the birthday (policy-spec
+    R10.6, `age.start_rule = next_month`), so the age counted in a month is the age on the last day of
+    the month before."""
+    return idnumber.age_on(birth, on.replace(day=1) - dt.timedelta(days=1))
+
+
+@dataclass
+class Case:
+    on: dt.date
+    region: str
+    residence: str
+    overrides: dict[str, Any]
+    household: dict[str, Any]
+    persons: list[dict[str, Any]]
+    names: list[str] = field(default_factory=list)
+
+
+class _Reader:
+    def __init__(self) -> None:
+        self.errors: list[tuple[str, str]] = []
+
+    def fail(self, path: str, message: str) -> None:
+        self.errors.append((path, message))
+
+    def fen(self, raw: Any, path: str, label: str, *, allow_negative: bool = False) -> int:
+        try:
+            value = parse_yuan(raw)
+        except InvalidAmount as exc:
+            self.fail(path, f"{label}：{exc}")
+            return 0
+        if value < 0 and not allow_negative:
+            self.fail(path, f"{label}不能为负数")
+            return 0
+        return yuan_to_fen(value)
+
+    def integer(self, raw: Any, path: str, label: str, low: int, high: int) -> int:
+        if (
+            isinstance(raw, bool)
+            or not isinstance(raw, int | str)
+            or not str(raw).strip().lstrip("-").isdigit()
+        ):
+            self.fail(path, f"{label}应为整数，收到“{raw}”")
+            return low
+        value = int(raw)
+        if not low <= value <= high:
+            self.fail(path, f"{label}应在{low}到{high}之间，收到{value}")
+            return low
+        return value
+
+    def boolean(self, raw: Any, path: str, label: str) -> bool:
+        if isinstance(raw, bool):
+            return raw
+        if raw in ("是", "true", "True", 1, "1"):
+            return True
+        if raw in ("否", "false", "False", 0, "0", ""):
+            return False
+        self.fail(path, f"{label}应为 true/false（是/否），收到“{raw}”")
+        return False
+
+    def choice(self, raw: Any, words: dict[str, str], path: str, label: str) -> str:
+        key = str(raw).strip() if raw is not None else ""
+        if key not in words:
+            self.fail(path, f"{label}“{raw}”无效，可选：{'、'.join(k for k in words if k)}")
+            return next(iter(words.values()))
+        return words[key]
+
+    def unknown(self, data: dict[str, Any], allowed: set[str], path: str) -> None:
+        for key in data:
+            if key not in allowed:
+                self.fail(f"{path}{key}", f"未知字段“{key}”")
+
+
+def parse_case(data: Any, *, today: dt.date | None = None) -> Case:
+    """Validate a case mapping and convert it to engine inputs. Raises CaseError listing every problem."""
+    r = _Reader()
+    if not isinstance(data, dict):
+        raise CaseError([("", "案例文件顶层应为一个对象（{…}）")])
+    r.unknown(data, TOP_KEYS, "")
+    on = today or dt.date.today()
+    if "date" in data:
+        try:
+            on = dt.date.fromisoformat(str(data["date"]))
+        except ValueError:
+            r.fail("date", f"评估日期“{data['date']}”不是有效日期（应为 YYYY-MM-DD）")
+    region = str(data.get("region", "")).strip()
+    if not region.isdigit() or len(region) not in (2, 4, 6, 9, 12):
+        r.fail("region", f"区划代码“{region}”无效，应为2、4、6、9或12位数字（如 371424 临邑县）")
+    residence = r.choice(data.get("residence", ""), RESIDENCE_WORDS, "residence", "城乡类别")
+    overrides = data.get("parameters") or {}
+    if not isinstance(overrides, dict):
+        r.fail("parameters", "参数覆盖应为“参数名: 取值”的对象")
+        overrides = {}
+
+    hh_in = data.get("household") or {}
+    if not isinstance(hh_in, dict):
+        r.fail("household", "household 应为对象")
+        hh_in = {}
+    r.unknown(hh_in, HOUSEHOLD_KEYS, "household.")
+    household: dict[str, Any] = {
+        "household_id": 1,
+        "param_key": 0,
+        "residence": residence,
+        **household_defaults(),
+    }
+    if "financial_assets" in hh_in:
+        household["financial_assets_fen"] = r.fen(
+            hh_in["financial_assets"], "household.financial_assets", "金融资产"
+        )
+    if "vehicles" in hh_in:
+        household["vehicles"] = r.integer(hh_in["vehicles"], "household.vehicles", "非豁免机动车数", 0, 50)
+    if "vehicle_value" in hh_in:
+        household["vehicle_value_fen"] = r.fen(
+            hh_in["vehicle_value"], "household.vehicle_value", "机动车价值"
+        )
+    if "dwellings" in hh_in:
+        household["dwellings"] = r.integer(hh_in["dwellings"], "household.dwellings", "住房套数", 0, 100)
+    for key, label in (("has_business", "成员有工商登记"), ("external_supporter_able", "户外义务人有履行能力"),
+                       ("dibao_current", "现为低保户")):  # fmt: skip
+        if key in hh_in:
+            household[key] = r.boolean(hh_in[key], f"household.{key}", label)
+    if "dibao_taper_used" in hh_in:
+        household["dibao_taper_used"] = r.integer(
+            hh_in["dibao_taper_used"], "household.dibao_taper_used", "已享受渐退月数", 0, 120
+        )
+    if "dibao_last_amount" in hh_in:
+        household["dibao_last_amount_fen"] = r.fen(
+            hh_in["dibao_last_amount"], "household.dibao_last_amount", "现低保月金额"
+        )
+    ta = hh_in.get("temporary_assistance")
+    if ta is not None:
+        if not isinstance(ta, dict):
+            r.fail("household.temporary_assistance", "临时救助应为 {type, tier} 对象")
+        else:
+            household["ta_type"] = r.choice(
+                ta.get("type", ""), TA_WORDS, "household.temporary_assistance.type", "临时救助类型"
+            )
+            household["ta_tier"] = r.integer(
+                ta.get("tier", 1), "household.temporary_assistance.tier", "临时救助档次", 1, 3
+            )
+
+    members_in = data.get("members")
+    persons: list[dict[str, Any]] = []
+    names: list[str] = []
+    if not isinstance(members_in, list) or not members_in:
+        r.fail("members", "members 应为至少包含一名成员的列表")
+        members_in = []
+    if len(members_in) > MAX_MEMBERS:
+        r.fail("members", f"成员不能超过{MAX_MEMBERS}人")
+        members_in = members_in[:MAX_MEMBERS]
+    for i, m in enumerate(members_in):
+        path = f"members[{i}]."
+        who = f"第{i + 1}名成员"
+        if not isinstance(m, dict):
+            r.fail(f"members[{i}]", f"{who}应为对象")
+            continue
+        r.unknown(m, MEMBER_KEYS, path)
+        row: dict[str, Any] = {"household_id": 1, "person_id": i + 1, "param_key": 0, **person_defaults()}
+        names.append(str(m.get("name") or who))
+        sex = m.get("sex")
+        age: int | None = None
+        if "id_number" in m:
+            try:
+                info = idnumber.parse(str(m["id_number"]), today=on)
+            except idnumber.InvalidIdNumber as exc:
+                r.fail(path + "id_number", f"{who}的身份证号码：{exc}")
+            else:
+                age = rule_age(info.birth_date, on)
+                sex = sex or info.sex
+        if "birth_date" in m:
+            try:
+                birth = dt.date.fromisoformat(str(m["birth_date"]))
+            except ValueError:
+                r.fail(path + "birth_date", f"{who}的出生日期“{m['birth_date']}”不是有效日期")
+            else:
+                if birth > on:
+                    r.fail(path + "birth_date", f"{who}的出生日期晚于评估日期")
+                age = rule_age(birth, on)
+        if "age" in m:
+            age = r.integer(m["age"], path + "age", f"{who}的年龄", 0, MAX_AGE)
+        if age is None:
+            r.fail(path + "age", f"{who}缺少年龄（age、birth_date 或 id_number 三者之一）")
+            age = 0
+        elif age > MAX_AGE:
+            r.fail(path + "age", f"{who}的年龄{age}岁超出合理范围（0–{MAX_AGE}）")
+        row["age"] = age
+        row["sex"] = r.choice(sex or "", SEX_WORDS, path + "sex", f"{who}的性别")
+        if "relation" in m:
+            row["relation"] = str(m["relation"])
+        for key, col, label in (("counted", "counted", "计入家庭成员"), ("student", "is_student", "在校学生"),
+                                ("serious_illness", "serious_illness", "患重特大疾病"), ("carer", "is_carer", "全职照料"),
+                                ("in_institution", "in_institution", "集中供养"),
+                                ("chooses_child_allowance", "chooses_child_allowance", "选择儿童基本生活费")):  # fmt: skip
+            if key in m:
+                row[col] = r.boolean(m[key], path + key, f"{who}的{label}")
+        if "labour_capacity" in m:
+            row["labour_capacity"] = r.choice(
+                m["labour_capacity"], CAPACITY_WORDS, path + "labour_capacity", f"{who}的劳动能力"
+            )
+        disability = m.get("disability")
+        if disability is not None:
+            if not isinstance(disability, dict):
+                r.fail(path + "disability", f"{who}的残疾信息应为 {{type, grade}} 对象")
+            else:
+                row["disability_type"] = r.choice(
+                    disability.get("type", ""), DISABILITY_WORDS, path + "disability.type", f"{who}的残疾类别"
+                )
+                row["disability_grade"] = r.integer(
+                    disability.get("grade", 0), path + "disability.grade", f"{who}的残疾等级", 0, 4
+                )
+                if bool(row["disability_type"]) != bool(row["disability_grade"]):
+                    r.fail(path + "disability", f"{who}的残疾类别与等级应同时填写")
+        if "adl_fails" in m:
+            row["adl_fails"] = r.integer(
+                m["adl_fails"], path + "adl_fails", f"{who}不能完成的日常生活活动项数", 0, 6
+            )
+        for key, label in (
+            ("parents_absent", "父母死亡或失踪人数"),
+            ("parents_unable", "父母不能履行抚养义务人数"),
+        ):
+            if key in m:
+                row[key] = r.integer(m[key], path + key, f"{who}的{label}", 0, 2)
+        if row["parents_absent"] + row["parents_unable"] > 2:
+            r.fail(path + "parents_unable", f"{who}的父母情况合计不能超过2人")
+        for group, fields, kind in (
+            ("income", INCOME_FIELDS, "收入"),
+            ("expenditure", EXPENDITURE_FIELDS, "支出"),
+        ):
+            values = m.get(group) or {}
+            if not isinstance(values, dict):
+                r.fail(path + group, f"{who}的{kind}应为对象")
+                continue
+            for key, raw in values.items():
+                if key not in fields:
+                    r.fail(f"{path}{group}.{key}", f"未知{kind}类型“{key}”，可选：{'、'.join(fields)}")
+                    continue
+                col, label = fields[key]
+                row[col] = r.fen(raw, f"{path}{group}.{key}", f"{who}的{label}")
+        if m.get("labour_override") is not None:
+            row["labour_override_fen"] = r.fen(
+                m["labour_override"], path + "labour_override", f"{who}的认定折算收入"
+            )
+        if "medical_oop_year" in m:
+            row["medical_oop_year_fen"] = r.fen(
+                m["medical_oop_year"], path + "medical_oop_year", f"{who}的年度医疗自付"
+            )
+        persons.append(row)
+    if r.errors:
+        raise CaseError(r.errors)
+    return Case(on=on, region=region, residence=residence, overrides=overrides, household=household,
+                persons=persons, names=names)  # fmt: skip
+
+
+def case_params(case: Case, tree: ParameterTree) -> dict[str, int]:
+    known = {spec.name for spec in PARAMS} | set(tree.parameters)
+    unknown = [key for key in case.overrides if key not in known]
+    if unknown:
+        raise CaseError([(f"parameters.{key}", f"未知参数“{key}”") for key in unknown])
+    try:
+        return resolve_set(tree, PARAMS, on=case.on, region=case.region, residence=case.residence,
+                           overrides=case.overrides)  # fmt: skip
+    except ParameterError as exc:
+        raise CaseError([("parameters", str(exc))]) from exc
+
+
+@dataclass
+class CaseOutcome:
+    case: Case
+    params: dict[str, int]
+    result: SingleResult
+    programmes: list[ProgrammeResult]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "date": self.case.on.isoformat(), "region": self.case.region, "residence": self.case.residence,
+            "monthly_total": yuan(int(self.result.household["monthly_total"])),
+            "programmes": [p.as_dict() for p in self.programmes],
+        }  # fmt: skip
+
+
+def param_labels(tree: ParameterTree) -> dict[str, str]:
+    out = {}
+    for spec in PARAMS:
+        source = spec.source.replace("{residence}", "urban")
+        param = tree.parameters.get(source)
+        label = param.label if param and param.label else source
+        out[spec.name] = label.replace("城市", "") if "{residence}" in spec.source else label
+    return out
+
+
+def run_case(data: Any, *, tree: ParameterTree | None = None, today: dt.date | None = None) -> CaseOutcome:
+    tree = tree or ParameterTree.load()
+    case = parse_case(data, today=today)
+    params = case_params(case, tree)
+    result = assess_one(RULES, case.household, case.persons, params)
+    programmes = explain(result, names=case.names, param_labels=param_labels(tree))
+    return CaseOutcome(case=case, params=params, result=result, programmes=programmes)

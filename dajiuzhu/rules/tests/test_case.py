@@ -1,0 +1,96 @@
+"""Case files: validation messages name the field; `dajiuzhu check` prints results or clear errors."""
+
+import json
+
+import pytest
+
+from dajiuzhu.cli import _is_case_check, check_case
+from dajiuzhu.rules.case import CaseError, run_case
+
+from .support import TREE
+
+GOOD = {
+    "date": "2026-03-15",
+    "region": "371424",
+    "residence": "农村",
+    "parameters": {"dibao.standard.rural": "800.00"},
+    "members": [
+        {
+            "name": "张三",
+            "age": 50,
+            "sex": "男",
+            "labour_capacity": "无劳动能力",
+            "income": {"transfer": "300"},
+        }
+    ],
+}
+
+
+def test_a_case_with_chinese_words_is_read_and_assessed():
+    outcome = run_case(GOOD, tree=TREE)
+    dibao = next(p for p in outcome.programmes if p.code == "dibao")
+    assert dibao.status_label == "符合"
+    assert dibao.amount_yuan == "500.00"
+    assert any(line.name == "income_test" and line.passed is True for line in dibao.lines)
+
+
+def test_every_bad_field_is_reported_with_its_path():
+    bad = {
+        "region": "37x",
+        "residence": "乡下",
+        "members": [
+            {"age": 150, "sex": "M", "income": {"wage": "-5"}},
+            {"sex": "F", "income": {"salary": "1"}},
+            {"id_number": "371402198001010013"},
+        ],
+    }
+    with pytest.raises(CaseError) as err:
+        run_case(bad, tree=TREE)
+    paths = dict(err.value.errors)
+    assert "区划代码“37x”无效" in paths["region"]
+    assert "城乡类别“乡下”无效" in paths["residence"]
+    assert paths["members[0].age"] == "第1名成员的年龄应在0到130之间，收到150"
+    assert paths["members[0].income.wage"] == "第1名成员的工资性收入不能为负数"
+    assert "未知收入类型“salary”" in paths["members[1].income.salary"]
+    assert "缺少年龄" in paths["members[1].age"]
+    assert "校验码错误" in paths["members[2].id_number"]
+
+
+def test_no_parameter_in_force_on_the_date_is_a_clear_error():
+    case = dict(GOOD, date="2019-01-01", parameters={})
+    with pytest.raises(CaseError) as err:
+        run_case(case, tree=TREE)
+    assert "dibao.standard.rural" in str(err.value) and "2019-01-01" in str(err.value)
+
+
+def test_unknown_parameter_override_is_refused():
+    with pytest.raises(CaseError) as err:
+        run_case(dict(GOOD, parameters={"dibao.standrad.rural": 1}), tree=TREE)
+    assert err.value.errors == [("parameters.dibao.standrad.rural", "未知参数“dibao.standrad.rural”")]
+
+
+def test_cli_prints_json(tmp_path, capsys):
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(GOOD, ensure_ascii=False), encoding="utf-8")
+    assert _is_case_check(["dajiuzhu", "check", str(path)])
+    assert not _is_case_check(["dajiuzhu", "check", "--deploy"])
+    assert check_case([str(path), "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["programmes"][0]["programme"] == "dibao" and out["programmes"][0]["amount"] == "500.00"
+
+
+def test_cli_reports_malformed_json_and_bad_fields(tmp_path, capsys):
+    path = tmp_path / "bad.json"
+    path.write_text("{not json", encoding="utf-8")
+    assert check_case([str(path)]) == 2
+    assert "不是有效的 JSON/YAML" in capsys.readouterr().err
+    path.write_text(
+        json.dumps({"region": "371424", "residence": "rural", "members": [{"age": -1, "sex": "M"}]})
+    )
+    assert check_case([str(path), "--date", "2026-03-15"]) == 2
+    assert "members[0].age：第1名成员的年龄应在0到130之间，收到-1" in capsys.readouterr().err
+
+
+def test_the_shipped_example_runs(capsys):
+    assert check_case(["policy/examples/elderly-couple-rural.json"]) == 0
+    assert "最低生活保障（低保）：符合" in capsys.readouterr().out
