@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "dajiuzhu.areas",
     "dajiuzhu.accounts",
     "dajiuzhu.registry",
+    "dajiuzhu.parameters",
+    "dajiuzhu.assessment",
     "dajiuzhu.web",
 ]
 

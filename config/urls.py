@@ -6,7 +6,9 @@ urlpatterns = [
     path("api/", api.urls),
     path("accounts/", include("dajiuzhu.accounts.urls")),
     path("registry/", include("dajiuzhu.registry.urls")),
+    path("parameters/", include("dajiuzhu.parameters.urls")),
     path("audit/", include("dajiuzhu.audit.urls")),
+    path("assessment/", include("dajiuzhu.assessment.urls")),
     path("manage/", include("dajiuzhu.accounts.urls_admin")),
     path("", include("dajiuzhu.web.urls")),
 ]

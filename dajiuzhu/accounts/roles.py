@@ -25,6 +25,10 @@ class Capability(models.TextChoices):
     REVEAL_PII = "reveal_pii", _("查看完整身份证号和电话")
     AUDIT_READ = "audit_read", _("查看审计日志")
     USER_ADMIN = "user_admin", _("管理用户")
+    PARAMETER_ADMIN = "parameter_admin", _("维护政策参数")
+    ASSESS_CHECK = "assess_check", _("即时核对")
+    ASSESS_RUN = "assess_run", _("全量研判")
+    ASSESS_WHATIF = "assess_whatif", _("标准调整模拟")
 
 
 _C = Capability
@@ -37,7 +41,14 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
         {_C.REGISTRY_READ, _C.REGISTRY_WRITE, _C.REGISTRY_IMPORT, _C.REGISTRY_EXPORT, _C.REVEAL_PII}
     ),
     Role.COUNTY_APPROVER: frozenset(
-        {_C.REGISTRY_READ, _C.REGISTRY_WRITE, _C.REGISTRY_IMPORT, _C.REGISTRY_EXPORT, _C.REVEAL_PII}
+        {
+            _C.REGISTRY_READ,
+            _C.REGISTRY_WRITE,
+            _C.REGISTRY_IMPORT,
+            _C.REGISTRY_EXPORT,
+            _C.REVEAL_PII,
+            _C.PARAMETER_ADMIN,
+        }
     ),
     Role.DEPARTMENT_WINDOW: frozenset({_C.REGISTRY_READ, _C.REVEAL_PII}),
     # Analysts work on aggregates; they see masked records and never reveal.
@@ -51,9 +62,25 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             _C.REGISTRY_EXPORT,
             _C.AUDIT_READ,
             _C.USER_ADMIN,
+            _C.PARAMETER_ADMIN,
         }
     ),
 }
+
+
+# The instant check serves everyone who receives applicants; the registry-wide run is the county's;
+# what-if simulations are for county approvers and the city's analysts (they change no live data).
+_ASSESSMENT: dict[str, set[str]] = {
+    Role.VILLAGE_ASSISTANT: {_C.ASSESS_CHECK},
+    Role.GRID_WORKER: {_C.ASSESS_CHECK},
+    Role.TOWNSHIP_REVIEWER: {_C.ASSESS_CHECK},
+    Role.COUNTY_APPROVER: {_C.ASSESS_CHECK, _C.ASSESS_RUN, _C.ASSESS_WHATIF},
+    Role.DEPARTMENT_WINDOW: {_C.ASSESS_CHECK},
+    Role.CITY_ANALYST: {_C.ASSESS_WHATIF},
+    Role.SYSADMIN: {_C.ASSESS_RUN, _C.ASSESS_WHATIF},
+}
+for _role, _caps in _ASSESSMENT.items():
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | frozenset(_caps)
 
 
 def role_has(role: str, capability: str) -> bool:

@@ -21,6 +21,8 @@ class AuditAction(models.TextChoices):
     LOCKED = "locked", _("账户锁定")
     LOGOUT = "logout", _("退出")
     PASSWORD = "password", _("修改密码")
+    CHECK = "check", _("即时核对")
+    RUN = "run", _("批量研判")
 
 
 class AuditEvent(models.Model):

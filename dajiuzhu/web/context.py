@@ -12,8 +12,14 @@ def nav(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = [("web:home", "工作台"), ("registry:household_list", "困难群众数据库")]
+    if user.can("assess_check"):
+        items.append(("assessment:check", "即时核对"))
     if user.can("registry_import"):
         items.append(("registry:import", "批量导入"))
+    if user.can("assess_run") or user.can("assess_whatif"):
+        items.append(("assessment:runs", "批量研判"))
+    # Every logged-in user may read the standards in force for their area.
+    items.append(("parameters:list", "政策参数"))
     if user.can("audit_read"):
         items.append(("audit:search", "审计日志"))
     if user.can("user_admin"):

@@ -1,0 +1,193 @@
+"""Pages: the instant check (即时核对), assessment runs with what changed, and what-if simulations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from dajiuzhu.accounts.models import User
+from dajiuzhu.accounts.roles import Capability
+from dajiuzhu.accounts.selectors import user_require
+from dajiuzhu.audit.models import AuditAction
+from dajiuzhu.audit.services import audit_record
+from dajiuzhu.core.errors import NotFound, ValidationFailed
+from dajiuzhu.rules.explain import yuan
+from dajiuzhu.rules.programmes import STATUS_LABELS
+
+from . import selectors, services
+from .models import RunKind, RunStatus
+
+# Parameters offered on the what-if form (any other can be typed by name).
+WHATIF_CHOICES = [
+    ("dibao.standard.rural", "农村低保标准（元/人·月）"),
+    ("dibao.standard.urban", "城市低保标准（元/人·月）"),
+    ("edge.income_multiple", "低保边缘收入倍数"),
+    ("tekun.basic_standard", "特困基本生活标准（元/人·月）"),
+    ("labour.base", "劳动力折算基数（元/月）"),
+    ("asset.financial_per_capita_max_months", "人均金融资产上限（月数）"),
+]
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+def _date(raw: str | None, field: str = "评估日期") -> dt.date:
+    if not raw:
+        return timezone.localdate()
+    try:
+        return dt.date.fromisoformat(raw.strip())
+    except ValueError as exc:
+        raise ValidationFailed.single(field, f"“{raw}”不是有效日期（应为 YYYY-MM-DD）") from exc
+
+
+@login_required
+def check(request: HttpRequest) -> HttpResponse:
+    """Type an ID number → the household and every programme's result with its reasons."""
+    user_require(request.user, Capability.ASSESS_CHECK)
+    id_number = (request.GET.get("id_number") or "").strip()
+    household_id = request.GET.get("household")
+    context: dict[str, Any] = {"id_number": id_number, "on": request.GET.get("on", "")}
+    if id_number or household_id:
+        try:
+            outcome = services.check_household(
+                user=request.user, id_number=id_number,
+                household_id=int(household_id) if household_id and household_id.isdigit() else None,
+                on=_date(request.GET.get("on")), ip=_ip(request),
+            )  # fmt: skip
+        except (ValidationFailed, NotFound) as exc:
+            context["error"] = exc
+        else:
+            context.update(_outcome_context(outcome))
+    template = (
+        "assessment/_check_result.html" if request.headers.get("HX-Request") else "assessment/check.html"
+    )
+    return render(request, template, context)
+
+
+def _outcome_context(outcome: services.CheckOutcome) -> dict[str, Any]:
+    eligible = [p for p in outcome.programmes if p.status != 0]
+    others = [p for p in outcome.programmes if p.status == 0]
+    return {
+        "outcome": outcome,
+        "eligible": eligible,
+        "others": others,
+        "monthly_total": yuan(outcome.monthly_total_fen),
+        "members": list(zip(outcome.names, outcome.result.persons, strict=True)),
+        "unverified": any(v.get("unverified") for s in outcome.parameters.values() for v in s.values()),
+    }
+
+
+@login_required
+def runs(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    qs = selectors.runs_for_user(user)
+    return render(request, "assessment/runs.html", {
+        "runs": qs[:50], "today": timezone.localdate().isoformat(),
+        "can_run": user.can(Capability.ASSESS_RUN), "can_whatif": user.can(Capability.ASSESS_WHATIF),
+        "whatif_choices": WHATIF_CHOICES,
+    })  # fmt: skip
+
+
+@login_required
+@require_POST
+def run_start(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    try:
+        on = _date(request.POST.get("on"))
+        overrides: dict[str, Any] = {}
+        if request.POST.get("kind") == "whatif":
+            overrides = _whatif_overrides(request, on)
+        run = services.run_start(user=user, on=on, area_code=request.POST.get("area") or None,
+                                 overrides=overrides or None, ip=_ip(request))  # fmt: skip
+    except ValidationFailed as exc:
+        messages.error(request, exc.message)
+        return redirect("assessment:runs")
+    messages.success(request, "已提交，正在后台计算，本页会自动刷新进度")
+    return redirect("assessment:run", run_id=run.pk)
+
+
+def _whatif_overrides(request: HttpRequest, on: dt.date) -> dict[str, Any]:
+    """From the form: a parameter and either a new value or a percentage change of the value in force."""
+    from dajiuzhu.parameters.selectors import parameter_tree
+    from dajiuzhu.rules.parameters import ParameterError
+
+    name = (request.POST.get("parameter") or "").strip()
+    if not name:
+        raise ValidationFailed.single("参数", "请选择要调整的参数")
+    value = (request.POST.get("value") or "").strip()
+    percent = (request.POST.get("percent") or "").strip()
+    if value:
+        return {name: value}
+    if not percent:
+        raise ValidationFailed.single("新取值", "请填写新取值或调整百分比")
+    try:
+        pct = float(percent)
+    except ValueError as exc:
+        raise ValidationFailed.single("调整百分比", f"“{percent}”不是数字") from exc
+    user = _user(request)
+    region = user.area.county_code or user.area.city_code if user.area else ""
+    try:
+        current = float(parameter_tree().value(name, on=on, region=region or "37"))
+    except ParameterError as exc:
+        raise ValidationFailed.single("参数", str(exc)) from exc
+    return {name: f"{current * (1 + pct / 100):.2f}"}
+
+
+@login_required
+def run_view(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = selectors.run_get_for_user(user=request.user, run_id=run_id)
+    context: dict[str, Any] = {"run": run, "finished": run.status in (RunStatus.DONE, RunStatus.FAILED)}
+    if run.status == RunStatus.DONE and run.kind == RunKind.LIVE:
+        changes = selectors.run_changes(run)
+        context["by_township"] = selectors.changes_by_township(run, changes)
+        context["change_counts"] = {
+            k: int((changes["change"] == k).sum()) for k in ("gained", "lost", "amount")
+        }
+        context["total"] = _money_view(run.summary.get("total", {}))
+    if run.status == RunStatus.DONE and run.kind == RunKind.WHATIF:
+        context["whatif_total"] = _money_view(run.summary.get("total", {}))
+        context["whatif_rows"] = [_money_view(r) for r in run.summary.get("by_county", [])]
+    template = "assessment/_run_status.html" if request.headers.get("HX-Request") else "assessment/run.html"
+    return render(request, template, context)
+
+
+def _money_view(row: dict[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    for key, value in row.items():
+        if key.endswith("_fen"):
+            out[key[:-4]] = yuan(int(value or 0))
+    if "cost_after_fen" in row:
+        out["cost_diff"] = yuan(int(row["cost_after_fen"]) - int(row["cost_before_fen"]))
+    return out
+
+
+@login_required
+def run_export(request: HttpRequest, run_id: int) -> HttpResponse:
+    user = _user(request)
+    run = selectors.run_get_for_user(user=user, run_id=run_id)
+    if run.kind != RunKind.LIVE or run.status != RunStatus.DONE:
+        raise NotFound("只有已完成的全量研判可以导出变化清单")
+    data = selectors.changes_workbook(user=user, run=run)
+    audit_record(actor=user, action=AuditAction.EXPORT, subject_type="assessment_run", subject_id=run.pk,
+                 subject_label=f"研判变化清单 {run.on}", area_code=run.area_id, ip=_ip(request))  # fmt: skip
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="assessment-{run.pk}-changes.xlsx"'
+    return response
+
+
+STATUS_CLASS = {0: "no", 1: "yes", 2: "review", 3: "taper"}
+__all__ = ["STATUS_CLASS", "STATUS_LABELS"]
