@@ -138,7 +138,7 @@ def load_frames(
          "township_code": pl.Utf8, "village_code": pl.Utf8},
     )  # fmt: skip
     persons = read_frame(
-        "SELECT p.id, p.household_id, p.name, p.sex, p.birth_date, p.disability_type, "
+        "SELECT p.id, p.household_id, p.name, p.sex, CAST(p.birth_date AS TEXT), p.disability_type, "
         "COALESCE(p.disability_grade, 0), p.adl_eating, p.adl_dressing, p.adl_transfer, p.adl_toileting, "
         "p.adl_walking, p.adl_bathing, p.labour_capacity, p.school_stage, p.serious_illness, p.relation "
         f"FROM registry_person p JOIN registry_household h ON h.id = p.household_id "
@@ -152,7 +152,7 @@ def load_frames(
     )  # fmt: skip
     period_params = [*params, window.end.isoformat(), window.start.isoformat()]
     incomes = read_frame(
-        f"SELECT i.household_id, i.person_id, i.income_type, {_fen('i.amount')}, i.period_start, i.period_end "
+        f"SELECT i.household_id, i.person_id, i.income_type, {_fen('i.amount')}, CAST(i.period_start AS TEXT), CAST(i.period_end AS TEXT) "
         f"FROM registry_income i JOIN registry_household h ON h.id = i.household_id "
         f"JOIN areas_area a ON a.code = h.area_id WHERE {scope} AND i.period_start <= %s AND i.period_end >= %s",
         period_params,
@@ -160,7 +160,7 @@ def load_frames(
          "start": pl.Date, "end": pl.Date},
     )  # fmt: skip
     spending = read_frame(
-        f"SELECT e.household_id, e.person_id, e.kind, {_fen('e.amount')}, e.period_start, e.period_end "
+        f"SELECT e.household_id, e.person_id, e.kind, {_fen('e.amount')}, CAST(e.period_start AS TEXT), CAST(e.period_end AS TEXT) "
         f"FROM registry_expenditure e JOIN registry_household h ON h.id = e.household_id "
         f"JOIN areas_area a ON a.code = h.area_id WHERE {scope} AND e.period_start <= %s AND e.period_end >= %s",
         period_params,
@@ -177,22 +177,25 @@ def load_frames(
     return assemble(households, persons, incomes, spending, assets, window)
 
 
-def _prorate(records: pl.DataFrame, window: Window, heads: pl.DataFrame) -> pl.DataFrame:
+def _prorate(records: pl.LazyFrame, window: Window, heads: pl.LazyFrame) -> pl.LazyFrame:
     """Each record's share of the window, attributed to its person (household-level records to the head)."""
     start, end = pl.lit(window.start), pl.lit(window.end)
-    overlap = (
-        pl.min_horizontal(pl.col("end"), end) - pl.max_horizontal(pl.col("start"), start)
-    ).dt.total_days() + 1
+    overlap = (pl.min_horizontal(pl.col("end"), end) - pl.max_horizontal(pl.col("start"), start)).dt.total_days() + 1
     length = (pl.col("end") - pl.col("start")).dt.total_days() + 1
     return (
         records.join(heads, on="household_id", how="left")
         .with_columns(
             pl.coalesce("person_id", "head_id").alias("person_id"),
-            (pl.col("amount_fen") * pl.max_horizontal(overlap, 0) // pl.max_horizontal(length, 1)).alias(
-                "share"
-            ),
+            (pl.col("amount_fen") * pl.max_horizontal(overlap, 0) // pl.max_horizontal(length, 1)).alias("share"),
         )
         .filter(pl.col("person_id").is_not_null())
+    )
+
+
+def _monthly(shares: pl.LazyFrame, kinds: dict[str, str], months: int) -> pl.LazyFrame:
+    """Per person, one column per kind: the prorated total over the window // months."""
+    return shares.group_by("person_id").agg(
+        [(pl.col("share").filter(pl.col("kind") == kind).sum() // months).alias(name) for kind, name in kinds.items()]
     )
 
 
@@ -204,89 +207,61 @@ def assemble(
     assets: pl.DataFrame,
     window: Window,
 ) -> Frames:
+    """One lazy Polars plan from the raw rows to the engine's two tables, collected once."""
     on = window.on
     ref = on.replace(day=1) - dt.timedelta(days=1)  # ages as on the last day of last month (R10.6)
-    problems = []
-    bad_birth = persons.filter(pl.col("birth_date") > pl.lit(on))
-    if bad_birth.height:
-        problems.append(bad_birth.select("household_id", pl.lit("成员出生日期晚于评估日期").alias("problem")))
+    problem_frame = (
+        persons.filter(pl.col("birth_date") > pl.lit(on))
+        .select("household_id", pl.lit("成员出生日期晚于评估日期").alias("problem"))
+        .unique("household_id")
+    )
+    pp = persons.lazy()
     # The head receives household-level records; a household without a head gives them to its first member.
     heads = (
-        persons.with_columns((pl.col("relation") == "head").alias("is_head"))
+        pp.with_columns((pl.col("relation") == "head").alias("is_head"))
         .sort(["household_id", "is_head", "person_id"], descending=[False, True, False])
         .group_by("household_id", maintain_order=True)
         .agg(pl.col("person_id").first().alias("head_id"))
     )
     months = window.months
-    shares = _prorate(incomes.with_columns(("i_" + pl.col("kind")).alias("kind")), window, heads)
-    income_wide = (
-        shares.group_by("person_id", "kind").agg(pl.col("share").sum())
-        .with_columns((pl.col("share") // months).alias("monthly"))
-        .pivot(on="kind", index="person_id", values="monthly")
-    )  # fmt: skip
-    spend_shares = _prorate(spending.with_columns(("e_" + pl.col("kind")).alias("kind")), window, heads)
-    spend_wide = (
-        spend_shares.group_by("person_id", "kind").agg(pl.col("share").sum())
-        .with_columns((pl.col("share") // months).alias("monthly"))
-        .pivot(on="kind", index="person_id", values="monthly")
-    )  # fmt: skip
-    medical_year = (
-        spend_shares.filter(pl.col("kind") == "e_medical")
-        .group_by("person_id")
-        .agg(pl.col("share").sum().alias("medical_oop_year_fen"))
+    income_monthly = _monthly(_prorate(incomes.lazy(), window, heads), INCOME_COLUMNS, months)
+    spend_shares = _prorate(spending.lazy(), window, heads)
+    spend_monthly = _monthly(spend_shares, EXPENDITURE_COLUMNS, months)
+    medical_year = spend_shares.group_by("person_id").agg(
+        pl.col("share").filter(pl.col("kind") == "medical").sum().alias("medical_oop_year_fen")
     )
     defaults = person_defaults()
     by = pl.col("birth_date")
-    age = (
-        pl.lit(ref.year) - by.dt.year()
-        - ((pl.lit(ref.month) < by.dt.month()) | ((pl.lit(ref.month) == by.dt.month()) & (pl.lit(ref.day) < by.dt.day())))
-        .cast(pl.Int64)
-    )  # fmt: skip
+    before_birthday = (pl.lit(ref.month) < by.dt.month()) | (
+        (pl.lit(ref.month) == by.dt.month()) & (pl.lit(ref.day) < by.dt.day())
+    )
+    age = pl.lit(ref.year) - by.dt.year().cast(pl.Int64) - before_birthday.cast(pl.Int64)
     adl = ["adl_eating", "adl_dressing", "adl_transfer", "adl_toileting", "adl_walking", "adl_bathing"]
-    p = persons.join(income_wide, on="person_id", how="left").join(spend_wide, on="person_id", how="left")
-    p = p.join(medical_year, on="person_id", how="left")
-    columns: list[pl.Expr] = [
-        age.cast(pl.Int64).alias("age"),
-        pl.sum_horizontal([(~pl.col(c)).cast(pl.Int64) for c in adl]).alias("adl_fails"),
-        (pl.col("school_stage").fill_null("") != "").alias("is_student"),
-        pl.col("disability_type").fill_null(""),
-    ]
-    prefixed = {
-        **{f"i_{k}": v for k, v in INCOME_COLUMNS.items()},
-        **{f"e_{k}": v for k, v in EXPENDITURE_COLUMNS.items()},
-    }
-    for kind, name in prefixed.items():
-        columns.append(
-            (pl.col(kind).fill_null(0) if kind in p.columns else pl.lit(0, dtype=pl.Int64))
-            .cast(pl.Int64)
-            .alias(name)
-        )
-    columns.append(pl.col("medical_oop_year_fen").fill_null(0).cast(pl.Int64))
-    p = p.with_columns(columns)
-    for name, dtype in PERSON_SCHEMA.items():
-        if name not in p.columns:
-            p = p.with_columns(pl.lit(defaults.get(name, 0), dtype=dtype).alias(name))
-
-    asset_agg = (
-        assets.filter(~pl.col("exempt"))
-        .group_by("household_id")
-        .agg(
-            pl.col("value_fen")
-            .filter(pl.col("kind").is_in(FINANCIAL_ASSETS))
-            .sum()
-            .alias("financial_assets_fen"),
-            (pl.col("kind") == "vehicle").sum().cast(pl.Int64).alias("vehicles"),
-            pl.col("value_fen").filter(pl.col("kind") == "vehicle").max().alias("vehicle_value_fen"),
+    money = [*INCOME_COLUMNS.values(), *EXPENDITURE_COLUMNS.values(), "medical_oop_year_fen"]
+    p = (
+        pp.join(income_monthly, on="person_id", how="left")
+        .join(spend_monthly, on="person_id", how="left")
+        .join(medical_year, on="person_id", how="left")
+        .with_columns(
+            age.cast(pl.Int64).alias("age"),
+            pl.sum_horizontal([(~pl.col(c)).cast(pl.Int64) for c in adl]).alias("adl_fails"),
+            (pl.col("school_stage") != "").alias("is_student"),
+            *[pl.col(c).fill_null(0).cast(pl.Int64) for c in money],
         )
     )
-    dwellings = assets.group_by("household_id").agg(
+    p = p.with_columns(
+        [pl.lit(defaults.get(n, 0), dtype=t).alias(n) for n, t in PERSON_SCHEMA.items() if n not in p.collect_schema()]
+    )
+    ll = assets.lazy()
+    asset_agg = ll.group_by("household_id").agg(
+        pl.col("value_fen").filter(pl.col("kind").is_in(FINANCIAL_ASSETS) & ~pl.col("exempt")).sum()
+        .alias("financial_assets_fen"),
+        ((pl.col("kind") == "vehicle") & ~pl.col("exempt")).sum().cast(pl.Int64).alias("vehicles"),
+        pl.col("value_fen").filter((pl.col("kind") == "vehicle") & ~pl.col("exempt")).max().alias("vehicle_value_fen"),
         (pl.col("kind") == "real_estate").sum().cast(pl.Int64).alias("dwellings"),
         (pl.col("kind") == "business").any().alias("has_business"),
-    )
-    h = households.join(asset_agg, on="household_id", how="left").join(
-        dwellings, on="household_id", how="left"
-    )
-    h = h.with_columns(
+    )  # fmt: skip
+    h = households.lazy().join(asset_agg, on="household_id", how="left").with_columns(
         pl.col("financial_assets_fen").fill_null(0).cast(pl.Int64),
         pl.col("vehicles").fill_null(0).cast(pl.Int64),
         pl.col("vehicle_value_fen").fill_null(0).cast(pl.Int64),
@@ -294,25 +269,19 @@ def assemble(
         pl.col("has_business").fill_null(False),
     )
     hdefaults = household_defaults()
-    for name, dtype in HOUSEHOLD_SCHEMA.items():
-        if name not in h.columns:
-            h = h.with_columns(pl.lit(hdefaults.get(name, 0), dtype=dtype).alias(name))
-
-    combos = sorted({(r, s) for r, s in h.select("region", "residence").unique().iter_rows()})
-    problem_frame = (
-        pl.concat(problems).unique("household_id")
-        if problems
-        else pl.DataFrame(schema={"household_id": pl.Int64, "problem": pl.Utf8})
+    h = h.with_columns(
+        [pl.lit(hdefaults.get(n, 0), dtype=t).alias(n) for n, t in HOUSEHOLD_SCHEMA.items() if n not in h.collect_schema()]
     )
     if problem_frame.height:
-        h = h.join(problem_frame, on="household_id", how="anti")
-        p = p.join(problem_frame, on="household_id", how="anti")
-    return Frames(
-        households=h.select([*HOUSEHOLD_SCHEMA, "region", "number", "township_code", "village_code"]),
-        persons=p.select([*PERSON_SCHEMA, "name"]),
-        combos=combos,
-        problems=problem_frame,
-    )
+        bad = problem_frame.lazy()
+        h = h.join(bad, on="household_id", how="anti")
+        p = p.join(bad, on="household_id", how="anti")
+    h_out, p_out = pl.collect_all([
+        h.select([*HOUSEHOLD_SCHEMA, "region", "number", "township_code", "village_code"]),
+        p.select([*PERSON_SCHEMA, "name"]),
+    ])  # fmt: skip
+    combos = sorted({(r, s) for r, s in h_out.select("region", "residence").unique().iter_rows()})
+    return Frames(households=h_out, persons=p_out, combos=combos, problems=problem_frame)
 
 
 def attach_param_keys(frames: Frames, keys: dict[tuple[str, str], int]) -> tuple[pl.DataFrame, pl.DataFrame]:

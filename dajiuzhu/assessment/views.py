@@ -10,6 +10,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from dajiuzhu.accounts.models import User
@@ -76,6 +78,31 @@ def check(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+def programme_html(p: Any, *, open_: bool) -> str:
+    """One programme card with its rule lines. Built in Python: a household shows several hundred rule
+    lines, and this is ten times faster than the template loop (the instant check's server time)."""
+    lines = []
+    for ln in p.lines:
+        cls, mark = ("pass", "✓") if ln.passed is True else ("fail", "✗") if ln.passed is False else ("", "＝")
+        inputs = "".join(f"<span>{escape(k)} = {escape(v)}</span>" for k, v in ln.inputs)
+        lines.append(
+            f'<li class="rule {cls}"><div><span class="mark">{mark}</span>{escape(ln.label)}：'
+            f"<strong>{escape(ln.outcome)}</strong></div>"
+            + (f'<div class="inputs">{inputs}</div>' if inputs else "")
+            + (f'<div class="ref muted">依据：{escape(ln.reference)}</div>' if ln.reference else "")
+            + "</li>"
+        )
+    who = f"（{escape(p.person_name)}）" if p.person_name else ""
+    amount = f'<span class="amount">{p.amount_yuan} 元/{escape(p.period)}</span>' if p.amount_fen else ""
+    return (
+        f'<details class="card programme status-{p.status}"{" open" if open_ else ""}><summary>'
+        f"<strong>{escape(p.label)}</strong>{who}"
+        f'<span class="tag status-{p.status}">{escape(p.status_label)}</span>{amount}'
+        f'<small class="muted">依据：{escape(p.reference)}</small></summary>'
+        f'<ol class="rules">{"".join(lines)}</ol></details>'
+    )
+
+
 def _outcome_context(outcome: services.CheckOutcome) -> dict[str, Any]:
     eligible = [p for p in outcome.programmes if p.status != 0]
     others = [p for p in outcome.programmes if p.status == 0]
@@ -83,6 +110,8 @@ def _outcome_context(outcome: services.CheckOutcome) -> dict[str, Any]:
         "outcome": outcome,
         "eligible": eligible,
         "others": others,
+        "eligible_html": mark_safe("".join(programme_html(p, open_=True) for p in eligible)),  # noqa: S308
+        "others_html": mark_safe("".join(programme_html(p, open_=False) for p in others)),  # noqa: S308
         "monthly_total": yuan(outcome.monthly_total_fen),
         "members": list(zip(outcome.names, outcome.result.persons, strict=True)),
         "unverified": any(v.get("unverified") for s in outcome.parameters.values() for v in s.values()),

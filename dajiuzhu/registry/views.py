@@ -276,6 +276,7 @@ def _household_context(
         "record_forms": forms_by_kind,
         "can_write": _can(request, Capability.REGISTRY_WRITE),
         "can_reveal": _can(request, Capability.REVEAL_PII),
+        "perms_check": _can(request, "assess_check"),
     }
 
 
