@@ -99,8 +99,8 @@ def _run_out(run: AssessmentRun) -> dict[str, Any]:
 def check(
     request: HttpRequest,
     id_number: str = Query("", description="家庭任一成员的身份证号码"),
-    household_id: int | None = Query(None, description="或家庭编号（内部ID）"),
-    on: dt.date | None = Query(None, description="评估日期，默认今天"),
+    household_id: int | None = None,
+    on: dt.date | None = None,
 ) -> dict[str, Any]:
     outcome = services.check_household(
         user=api_user(request), id_number=id_number, household_id=household_id, on=on, ip=client_ip(request)

@@ -129,6 +129,7 @@ def load_frames(
         where.append(f"h.id IN ({', '.join(['%s'] * len(household_ids))})" if household_ids else "1 = 0")
         params.extend(household_ids)
     scope = " AND ".join(where)
+    # Only fixed SQL and %s placeholders are joined into the statements below (ruff S608 is a false alarm).
     hh_from = f"FROM registry_household h JOIN areas_area a ON a.code = h.area_id WHERE {scope}"
 
     households = read_frame(
@@ -152,7 +153,8 @@ def load_frames(
     )  # fmt: skip
     period_params = [*params, window.end.isoformat(), window.start.isoformat()]
     incomes = read_frame(
-        f"SELECT i.household_id, i.person_id, i.income_type, {_fen('i.amount')}, CAST(i.period_start AS TEXT), CAST(i.period_end AS TEXT) "
+        f"SELECT i.household_id, i.person_id, i.income_type, {_fen('i.amount')}, "
+        "CAST(i.period_start AS TEXT), CAST(i.period_end AS TEXT) "
         f"FROM registry_income i JOIN registry_household h ON h.id = i.household_id "
         f"JOIN areas_area a ON a.code = h.area_id WHERE {scope} AND i.period_start <= %s AND i.period_end >= %s",
         period_params,
@@ -160,7 +162,8 @@ def load_frames(
          "start": pl.Date, "end": pl.Date},
     )  # fmt: skip
     spending = read_frame(
-        f"SELECT e.household_id, e.person_id, e.kind, {_fen('e.amount')}, CAST(e.period_start AS TEXT), CAST(e.period_end AS TEXT) "
+        f"SELECT e.household_id, e.person_id, e.kind, {_fen('e.amount')}, "
+        "CAST(e.period_start AS TEXT), CAST(e.period_end AS TEXT) "
         f"FROM registry_expenditure e JOIN registry_household h ON h.id = e.household_id "
         f"JOIN areas_area a ON a.code = h.area_id WHERE {scope} AND e.period_start <= %s AND e.period_end >= %s",
         period_params,
@@ -180,13 +183,17 @@ def load_frames(
 def _prorate(records: pl.LazyFrame, window: Window, heads: pl.LazyFrame) -> pl.LazyFrame:
     """Each record's share of the window, attributed to its person (household-level records to the head)."""
     start, end = pl.lit(window.start), pl.lit(window.end)
-    overlap = (pl.min_horizontal(pl.col("end"), end) - pl.max_horizontal(pl.col("start"), start)).dt.total_days() + 1
+    overlap = (
+        pl.min_horizontal(pl.col("end"), end) - pl.max_horizontal(pl.col("start"), start)
+    ).dt.total_days() + 1
     length = (pl.col("end") - pl.col("start")).dt.total_days() + 1
     return (
         records.join(heads, on="household_id", how="left")
         .with_columns(
             pl.coalesce("person_id", "head_id").alias("person_id"),
-            (pl.col("amount_fen") * pl.max_horizontal(overlap, 0) // pl.max_horizontal(length, 1)).alias("share"),
+            (pl.col("amount_fen") * pl.max_horizontal(overlap, 0) // pl.max_horizontal(length, 1)).alias(
+                "share"
+            ),
         )
         .filter(pl.col("person_id").is_not_null())
     )
@@ -195,7 +202,10 @@ def _prorate(records: pl.LazyFrame, window: Window, heads: pl.LazyFrame) -> pl.L
 def _monthly(shares: pl.LazyFrame, kinds: dict[str, str], months: int) -> pl.LazyFrame:
     """Per person, one column per kind: the prorated total over the window // months."""
     return shares.group_by("person_id").agg(
-        [(pl.col("share").filter(pl.col("kind") == kind).sum() // months).alias(name) for kind, name in kinds.items()]
+        [
+            (pl.col("share").filter(pl.col("kind") == kind).sum() // months).alias(name)
+            for kind, name in kinds.items()
+        ]
     )
 
 
@@ -250,7 +260,11 @@ def assemble(
         )
     )
     p = p.with_columns(
-        [pl.lit(defaults.get(n, 0), dtype=t).alias(n) for n, t in PERSON_SCHEMA.items() if n not in p.collect_schema()]
+        [
+            pl.lit(defaults.get(n, 0), dtype=t).alias(n)
+            for n, t in PERSON_SCHEMA.items()
+            if n not in p.collect_schema()
+        ]
     )
     ll = assets.lazy()
     asset_agg = ll.group_by("household_id").agg(
@@ -261,16 +275,24 @@ def assemble(
         (pl.col("kind") == "real_estate").sum().cast(pl.Int64).alias("dwellings"),
         (pl.col("kind") == "business").any().alias("has_business"),
     )  # fmt: skip
-    h = households.lazy().join(asset_agg, on="household_id", how="left").with_columns(
-        pl.col("financial_assets_fen").fill_null(0).cast(pl.Int64),
-        pl.col("vehicles").fill_null(0).cast(pl.Int64),
-        pl.col("vehicle_value_fen").fill_null(0).cast(pl.Int64),
-        pl.col("dwellings").fill_null(0).cast(pl.Int64),
-        pl.col("has_business").fill_null(False),
+    h = (
+        households.lazy()
+        .join(asset_agg, on="household_id", how="left")
+        .with_columns(
+            pl.col("financial_assets_fen").fill_null(0).cast(pl.Int64),
+            pl.col("vehicles").fill_null(0).cast(pl.Int64),
+            pl.col("vehicle_value_fen").fill_null(0).cast(pl.Int64),
+            pl.col("dwellings").fill_null(0).cast(pl.Int64),
+            pl.col("has_business").fill_null(False),
+        )
     )
     hdefaults = household_defaults()
     h = h.with_columns(
-        [pl.lit(hdefaults.get(n, 0), dtype=t).alias(n) for n, t in HOUSEHOLD_SCHEMA.items() if n not in h.collect_schema()]
+        [
+            pl.lit(hdefaults.get(n, 0), dtype=t).alias(n)
+            for n, t in HOUSEHOLD_SCHEMA.items()
+            if n not in h.collect_schema()
+        ]
     )
     if problem_frame.height:
         bad = problem_frame.lazy()

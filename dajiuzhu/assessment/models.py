@@ -67,3 +67,6 @@ class HouseholdResult(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["run", "household"], name="one_result_per_household")]
+
+    def __str__(self) -> str:
+        return f"run {self.run_id} household {self.household_id}"

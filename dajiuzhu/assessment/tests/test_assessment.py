@@ -27,9 +27,7 @@ def immediate_tasks(settings):
 
 
 def _standard(residence="rural", region="371424"):
-    return int(
-        round(float(parameter_tree().value(f"dibao.standard.{residence}", on=ON, region=region)) * 100)
-    )
+    return round(float(parameter_tree().value(f"dibao.standard.{residence}", on=ON, region=region)) * 100)
 
 
 @pytest.fixture

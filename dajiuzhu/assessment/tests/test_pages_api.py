@@ -37,7 +37,9 @@ def api(user):
 def test_check_page_shows_the_programmes_and_the_reasons(client, worker_a, elder):
     client.force_login(worker_a)
     # when the worker submits the ID number (htmx asks for the result fragment only)
-    response = client.get(reverse("assessment:check"), {"id_number": ELDER_ID, "on": ON}, HTTP_HX_REQUEST="true")
+    response = client.get(
+        reverse("assessment:check"), {"id_number": ELDER_ID, "on": ON}, HTTP_HX_REQUEST="true"
+    )
     html = response.content.decode()
     # then the fragment lists the programme he qualifies for, with the rule lines and references
     assert response.status_code == 200
@@ -72,7 +74,9 @@ def test_runs_page_is_for_county_roles_only(client, worker_a, make_user, areas):
     assert response.status_code == 200 and "全量研判" in response.content.decode()
 
 
-def test_starting_a_what_if_from_the_page(client, make_user, areas, elder, settings, django_capture_on_commit_callbacks):
+def test_starting_a_what_if_from_the_page(
+    client, make_user, areas, elder, settings, django_capture_on_commit_callbacks
+):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     county = make_user("county_approver", "county")
     client.force_login(county)
@@ -86,7 +90,9 @@ def test_starting_a_what_if_from_the_page(client, make_user, areas, elder, setti
     assert run.overrides["dibao.standard.rural"]  # 5% above the value in force
 
 
-def test_api_check_and_run_round_trip(make_user, areas, elder, worker_a, settings, django_capture_on_commit_callbacks):
+def test_api_check_and_run_round_trip(
+    make_user, areas, elder, worker_a, settings, django_capture_on_commit_callbacks
+):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     # the instant check
     body = api(worker_a).get("/api/assessment/check", {"id_number": ELDER_ID, "on": ON}).json()
