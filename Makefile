@@ -52,6 +52,7 @@ demo: $(STAMP)
 	$(BIN)/dajiuzhu migrate --noinput
 	$(BIN)/dajiuzhu collectstatic --noinput --verbosity 0
 	$(BIN)/dajiuzhu demo_setup
+	$(BIN)/dajiuzhu assess --user county --if-none
 	@$(MAKE) --no-print-directory serve
 
 # The web server in the foreground, the task worker in the background; Ctrl-C stops both.

@@ -221,10 +221,11 @@ def _validate_overrides(tree: ParameterTree, overrides: dict[str, Any]) -> dict[
 
 def run_start(
     *, user: Any, on: dt.date, area_code: str | None = None, overrides: dict[str, Any] | None = None,
-    ip: str | None = None,
+    ip: str | None = None, defer: bool = False,
 ) -> AssessmentRun:  # fmt: skip
     """Queue a run over the user's area (or an area inside it): live when there are no overrides,
-    a what-if simulation when there are (live data and stored results are never touched by it)."""
+    a what-if simulation when there are (live data and stored results are never touched by it).
+    With defer=True nothing is queued: the caller runs `run_execute` itself (the `assess` command)."""
     kind = RunKind.WHATIF if overrides else RunKind.LIVE
     user_require(user, Capability.ASSESS_WHATIF if overrides else Capability.ASSESS_RUN)
     area = _area_for(user, area_code)
@@ -236,9 +237,10 @@ def run_start(
         audit_record(actor=user, action=AuditAction.RUN, subject_type="assessment_run", subject_id=run.pk,
                      subject_label=f"{run.get_kind_display()} {area.name}", area_code=area.code, ip=ip,
                      after={"kind": kind, "area": area.code, "on": on.isoformat(), "overrides": clean})  # fmt: skip
-        from .tasks import assessment_run_task
+        if not defer:
+            from .tasks import assessment_run_task
 
-        transaction.on_commit(lambda: assessment_run_task.enqueue(run.pk))
+            transaction.on_commit(lambda: assessment_run_task.enqueue(run.pk))
     return run
 
 

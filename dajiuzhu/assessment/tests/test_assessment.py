@@ -226,3 +226,18 @@ def test_who_may_run_what(linyi_seeded):
         services.run_start(user=analyst, on=ON, overrides={"no.such.parameter": "1"})
     assert err.value.errors[0].message == "未知参数“no.such.parameter”"
     assert AssessmentRun.objects.count() == 1
+
+
+def test_assess_command_runs_in_process_and_skips_when_asked(linyi_seeded, capsys):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    county = _county_user(None)
+    call_command("assess", user=county.username, date=ON.isoformat())
+    out = capsys.readouterr().out
+    assert out.startswith("研判完成：300 户")
+    assert AssessmentRun.objects.get().status == RunStatus.DONE
+    call_command("assess", user=county.username, if_none=True)
+    assert capsys.readouterr().out.strip() == "已有研判结果，跳过"
+    with pytest.raises(CommandError, match="评估日期“2026-02-30”无效"):
+        call_command("assess", user=county.username, date="2026-02-30")
