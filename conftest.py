@@ -137,3 +137,53 @@ def household_b(worker_b, areas, ids):
         data={"address": "西关村1组3号", "residence_type": "rural", "hukou_type": "agricultural"},
         members=[{"id_number": ids["elder"], "name": "王德福", "relation": "head", "phone": "13900001111"}],
     )
+
+
+# ---- a real browser (Debian's chromium driven by Playwright) --------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def screenshot_dir() -> Any:
+    """docs/ with DAJIUZHU_SCREENSHOTS=docs (to refresh the README's pictures), else a temporary folder,
+    so that a test run leaves the tree clean."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    if os.environ.get("DAJIUZHU_SCREENSHOTS") == "docs":
+        path = Path(settings.BASE_DIR) / "docs"
+    else:
+        import tempfile
+
+        path = Path(tempfile.gettempdir()) / "dajiuzhu-screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture
+def browser_page() -> Any:
+    """A page in headless chromium. Fails, rather than skips, when chromium is missing, so CI cannot
+    pass without running the browser tests."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"chromium not found at {CHROMIUM}: run `apt-get install -y chromium fonts-wqy-microhei`")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        page = context.new_page()
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()

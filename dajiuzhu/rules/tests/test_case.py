@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from dajiuzhu.cli import _is_case_check, check_case
 from dajiuzhu.rules.case import CaseError, run_case
+from dajiuzhu.rules.cli_check import check_case, is_case_check
 
 from .support import TREE
 
@@ -72,8 +72,8 @@ def test_unknown_parameter_override_is_refused():
 def test_cli_prints_json(tmp_path, capsys):
     path = tmp_path / "case.json"
     path.write_text(json.dumps(GOOD, ensure_ascii=False), encoding="utf-8")
-    assert _is_case_check(["dajiuzhu", "check", str(path)])
-    assert not _is_case_check(["dajiuzhu", "check", "--deploy"])
+    assert is_case_check(["dajiuzhu", "check", str(path)])
+    assert not is_case_check(["dajiuzhu", "check", "--deploy"])
     assert check_case([str(path), "--format", "json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["programmes"][0]["programme"] == "dibao" and out["programmes"][0]["amount"] == "500.00"

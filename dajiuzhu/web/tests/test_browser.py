@@ -8,32 +8,14 @@ screenshots go to a temporary folder so a test run leaves the tree clean.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 
 from dajiuzhu.audit.models import AuditEvent
 from dajiuzhu.core import idnumber
 
 pytestmark = [pytest.mark.browser]
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-DOCS = (
-    Path(settings.BASE_DIR) / "docs"
-    if os.environ.get("DAJIUZHU_SCREENSHOTS") == "docs"
-    else Path(os.environ.get("TMPDIR", "/tmp")) / "dajiuzhu-screenshots"
-)
 
 
 def _id(prefix17: str) -> str:
@@ -176,25 +158,8 @@ def _seed_demo(worker: Any, area: Any) -> Any:
     return main
 
 
-@pytest.fixture
-def browser_page():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"chromium not found at {CHROMIUM}: run `apt-get install -y chromium fonts-wqy-microhei`")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-        page = context.new_page()
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
-
-
 def test_worker_searches_opens_household_and_reveals_id(
-    transactional_db, live_server, browser_page, make_user, areas
+    transactional_db, live_server, browser_page, make_user, areas, screenshot_dir
 ):
     # given a village worker with a few households
     worker = make_user("village_assistant", "village_a", full_name="周丽")
@@ -220,8 +185,7 @@ def test_worker_searches_opens_household_and_reveals_id(
     assert page.locator("#results tbody tr").count() == 3
     page.locator("#id_q").press_sequentially("张建", delay=50)
     page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 1")
-    DOCS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS / "screenshot-list.png"), full_page=True)
+    page.screenshot(path=str(screenshot_dir / "screenshot-list.png"), full_page=True)
     assert "?q=" in page.url  # the search is in the address bar, so the back button and links keep it
 
     # and opens the household
@@ -232,7 +196,7 @@ def test_worker_searches_opens_household_and_reveals_id(
     # then the ID is masked
     assert masked in row.inner_text()
     assert head_id not in page.content()
-    page.screenshot(path=str(DOCS / "screenshot.png"), full_page=True)
+    page.screenshot(path=str(screenshot_dir / "screenshot.png"), full_page=True)
 
     # when the worker clicks 显示 next to the ID number
     row.locator("td").nth(3).get_by_role("button", name="显示").click()
@@ -243,7 +207,9 @@ def test_worker_searches_opens_household_and_reveals_id(
     assert failed_static == []
 
 
-def test_phone_layout_stacks_tables(transactional_db, live_server, browser_page, make_user, areas):
+def test_phone_layout_stacks_tables(
+    transactional_db, live_server, browser_page, make_user, areas, screenshot_dir
+):
     # given a worker on a phone-sized screen
     worker = make_user("village_assistant", "village_a", full_name="周丽")
     main = _seed_demo(worker, areas["village_a"])
@@ -257,6 +223,5 @@ def test_phone_layout_stacks_tables(transactional_db, live_server, browser_page,
     # then the member table is shown as cards: no header row, no horizontal scrolling
     assert not page.locator("#members thead").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-    DOCS.mkdir(parents=True, exist_ok=True)
     page.locator("#members").scroll_into_view_if_needed()
-    page.screenshot(path=str(DOCS / "screenshot-phone.png"))
+    page.screenshot(path=str(screenshot_dir / "screenshot-phone.png"))
