@@ -138,8 +138,10 @@ def load_frames(
         {"household_id": pl.Int64, "number": pl.Utf8, "residence": pl.Utf8, "region": pl.Utf8,
          "township_code": pl.Utf8, "village_code": pl.Utf8},
     )  # fmt: skip
+    # Names are shown by the instant check only; a batch does not carry 3 million strings for nothing.
+    name_column = "p.name" if household_ids is not None else "''"
     persons = read_frame(
-        "SELECT p.id, p.household_id, p.name, p.sex, CAST(p.birth_date AS TEXT), p.disability_type, "
+        f"SELECT p.id, p.household_id, {name_column}, p.sex, CAST(p.birth_date AS TEXT), p.disability_type, "
         "COALESCE(p.disability_grade, 0), p.adl_eating, p.adl_dressing, p.adl_transfer, p.adl_toileting, "
         "p.adl_walking, p.adl_bathing, p.labour_capacity, p.school_stage, p.serious_illness, p.relation "
         f"FROM registry_person p JOIN registry_household h ON h.id = p.household_id "
