@@ -68,12 +68,23 @@ def _aggregate(agg: Agg, rows: list[dict[str, Any]], params: Mapping[str, int]) 
     return int(value)
 
 
+_FORMULAS: dict[Named, str] = {}  # keyed by the rule object itself (identity hash)
+
+
+def _formula(named: Named) -> str:
+    """The readable formula of a rule; rules are immutable module-level objects, so it is built once."""
+    text = _FORMULAS.get(named)
+    if text is None:
+        text = _FORMULAS[named] = named.expr.text()
+    return text
+
+
 def _evaluate_step(named: Named, row: dict[str, Any], params: Mapping[str, int], steps: list[Step]) -> Any:
     value = named.expr.evaluate(row, params)
     if isinstance(value, bool):
         value = bool(value)
     steps.append(
-        Step(name=named.name, label=named.label, reference=named.reference, formula=named.expr.text(),
+        Step(name=named.name, label=named.label, reference=named.reference, formula=_formula(named),
              inputs=_input_values(named.expr, row, params), value=value)
     )  # fmt: skip
     return value
