@@ -241,3 +241,21 @@ def test_assess_command_runs_in_process_and_skips_when_asked(linyi_seeded, capsy
     assert capsys.readouterr().out.strip() == "已有研判结果，跳过"
     with pytest.raises(CommandError, match="评估日期“2026-02-30”无效"):
         call_command("assess", user=county.username, date="2026-02-30")
+
+
+def test_a_standard_changed_in_the_ui_is_used_by_the_next_check(worker_a, poor_elder, make_user, areas):
+    from dajiuzhu.parameters.services import parameter_change_create
+
+    # given the county raises the rural standard from 1 March 2026 (with its notice number)
+    county = make_user("county_approver", "county")
+    before = _standard()
+    parameter_change_create(actor=county, name="dibao.standard.rural", start=dt.date(2026, 3, 1),
+                            value="1234.00", reference="临民发〔2026〕1号", note="补录3月起执行的新标准")  # fmt: skip
+    # when the village worker checks the household in March and in February
+    march = services.check_household(user=worker_a, household_id=poor_elder.pk, on=ON)
+    february = services.check_household(user=worker_a, household_id=poor_elder.pk, on=dt.date(2026, 2, 15))
+    # then March uses the new standard, with its source recorded, and February the old one
+    assert march.result.household["threshold"] == 123400
+    assert march.parameters["371424/rural"]["dibao.standard.rural"]["reference"] == "临民发〔2026〕1号"
+    assert before != 123400
+    assert february.result.household["threshold"] == before
