@@ -35,8 +35,17 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 venv: $(STAMP)
 
-# The browser tests drive Debian's chromium; install it when possible, otherwise say what is missing.
+# The browser tests drive Debian's chromium and the Spark tests need Java; install them when possible,
+# otherwise say what is missing.
 chromium:
+	@if ! command -v java >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q default-jre-headless; \
+		else \
+			echo "error: java is missing; run as root: apt-get install -y default-jre-headless" >&2; \
+			exit 1; \
+		fi; \
+	fi
 	@if [ ! -x /usr/bin/chromium ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
 			echo "installing chromium and CJK fonts with apt-get"; \

@@ -130,7 +130,8 @@ def assess_polars(
         elif stage.kind == "aggregate":
             agg = pp.group_by("household_id").agg([a.to_polars() for a in stage.items])
             hh = hh.join(agg, on="household_id", how="left").with_columns(
-                [pl.col(a.name).fill_null(False if a.kind in {"any", "all"} else 0) for a in stage.items]
+                # A household without members: any → False, all → True (as on the single path), else 0.
+                [pl.col(a.name).fill_null({"any": False, "all": True}.get(a.kind, 0)) for a in stage.items]
             )
         elif stage.kind == "household":
             for named in stage.items:

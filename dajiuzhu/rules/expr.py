@@ -500,13 +500,15 @@ class Agg:
         import polars as pl
 
         if self.kind == "count" and isinstance(self.expr, Lit):
-            return pl.len().cast(pl.Int64).alias(self.name)
+            # A literal is the same for every member: all of them count, or none.
+            return (pl.len() if self.expr.value else pl.lit(0)).cast(pl.Int64).alias(self.name)
         e = self.expr.to_polars()
         agg = {
             "sum": lambda: e.cast(pl.Int64).sum(),
-            "count": lambda: e.cast(pl.Int64).sum(),
-            "any": lambda: e.any(),
-            "all": lambda: e.all(),
+            # count = members whose value is truthy (a non-zero number counts once, like the single path)
+            "count": lambda: e.cast(pl.Boolean).cast(pl.Int64).sum(),
+            "any": lambda: e.cast(pl.Boolean).any(),
+            "all": lambda: e.cast(pl.Boolean).all(),
             "max": lambda: e.max(),
             "min": lambda: e.min(),
         }[self.kind]()

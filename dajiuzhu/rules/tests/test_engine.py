@@ -88,3 +88,34 @@ def test_single_and_polars_agree_on_every_result(generated):
     s_hh, s_pp = run_single(households, persons)
     v_hh, v_pp = run_polars(households, persons)
     assert_same(s_hh, s_pp, v_hh, v_pp)
+
+
+def test_aggregate_kinds_agree_on_edge_cases():
+    # count of a number counts members with a non-zero value; all() of no members is true; count of a
+    # false literal is zero — on the single path and in Polars alike.
+    from dajiuzhu.rules.expr import Agg, RuleSet, aggregate_stage, col, lit, person_stage
+
+    rules = RuleSet(stages=[
+        person_stage((col("age") - 40).named("age_minus_40", "年龄−40", "")),
+        aggregate_stage(
+            Agg("count", col("age_minus_40"), "n_not_40", ""), Agg("all", col("age") > 30, "all_over_30", ""),
+            Agg("count", lit(0), "n_zero", ""), Agg("count", lit(True), "n_all", ""),
+            Agg("any", col("age") > 90, "any_over_90", ""),
+        ),
+    ])  # fmt: skip
+    from dajiuzhu.rules.engine import assess_polars
+
+    from .support import TABLE, frames
+
+    households = [household(household_id=1), household(household_id=2)]
+    persons = [person(household_id=1, person_id=1, age=42), person(household_id=1, person_id=2, age=43),
+               person(household_id=1, person_id=3, age=40)]  # fmt: skip
+    single = {h["household_id"]: assess_one(rules, h, [p for p in persons if p["household_id"] == h["household_id"]],
+                                            P_RURAL).household for h in households}  # fmt: skip
+    hdf, pdf = frames(households, persons)
+    vec = {r["household_id"]: r for r in assess_polars(rules, hdf, pdf, TABLE).to_dicts()}
+    for hid in (1, 2):
+        for name in ("n_not_40", "all_over_30", "n_zero", "n_all", "any_over_90"):
+            assert single[hid][name] == vec[hid][name], (hid, name)
+    assert (single[1]["n_not_40"], single[1]["n_all"], single[1]["n_zero"]) == (2, 3, 0)
+    assert single[2]["all_over_30"] is True and single[2]["n_all"] == 0
