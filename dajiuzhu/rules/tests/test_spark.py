@@ -303,3 +303,44 @@ def test_aggregates_and_households_without_members(spark):
             have = got[h["household_id"]][name]
             assert have == want[name] and type(have) is type(want[name]), (h, name, want[name], have)
     assert got[6]["all_flag"] is True and got[6]["count_one"] == 0 and got[1]["count_int"] == 2
+
+
+def test_every_yaml_scenario_holds_on_spark(spark):
+    """All scenarios of policy/scenarios in one Spark job: each scenario is a household with its own
+    parameter set (its overrides), and every expectation must hold exactly as on the other paths."""
+    from dajiuzhu.rules.case import case_params, parse_case
+    from dajiuzhu.rules.scenarios import load, locate, normalise
+
+    from .support import TREE
+
+    scenarios = load()
+    households, persons, keys, values = [], [], [], []
+    first_person: dict[int, int] = {}
+    pid = 0
+    for i, scenario in enumerate(scenarios):
+        case = parse_case(scenario.case)
+        keys.append((f"scenario-{i}", case.residence))
+        values.append(case_params(case, TREE))
+        households.append({**case.household, "household_id": i + 1, "param_key": i})
+        first_person[i + 1] = pid + 1
+        for row in case.persons:
+            pid += 1
+            persons.append({**row, "household_id": i + 1, "person_id": pid, "param_key": i})
+    table = ParamTable(keys=keys, values=values)
+    hh, pp = to_spark_frames(spark, households, persons)
+    s_hh, s_pp = assess_spark(RULES, hh, pp, table, person_outputs=True)
+    by_household, by_person = collect_by_key(s_hh, "household_id"), collect_by_key(s_pp, "person_id")
+    inputs = {p["person_id"]: p for p in persons}
+    failures = []
+    for i, scenario in enumerate(scenarios):
+        for key, expected in scenario.expect.items():
+            index, name = locate(key)
+            if index is None:
+                actual = by_household[i + 1].get(name, households[i].get(name))
+            else:
+                person_id = first_person[i + 1] + index
+                actual = by_person[person_id].get(name, inputs[person_id].get(name))
+            if actual != normalise(name, expected):
+                failures.append((scenario.name, key, expected, actual))
+    assert failures == []
+    assert len(scenarios) >= 50
