@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from dajiuzhu.rules.expr import Agg, Named, RuleSet, Step, _input_values, param_column
+from dajiuzhu.rules.expr import POLARS_CONSTANT_PARAMS, Agg, Named, RuleSet, Step, _input_values, param_column
 from dajiuzhu.rules.params import ParamTable
 
 
@@ -104,26 +104,14 @@ def param_columns_polars(table: ParamTable, names: Sequence[str]) -> list[Any]:
     return exprs
 
 
-def assess_polars(
-    rules: RuleSet, households: Any, persons: Any, table: ParamTable, *, person_outputs: bool = False
-) -> Any:
-    """Vectorised run over whole tables (Polars DataFrames or LazyFrames).
-
-    Returns a DataFrame of household_id and every household-level result; with person_outputs=True a
-    pair (households, persons) where the second has person_id and every person-level result.
-    """
+def _plan_polars(rules: RuleSet, hh: Any, pp: Any) -> tuple[Any, Any, list[str]]:
+    """The lazy plan of every stage; household and person frames as they leave the last stage."""
     import polars as pl
 
-    hh = households.lazy() if isinstance(households, pl.DataFrame) else households
-    pp = persons.lazy() if isinstance(persons, pl.DataFrame) else persons
-    used = rules.params_used()
-    # Parameters live on both levels: a few int64 columns gathered by key are far cheaper than a join.
-    pp = pp.with_columns(param_columns_polars(table, used))
-    hh = hh.with_columns(param_columns_polars(table, used))
     person_cols: list[str] = []
     for stage in rules.stages:
         if stage.kind == "person":
-            # Each stage is one with_columns per item so later items can read earlier ones.
+            # One with_columns per rule, so later rules of the stage can read earlier ones.
             for named in stage.items:
                 pp = pp.with_columns(named.definition_polars())
             person_cols += stage.names()
@@ -139,6 +127,35 @@ def assess_polars(
         else:
             pp = pp.join(hh.select("household_id", *stage.items), on="household_id", how="left")
             person_cols += list(stage.items)
+    return hh, pp, person_cols
+
+
+def assess_polars(
+    rules: RuleSet, households: Any, persons: Any, table: ParamTable, *, person_outputs: bool = False
+) -> Any:
+    """Vectorised run over whole tables (Polars DataFrames or LazyFrames).
+
+    Returns a DataFrame of household_id and every household-level result; with person_outputs=True a
+    pair (households, persons) where the second has person_id and every person-level result.
+    """
+    import polars as pl
+
+    hh = households.lazy() if isinstance(households, pl.DataFrame) else households
+    pp = persons.lazy() if isinstance(persons, pl.DataFrame) else persons
+    used = rules.params_used()
+    constants = {
+        n: table.values[0][n] for n in used if table.values and len({v[n] for v in table.values}) == 1
+    }
+    varying = [n for n in used if n not in constants]
+    # Only parameters that differ between sets become columns, gathered by param_key (no join).
+    if varying:
+        pp = pp.with_columns(param_columns_polars(table, varying))
+        hh = hh.with_columns(param_columns_polars(table, varying))
+    token = POLARS_CONSTANT_PARAMS.set(constants)
+    try:
+        hh, pp, person_cols = _plan_polars(rules, hh, pp)
+    finally:
+        POLARS_CONSTANT_PARAMS.reset(token)
     keep = ["household_id", *rules.household_names()]
     if not person_outputs:
         return hh.select(keep).collect()

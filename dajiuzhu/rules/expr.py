@@ -18,6 +18,7 @@ True
 from __future__ import annotations
 
 import operator
+from contextvars import ContextVar
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -162,6 +163,10 @@ class Col(Expr):
 
 PARAM_PREFIX = "p__"
 
+# While a Polars plan is built: parameters whose value is the same in every parameter set of the run
+# (most of them: only a few differ between counties or urban and rural). They compile to literals.
+POLARS_CONSTANT_PARAMS: ContextVar[dict[str, int]] = ContextVar("POLARS_CONSTANT_PARAMS", default={})  # noqa: B039
+
 # Chinese labels of input columns for readable formulas; filled by rules.inputs.
 COLUMN_LABELS: dict[str, str] = {}
 
@@ -181,6 +186,9 @@ class Param(Expr):
     def to_polars(self) -> Any:
         import polars as pl
 
+        constants = POLARS_CONSTANT_PARAMS.get()
+        if self.name in constants:  # the same in every parameter set: a literal, no column at all
+            return pl.lit(constants[self.name], dtype=pl.Int64)
         return pl.col(param_column(self.name))
 
     def to_spark(self) -> Any:
