@@ -18,8 +18,8 @@ True
 from __future__ import annotations
 
 import operator
-from contextvars import ContextVar
 from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
