@@ -111,9 +111,9 @@ def _plan_polars(rules: RuleSet, hh: Any, pp: Any) -> tuple[Any, Any, list[str]]
     person_cols: list[str] = []
     for stage in rules.stages:
         if stage.kind == "person":
-            # One with_columns per rule, so later rules of the stage can read earlier ones.
-            for named in stage.items:
-                pp = pp.with_columns(named.definition_polars())
+            # One projection per dependency layer: independent rules are computed together.
+            for layer in stage.layers():
+                pp = pp.with_columns([named.definition_polars() for named in layer])
             person_cols += stage.names()
         elif stage.kind == "aggregate":
             agg = pp.group_by("household_id").agg([a.to_polars() for a in stage.items])
@@ -122,8 +122,8 @@ def _plan_polars(rules: RuleSet, hh: Any, pp: Any) -> tuple[Any, Any, list[str]]
                 [pl.col(a.name).fill_null({"any": False, "all": True}.get(a.kind, 0)) for a in stage.items]
             )
         elif stage.kind == "household":
-            for named in stage.items:
-                hh = hh.with_columns(named.definition_polars())
+            for layer in stage.layers():
+                hh = hh.with_columns([named.definition_polars() for named in layer])
         else:
             pp = pp.join(hh.select("household_id", *stage.items), on="household_id", how="left")
             person_cols += list(stage.items)

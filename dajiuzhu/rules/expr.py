@@ -558,6 +558,20 @@ class Stage:
             return list(self.items)
         return [item.name for item in self.items]
 
+    def layers(self) -> list[list[Named]]:
+        """The rules of a person or household stage in dependency layers: a rule sits one layer after
+        the last rule of this stage it reads. Rules of one layer are independent, so an engine may
+        compute them in one projection (in parallel)."""
+        level: dict[str, int] = {}
+        layers: list[list[Named]] = []
+        for named in self.items:
+            depth = max((level[n] + 1 for n in named.expr.inputs() if n in level), default=0)
+            level[named.name] = depth
+            while len(layers) <= depth:
+                layers.append([])
+            layers[depth].append(named)
+        return layers
+
 
 def person_stage(*items: Named) -> Stage:
     return Stage("person", items)

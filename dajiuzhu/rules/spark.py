@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from dajiuzhu.rules.expr import Agg, Named, RuleSet, Stage, param_column
+from dajiuzhu.rules.expr import Agg, RuleSet, param_column
 from dajiuzhu.rules.inputs import HOUSEHOLD_COLUMNS, PERSON_COLUMNS
 from dajiuzhu.rules.params import ParamTable
 
@@ -152,21 +152,6 @@ def param_columns_spark(table: ParamTable, names: Sequence[str]) -> dict[str, An
     }
 
 
-def _layers(stage: Stage) -> list[list[Named]]:
-    """The stage's items grouped so that each group reads only columns computed before it: one
-    projection per group instead of one per rule keeps Spark's plan (and its analysis time) small.
-    Order within the stage is kept, so this is the same as adding the items one by one."""
-    level: dict[str, int] = {}
-    layers: list[list[Named]] = []
-    for named in stage.items:
-        depth = max((level[n] + 1 for n in named.expr.inputs() if n in level), default=0)
-        level[named.name] = depth
-        while len(layers) <= depth:
-            layers.append([])
-        layers[depth].append(named)
-    return layers
-
-
 def _empty_value(agg: Agg) -> Any:
     """An aggregate's value for a household without persons, as Agg.evaluate_members gives it."""
     if agg.kind == "all":
@@ -193,7 +178,7 @@ def assess_spark(
     person_cols: list[str] = []
     for stage in rules.stages:
         if stage.kind == "person":
-            for layer in _layers(stage):
+            for layer in stage.layers():
                 pp = pp.withColumns({named.name: named.definition_spark() for named in layer})
             person_cols += stage.names()
         elif stage.kind == "aggregate":
@@ -202,7 +187,7 @@ def assess_spark(
                 {a.name: F.coalesce(F.col(a.name), F.lit(_empty_value(a))) for a in stage.items}
             )
         elif stage.kind == "household":
-            for layer in _layers(stage):
+            for layer in stage.layers():
                 hh = hh.withColumns({named.name: named.definition_spark() for named in layer})
         else:  # broadcast
             pp = pp.join(hh.select("household_id", *stage.items), on="household_id", how="left")
