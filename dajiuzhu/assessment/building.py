@@ -23,6 +23,7 @@ from dajiuzhu.rules.inputs import HOUSEHOLD_COLUMNS, PERSON_COLUMNS, household_d
 POLARS_TYPES = {int: pl.Int64, str: pl.Utf8, bool: pl.Boolean}
 PERSON_SCHEMA = {k: POLARS_TYPES[v] for k, v in PERSON_COLUMNS.items()}
 HOUSEHOLD_SCHEMA = {k: POLARS_TYPES[v] for k, v in HOUSEHOLD_COLUMNS.items()}
+SMALL = 1000  # households: below this a plan runs on Polars' in-memory engine
 FINANCIAL_ASSETS = ("deposit", "securities", "insurance")
 INCOME_COLUMNS = {
     "wage": "income_wage_fen", "business": "income_business_fen", "property": "income_property_fen",
@@ -300,10 +301,13 @@ def assemble(
         bad = problem_frame.lazy()
         h = h.join(bad, on="household_id", how="anti")
         p = p.join(bad, on="household_id", how="anti")
+    # The streaming engine pays off on a county; for the instant check's one household the in-memory
+    # engine starts faster (half the check's time went into plan start-up).
+    engine = "in-memory" if households.height < SMALL else "auto"
     h_out, p_out = pl.collect_all([
         h.select([*HOUSEHOLD_SCHEMA, "region", "number", "township_code", "village_code"]),
         p.select([*PERSON_SCHEMA, "name"]),
-    ])  # fmt: skip
+    ], engine=engine)  # fmt: skip
     combos = sorted({(r, s) for r, s in h_out.select("region", "residence").unique().iter_rows()})
     return Frames(households=h_out, persons=p_out, combos=combos, problems=problem_frame)
 
