@@ -12,13 +12,18 @@ Everything is drawn with numpy (`default_rng(seed)`, one array per attribute, no
 so the same seed and N give the same tables. Shape of the population (county 371424 临邑县):
 
 * household sizes 1–8, mean ≈ 2.6; 40 % urban;
-* a hardship class per household (86 % ordinary, 8 % low income, 6 % poor) that scales work income and
-  assets down and makes illness and disability more frequent, so that a few percent of households
-  come out 低保-eligible and a few more 低保边缘;
-* ages from the head's age (spouse, children, grandchildren, an elderly parent), disability more common
-  with age, ADL failures for the very old and the severely disabled, 3–8 % serious illness;
+* a hardship class per household (92 % ordinary, 5 % low income, 3 % poor) that scales work income,
+  maintenance and assets down and makes illness and disability more frequent, so that ≈ 7 % of
+  households come out 低保 (eligible, review or gradual exit) and ≈ 6 % 低保边缘;
+* ages from the head's age (spouse, children, grandchildren, an elderly parent), ≈ 26 % aged 60+ and
+  16 % under 18; disability (≈ 6.5 %) more common with age, ADL failures for the very old and the
+  grade-1 disabled, 1.5–8 % serious illness; students, one full-time carer where one is needed;
 * income by employment (employed, flexible, farming, retired, unemployed) with log-normal amounts,
-  basic pension and maintenance for the elderly, rigid medical/education/rehabilitation expenditures.
+  pensions and maintenance for the elderly, a caseworker's override for 1 %, rigid medical, education
+  and rehabilitation expenditures; deposits, cars, dwellings, registered businesses;
+* rarer cases for the other programmes: uncounted members, orphans and children whose parents cannot
+  raise them, institutional care, households already on 低保 (gradual exit), temporary-assistance
+  requests.
 
 Money is integer fen per month. `strings="enum"` gives the string columns as `pl.Enum` (1 byte a value)
 instead of `pl.String` (the schema's `str`, 16 bytes a value in memory).
@@ -93,7 +98,7 @@ def default_table(on: dt.date = ON) -> ParamTable:
 
 def _pick(u: np.ndarray, weights: tuple[float, ...]) -> np.ndarray:
     """Index of the weight bucket each uniform draw falls in (int8)."""
-    cum = np.cumsum(weights) / sum(weights)
+    cum = (np.cumsum(weights) / sum(weights)).astype(np.float32)
     return np.searchsorted(cum[:-1], u, side="right").astype(np.int8)
 
 
@@ -123,7 +128,7 @@ def _household_draws(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     # Non-exempt vehicles (cars; farm tricycles are exempt and not counted).
     has_car = u() < np.array([0.12, 0.03, 0.01], dtype=np.float32)[hardship]
     vehicles = np.where(has_car, 1 + (u() < 0.08), 0).astype(np.int64)
-    vehicle_value = np.where(has_car, _yuan_to_fen(20000.0 + u() * 80000.0) * vehicles, 0)
+    vehicle_value = np.where(has_car, _yuan_to_fen(20000.0 + u() * 80000.0), 0)  # the most valuable one
     # Own home (1), none (renting, living with relatives), or a second dwelling.
     ud = u()
     second = np.array([0.03, 0.01, 0.005], dtype=np.float32)[hardship]
@@ -162,167 +167,204 @@ def _household_draws(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     }
 
 
+def _bernoulli(rng: np.random.Generator, n: int, p: float) -> np.ndarray:
+    """Sorted indices i < n where independent Bernoulli(p) draws came out true, drawn as geometric gaps
+    (about n·p draws instead of n)."""
+    if p <= 0 or n == 0:
+        return np.empty(0, dtype=np.int64)
+    mean = n * p
+    pos = np.cumsum(rng.geometric(p, size=int(mean + 6 * np.sqrt(mean) + 16))) - 1
+    while pos[-1] < n:
+        more = np.cumsum(rng.geometric(p, size=int(mean / 4) + 16)) + pos[-1]
+        pos = np.concatenate([pos, more])
+    return pos[pos < n]
+
+
 def _person_draws(rng: np.random.Generator, h: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    f32 = np.float32
     size = h["size"]
     n_households = size.size
     hh = np.repeat(np.arange(n_households, dtype=np.int64), size)
     n = hh.size
 
-    def u() -> np.ndarray:
-        return rng.random(n, dtype=np.float32)
+    def u(k: int = n) -> np.ndarray:
+        return rng.random(k, dtype=f32)
+
+    def zeros(dtype: type = np.int64) -> np.ndarray:
+        return np.zeros(n, dtype=dtype)
 
     starts = np.cumsum(size, dtype=np.int64) - size
     slot = (np.arange(n, dtype=np.int64) - starts[hh]).astype(np.int8)
+    heads = starts  # index of each household's head (slot 0)
     del starts
     head_age = h["head_age"][hh]
     hardship = h["hardship"][hh]
     urban = h["urban"][hh]
 
+    # Relations and ages follow the head's age.
     relation = np.full(n, CHILD, dtype=np.int8)
-    relation[slot == 0] = HEAD
+    relation[heads] = HEAD
     relation[(slot == 1) & h["has_spouse"][hh]] = SPOUSE
     relation[h["has_parent"][hh] & (slot == size[hh] - 1)] = PARENT
-    gap = np.floor(u() * 21).astype(np.int16)
+    gap = (u() * 21).astype(np.int16)
     ugc = u()
     child_raw = head_age - 20 - gap
-    grandchild = (relation == CHILD) & (child_raw > 30) & (ugc < 0.5)
-    relation[grandchild] = GRANDCHILD
-    age = np.select(
-        [
-            relation == HEAD,
-            relation == SPOUSE,
-            relation == PARENT,
-            relation == GRANDCHILD,
-            child_raw > 30,
-            child_raw < 0,
-        ],
-        [
-            head_age,
-            np.clip(head_age - 5 + gap // 2, 20, 95),
-            np.minimum(head_age + 22 + gap // 2, 98),
-            np.clip(child_raw - 25, 0, 20),
-            30 - np.floor(ugc * 8).astype(np.int16),
-            np.floor(u() * np.maximum(head_age - 19, 1)).astype(np.int16),
-        ],
-        child_raw,
-    ).astype(np.int16)
-    del gap, ugc, child_raw, grandchild
+    relation[(relation == CHILD) & (child_raw > 30) & (ugc < 0.5)] = GRANDCHILD
+    age = child_raw.copy()
+    age[relation == HEAD] = head_age[relation == HEAD]
+    sel = relation == SPOUSE
+    age[sel] = np.clip(head_age[sel] - 5 + gap[sel] // 2, 20, 95)
+    sel = relation == PARENT
+    age[sel] = np.minimum(head_age[sel] + 22 + gap[sel] // 2, 98)
+    sel = relation == GRANDCHILD
+    age[sel] = np.clip(child_raw[sel] - 25, 0, 20)
+    sel = (relation == CHILD) & (child_raw > 30)  # adult children still at home
+    age[sel] = 30 - (ugc[sel] * 8).astype(np.int16)
+    sel = (relation == CHILD) & (child_raw < 0)  # young parents: small children
+    age[sel] = (u(int(sel.sum())) * np.maximum(head_age[sel] - 19, 1)).astype(np.int16)
+    del gap, ugc, child_raw, sel
 
-    head_male = h["head_male"][hh]
-    male = np.where(relation == HEAD, head_male, np.where(relation == SPOUSE, ~head_male, u() < 0.51))
-    del head_male
+    male = u() < 0.51
+    male[relation == HEAD] = h["head_male"]
+    sel = relation == SPOUSE
+    male[sel] = ~h["head_male"][hh[sel]]
 
-    # Disability: ≈6 % overall, more with age and hardship.
-    factor = np.array([1.0, 1.5, 2.0], dtype=np.float32)[hardship]
-    base = np.where(age >= 60, 0.11, np.where(age >= 18, 0.05, 0.025)).astype(np.float32)
-    disabled = u() < base * factor
-    dtype_code = np.where(disabled, _pick(u(), DISABILITY_TYPE_WEIGHTS) + 1, 0).astype(np.int8)
-    grade = np.where(disabled, _pick(u(), DISABILITY_GRADE_WEIGHTS) + 1, 0).astype(np.int8)
-    old_adl = np.where(age >= 80, 0.25, np.where(age >= 65, 0.08, 0.0)).astype(np.float32)
-    adl_fail = (u() < old_adl) | ((grade == 1) & (age >= 16))
-    adl_fails = np.where(adl_fail, 1 + np.floor(u() * 6), 0).astype(np.int8)
-    del old_adl, adl_fail, base
-    ill = u() < np.array([0.015, 0.04, 0.08], dtype=np.float32)[hardship]
+    # Disability: ≈6 % overall, more with age and hardship; type and grade only for the disabled.
+    base = np.where(age >= 60, f32(0.11), np.where(age >= 18, f32(0.05), f32(0.025)))
+    disabled = u() < base * np.array([1.0, 1.5, 2.0], dtype=f32)[hardship]
+    del base
+    dis = np.flatnonzero(disabled)
+    dtype_code = zeros(np.int8)
+    dtype_code[dis] = _pick(u(dis.size), DISABILITY_TYPE_WEIGHTS) + 1
+    grade = zeros(np.int8)
+    grade[dis] = _pick(u(dis.size), DISABILITY_GRADE_WEIGHTS) + 1
+    # ADL failures: a quarter of the over-80s, 8 % of 65–79, and the grade-1 disabled from 16.
+    old = np.flatnonzero(age >= 65)
+    frail = old[u(old.size) < np.where(age[old] >= 80, f32(0.25), f32(0.08))]
+    frail = np.union1d(frail, dis[(grade[dis] == 1) & (age[dis] >= 16)])
+    adl_fails = zeros(np.int8)
+    adl_fails[frail] = 1 + (u(frail.size) * 6).astype(np.int8)
+    del old, frail
+    ill = u() < np.array([0.015, 0.04, 0.08], dtype=f32)[hardship]
 
-    severe_grade = (grade >= 1) & (grade <= 2)
-    labour = np.where(
-        (age < 16) | (age >= 65) | severe_grade | (adl_fails > 0),
-        2,
-        np.where((grade >= 3) | ill | (age >= 60), 1, 0),
-    ).astype(np.int8)
-    us = u()
-    student = (
-        ((age >= 6) & (age <= 14))
-        | ((age >= 15) & (age <= 17) & (us < 0.9))
-        | ((age >= 18) & (age <= 21) & (us < 0.45))
-        | ((age >= 22) & (age <= 24) & (us < 0.05))
+    severe_grade = (grade == 1) | (grade == 2)
+    labour = np.where((grade >= 3) | ill | (age >= 60), 1, 0).astype(np.int8)
+    labour[(age < 16) | (age >= 65) | severe_grade | (adl_fails > 0)] = 2
+    student = (age >= 6) & (age <= 14)
+    teen = np.flatnonzero((age >= 15) & (age <= 24))
+    a, ut = age[teen], u(teen.size)
+    student[teen] = (
+        ((a <= 17) & (ut < 0.9)) | ((a >= 18) & (a <= 21) & (ut < 0.45)) | ((a >= 22) & (ut < 0.05))
     )
-    del us
+    del teen, a, ut
 
     # Full-time carer: the working-age second member of a household with a severely disabled or ill member.
     severe = severe_grade | ((grade == 3) & ((dtype_code == 5) | (dtype_code == 6)))
-    needs_care = np.bincount(hh, weights=severe | ill, minlength=n_households)[hh] > 0
+    needs_care = np.bincount(hh, weights=severe | ill, minlength=n_households) > 0
     working_age = (age >= 16) & (age <= 59)
     able = working_age & (labour != 2) & ~student
-    carer = able & needs_care & ~severe & ~ill & (slot == 1) & (u() < 0.3)  # at most one, the spouse
-    del needs_care, severe_grade
+    cand = np.flatnonzero(able & (slot == 1) & ~severe & ~ill)
+    cand = cand[needs_care[hh[cand]]]
+    carer = zeros(bool)
+    carer[cand[u(cand.size) < 0.3]] = True
+    able &= ~carer
+    del needs_care, severe_grade, cand
 
-    # Employment.
-    e = u()
-    retired_share = np.array([0.6, 0.3, 0.05], dtype=np.float32)[hardship]
-    employment = np.select(
-        [
-            ~able & ~(age >= 60),
-            carer,
-            (age >= 60) & urban & (e < retired_share),
-            (age >= 60) & ~urban & (labour != 2) & (age < 75) & (e < 0.5),
-            age >= 60,
-            urban & (e < 0.5),
-            urban & (e < 0.88),
-            urban,
-            e < 0.45,
-            e < 0.7,
-            e < 0.95,
-        ],
-        [NA, NA, RETIRED, FARMING, NA, EMPLOYED, FLEXIBLE, UNEMPLOYED, FARMING, EMPLOYED, FLEXIBLE],
-        UNEMPLOYED,
-    ).astype(np.int8)
-    del e, retired_share
+    # Employment of the able working-age and of the elderly.
+    employment = zeros(np.int8)  # NA
+    idx = np.flatnonzero(able)
+    e = u(idx.size)
+    employment[idx] = np.where(
+        urban[idx],
+        np.where(e < 0.5, EMPLOYED, np.where(e < 0.88, FLEXIBLE, UNEMPLOYED)),
+        np.where(e < 0.45, FARMING, np.where(e < 0.7, EMPLOYED, np.where(e < 0.95, FLEXIBLE, UNEMPLOYED))),
+    )
+    elderly_idx = np.flatnonzero(age >= 60)
+    e = u(elderly_idx.size)
+    retired_share = np.array([0.6, 0.3, 0.05], dtype=f32)[hardship[elderly_idx]]
+    a, lab = age[elderly_idx], labour[elderly_idx]
+    employment[elderly_idx] = np.where(
+        urban[elderly_idx],
+        np.where(e < retired_share, RETIRED, NA),
+        np.where((lab != 2) & (a < 75) & (e < 0.5), FARMING, NA),
+    )
+    del idx, e, retired_share, a, lab
 
     # Monthly income in yuan; ordinary / low-income / poor households earn 1 / 0.45 / 0.18 of it.
-    scale = np.array([1.0, 0.45, 0.18], dtype=np.float32)[hardship]
-    partial = np.where(labour == 1, 0.6, 1.0).astype(np.float32)
-    ln35 = rng.lognormal(0.0, 0.35, n).astype(np.float32)
-    ln45 = rng.lognormal(0.0, 0.45, n).astype(np.float32)
-    wage = np.select(
-        [employment == EMPLOYED, employment == FLEXIBLE],
-        [np.where(urban, 5500.0, 4500.0).astype(np.float32) * ln35, 3500.0 * ln45],
-        0.0,
-    )
-    wage_fen = _yuan_to_fen(wage * partial * scale)
-    business_fen = _yuan_to_fen(np.where(employment == FARMING, 3500.0 * ln45 * scale, 0.0))
-    del wage, ln35, partial
-    elderly = age >= 60
+    scale = np.array([1.0, 0.45, 0.18], dtype=f32)[hardship]
+    wage_fen, business_fen = zeros(), zeros()
+    idx = np.flatnonzero(employment == EMPLOYED)
+    median = np.where(urban[idx], f32(5500.0), f32(4500.0))
+    wage_fen[idx] = _yuan_to_fen(median * rng.lognormal(0.0, 0.35, idx.size).astype(f32) * scale[idx])
+    idx = np.flatnonzero(employment == FLEXIBLE)
+    wage_fen[idx] = _yuan_to_fen(3500.0 * rng.lognormal(0.0, 0.45, idx.size).astype(f32) * scale[idx])
+    partial = np.flatnonzero((labour == 1) & (wage_fen > 0))
+    wage_fen[partial] = wage_fen[partial] * 6 // 10
+    idx = np.flatnonzero(employment == FARMING)
+    business_fen[idx] = _yuan_to_fen(3500.0 * rng.lognormal(0.0, 0.45, idx.size).astype(f32) * scale[idx])
     # Social-insurance pensions: employee pension for the retired, the basic resident pension otherwise.
-    pension = np.where(
-        employment == RETIRED,
-        2800.0 * rng.lognormal(0.0, 0.3, n).astype(np.float32),
-        np.where(elderly, 180.0 + u() * 120.0, 0.0),
+    pension_fen = zeros()
+    e_ret = employment[elderly_idx] == RETIRED
+    pension_fen[elderly_idx] = _yuan_to_fen(
+        np.where(
+            e_ret,
+            2800.0 * rng.lognormal(0.0, 0.3, elderly_idx.size).astype(f32),
+            180.0 + u(elderly_idx.size) * 120.0,
+        )
     )
-    pension_fen = _yuan_to_fen(pension)
-    del pension
     # Maintenance (赡养费) from children living elsewhere, for most elderly members.
-    maint_share = np.array([0.95, 0.6, 0.3], dtype=np.float32)[hardship]
-    transfer = np.where(elderly & (u() < maint_share), (800.0 + u() * 1500.0) * scale, 0.0)
-    transfer_fen = _yuan_to_fen(transfer)
-    del transfer, maint_share, ln45
+    transfer_fen = zeros()
+    gets = elderly_idx[u(elderly_idx.size) < np.array([0.95, 0.6, 0.3], dtype=f32)[hardship[elderly_idx]]]
+    transfer_fen[gets] = _yuan_to_fen((800.0 + u(gets.size) * 1500.0) * scale[gets])
     # Whoever pays maintenance is a supporter outside the household able to support.
-    h["external_supporter_able"] |= np.bincount(hh, weights=transfer_fen > 0, minlength=n_households) > 0
-    is_head = relation == HEAD
-    property_fen = np.where(is_head & (u() < 0.05), _yuan_to_fen(300.0 + u() * 1200.0), 0)
-    other_fen = np.where(is_head & (u() < 0.04), _yuan_to_fen(100.0 + u() * 400.0), 0)
-    override_fen = np.where(working_age & (u() < 0.01), _yuan_to_fen(np.floor(u() * 1500.0)), -1)
+    h["external_supporter_able"][hh[gets]] = True
+    del e_ret, gets, scale, idx, partial
+    # Property and other income, recorded on the head.
+    property_fen, other_fen = zeros(), zeros()
+    idx = heads[_bernoulli(rng, n_households, 0.05)]
+    property_fen[idx] = _yuan_to_fen(300.0 + u(idx.size) * 1200.0)
+    idx = heads[_bernoulli(rng, n_households, 0.04)]
+    other_fen[idx] = _yuan_to_fen(100.0 + u(idx.size) * 400.0)
+    # A caseworker's recorded imputed income for 1 % of the working-age.
+    override_fen = np.full(n, -1, dtype=np.int64)
+    idx = _bernoulli(rng, n, 0.01)
+    idx = idx[working_age[idx]]
+    override_fen[idx] = np.floor(u(idx.size) * 1500.0).astype(np.int64) * 100
 
-    # Rigid expenditures (monthly): medical, tuition for students in higher education, rehabilitation.
-    medical = np.where(
-        ill, (5000.0 + u() * 35000.0) / 12, np.where(u() < 0.05, (600.0 + u() * 3000.0) / 12, 0)
-    )
-    higher_ed = student & (age >= 18) & (u() < 0.8)
-    education = np.where(higher_ed, (5000.0 + u() * 5000.0) / 12, 0.0)
-    rehab = np.where(disabled & (u() < 0.2), (1500.0 + u() * 20000.0) / 12, 0.0)
-    medical_fen = _yuan_to_fen(medical)
-    del medical
+    # Rigid expenditures (monthly): medical, tuition in higher education, rehabilitation.
+    medical_fen = zeros()
+    idx = np.flatnonzero(ill)
+    medical_fen[idx] = _yuan_to_fen((5000.0 + u(idx.size) * 35000.0) / 12)
+    idx = _bernoulli(rng, n, 0.05)
+    idx = idx[~ill[idx]]
+    medical_fen[idx] = _yuan_to_fen((600.0 + u(idx.size) * 3000.0) / 12)
+    education_fen = zeros()
+    idx = np.flatnonzero(student & (age >= 18))
+    idx = idx[u(idx.size) < 0.8]
+    education_fen[idx] = _yuan_to_fen((5000.0 + u(idx.size) * 5000.0) / 12)
+    rehabilitation_fen = zeros()
+    idx = dis[u(dis.size) < 0.2]
+    rehabilitation_fen[idx] = _yuan_to_fen((1500.0 + u(idx.size) * 20000.0) / 12)
 
     # A few members are not counted (e.g. away for years); orphans and children whose parents cannot
     # raise them; a few of the frail elderly and of the orphans live in an institution.
-    counted = (slot == 0) | (u() >= 0.01)
-    minor = age < 18
-    ua = u()
-    parents_absent = np.where(minor & (ua < 0.002), 2, np.where(minor & (ua < 0.012), 1, 0)).astype(np.int8)
-    ub = u()
-    parents_unable = np.where(minor & (ub < 0.004), 2, np.where(minor & (ub < 0.014), 1, 0)).astype(np.int8)
-    del ua, ub
-    in_institution = ((age >= 60) & (adl_fails > 0) & (u() < 0.05)) | ((parents_absent == 2) & (u() < 0.3))
+    counted = np.ones(n, dtype=bool)
+    idx = _bernoulli(rng, n, 0.01)
+    counted[idx[slot[idx] > 0]] = False
+    minors = np.flatnonzero(age < 18)
+    ua, ub = u(minors.size), u(minors.size)
+    parents_absent, parents_unable = zeros(np.int8), zeros(np.int8)
+    parents_absent[minors] = np.where(ua < 0.002, 2, np.where(ua < 0.012, 1, 0))
+    parents_unable[minors] = np.where(ub < 0.004, 2, np.where(ub < 0.014, 1, 0))
+    in_institution = zeros(bool)
+    idx = elderly_idx[adl_fails[elderly_idx] > 0]
+    in_institution[idx[u(idx.size) < 0.05]] = True
+    idx = minors[parents_absent[minors] == 2]
+    in_institution[idx[u(idx.size) < 0.3]] = True
+    chooses = np.ones(n, dtype=bool)
+    idx = minors[(parents_absent[minors] > 0) | (parents_unable[minors] > 0)]
+    chooses[idx] = u(idx.size) < 0.9
+    del minors, ua, ub, elderly_idx, idx
 
     return {
         "household_id": hh,
@@ -330,6 +372,7 @@ def _person_draws(rng: np.random.Generator, h: dict[str, np.ndarray]) -> dict[st
         "age": age,
         "sex": np.where(male, 0, 1).astype(np.int8),
         "relation": relation,
+        "counted": counted,
         "disability_type": dtype_code,
         "disability_grade": grade,
         "adl_fails": adl_fails,
@@ -337,6 +380,10 @@ def _person_draws(rng: np.random.Generator, h: dict[str, np.ndarray]) -> dict[st
         "is_student": student,
         "serious_illness": ill,
         "is_carer": carer,
+        "in_institution": in_institution,
+        "parents_absent": parents_absent,
+        "parents_unable": parents_unable,
+        "chooses_child_allowance": chooses,
         "income_wage_fen": wage_fen,
         "income_business_fen": business_fen,
         "income_property_fen": property_fen,
@@ -344,15 +391,10 @@ def _person_draws(rng: np.random.Generator, h: dict[str, np.ndarray]) -> dict[st
         "income_pension_fen": pension_fen,
         "income_other_fen": other_fen,
         "labour_override_fen": override_fen,
-        "counted": counted,
-        "in_institution": in_institution,
-        "parents_absent": parents_absent,
-        "parents_unable": parents_unable,
-        "chooses_child_allowance": u() < 0.9,
         "medical_fen": medical_fen,
+        "education_fen": education_fen,
+        "rehabilitation_fen": rehabilitation_fen,
         "medical_oop_year_fen": medical_fen * 12,
-        "education_fen": _yuan_to_fen(education),
-        "rehabilitation_fen": _yuan_to_fen(rehab),
     }
 
 
