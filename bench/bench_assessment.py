@@ -104,7 +104,9 @@ def main() -> None:
         if fresh or existing < args.households:
             areas_load(city=args.area[:4])
             t = time.perf_counter()
-            seed_households(households=args.households - existing, seed=1, area_code=args.area)
+            seed_households(
+                households=args.households - existing, seed=1, area_code=args.area, as_of=ON.replace(day=1)
+            )
             print(
                 f"seeded             {args.households - existing:>10,} households in {time.perf_counter() - t:.1f} s"
             )

@@ -882,7 +882,9 @@ def _verify_links(first_hid: int) -> None:
 
 
 def default_as_of() -> dt.date:
-    return dt.date(timezone.localdate().year, 1, 1)
+    """The first day of this month: synthetic incomes and expenditures then cover exactly the 12 whole
+    months before it, the window an assessment made this month reads (assessment.building.Window)."""
+    return timezone.localdate().replace(day=1)
 
 
 def seed_households(
