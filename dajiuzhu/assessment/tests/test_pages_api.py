@@ -87,6 +87,7 @@ def test_starting_a_what_if_from_the_page(
     assert response.status_code == 302 and response.url == reverse("assessment:run", args=[run.pk])
     page = client.get(response.url).content.decode()
     assert "标准调整模拟" in page and "新增低保户" in page
+    assert "本次使用的政策参数版本" in page and "dibao.standard.rural" in page
     assert run.overrides["dibao.standard.rural"]  # 5% above the value in force
 
 
