@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 from django.db import connection
@@ -303,7 +303,7 @@ def assemble(
         p = p.join(bad, on="household_id", how="anti")
     # The streaming engine pays off on a county; for the instant check's one household the in-memory
     # engine starts faster (half the check's time went into plan start-up).
-    engine = "in-memory" if households.height < SMALL else "auto"
+    engine: Literal["in-memory", "auto"] = "in-memory" if households.height < SMALL else "auto"
     h_out, p_out = pl.collect_all([
         h.select([*HOUSEHOLD_SCHEMA, "region", "number", "township_code", "village_code"]),
         p.select([*PERSON_SCHEMA, "name"]),

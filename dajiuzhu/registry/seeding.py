@@ -953,8 +953,10 @@ def seed_households(
             # Fresh planner statistics: without them the first big reads plan nested loops over
             # millions of rows (13 s instead of 2 s for a county's persons); autovacuum may be minutes away.
             with connection.cursor() as cursor:
-                tables = [m._meta.db_table for m in (Household, Person, Membership, Income, Asset, Expenditure)]
-                cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
+                names = [
+                    m._meta.db_table for m in (Household, Person, Membership, Income, Asset, Expenditure)
+                ]
+                cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in names))
         stats = SeedStats(
             households=households,
             grids_created=place.grids_created,
