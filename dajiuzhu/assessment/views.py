@@ -188,8 +188,19 @@ def run_view(request: HttpRequest, run_id: int) -> HttpResponse:
         }
         context["total"] = _money_view(run.summary.get("total", {}))
     if run.status == RunStatus.DONE and run.kind == RunKind.WHATIF:
+        from dajiuzhu.areas.models import Area
+        from dajiuzhu.parameters.selectors import parameter_definition
+
+        rows = [_money_view(r) for r in run.summary.get("by_county", [])]
+        names = dict(Area.objects.filter(code__in=[r["region"] for r in rows]).values_list("code", "name"))
+        for row in rows:
+            row["name"] = names.get(row["region"], row["region"])
         context["whatif_total"] = _money_view(run.summary.get("total", {}))
-        context["whatif_rows"] = [_money_view(r) for r in run.summary.get("by_county", [])]
+        context["whatif_rows"] = rows
+        context["whatif_changes"] = [
+            (name, getattr(parameter_definition(name), "label", "") or name, value)
+            for name, value in run.overrides.items()
+        ]
     template = "assessment/_run_status.html" if request.headers.get("HX-Request") else "assessment/run.html"
     return render(request, template, context)
 
