@@ -14,7 +14,7 @@ from dajiuzhu.core.errors import NotFound, PermissionDenied, ValidationFailed
 from dajiuzhu.parameters.selectors import parameter_tree
 from dajiuzhu.registry.models import Household, Person
 from dajiuzhu.registry.seeding import seed_households
-from dajiuzhu.registry.services import household_create, household_record_add
+from dajiuzhu.registry.services import household_record_add
 from dajiuzhu.rules.programmes import ELIGIBLE, NOT_ELIGIBLE
 
 ON = dt.date(2026, 3, 15)
@@ -30,35 +30,11 @@ def _standard(residence="rural", region="371424"):
     return round(float(parameter_tree().value(f"dibao.standard.{residence}", on=ON, region=region)) * 100)
 
 
-@pytest.fixture
-def poor_elder(worker_a, areas):
-    # given a 71-year-old man living alone, unable to work
-    household = household_create(
-        actor=worker_a,
-        area=areas["village_a"],
-        data={"address": "东关村5组1号", "residence_type": "rural", "hukou_type": "agricultural"},
-        members=[
-            {
-                "id_number": "371424195501010013",
-                "name": "赵老汉",
-                "relation": "head",
-                "labour_capacity": "none",
-            }
-        ],
-    )
-    # 3,600 yuan of transfers over the 12 months before March 2026 → 300 yuan a month
-    household_record_add(actor=worker_a, household_id=household.pk, kind="income", data={
-        "income_type": "transfer", "amount": "3600.00", "period_start": "2025-03-01", "period_end": "2026-02-28",
-        "person": household.head_id,
-    })  # fmt: skip
-    return household
-
-
-def test_instant_check_by_id_number_explains_every_programme(worker_a, poor_elder):
+def test_instant_check_by_id_number_explains_every_programme(worker_a, elder):
     # when the village worker types the ID number
     outcome = services.check_household(user=worker_a, id_number="371424195501010013", on=ON)
     # then the household is found and its income is the 12-month average
-    assert outcome.household.pk == poor_elder.pk
+    assert outcome.household.pk == elder.pk
     assert outcome.result.household["total_income"] == 30000
     # and, alone with no supporter and no labour capacity, he is 特困 (not also 低保), with reasons
     tekun = next(p for p in outcome.programmes if p.code == "tekun")
@@ -68,19 +44,17 @@ def test_instant_check_by_id_number_explains_every_programme(worker_a, poor_elde
     assert any(line.name == "all_tekun" and line.passed is True for line in dibao.lines)
     assert {p.code for p in outcome.programmes} >= {"dibao", "edge", "tekun", "medical", "longevity"}
     # and the check is in the audit trail
-    assert (
-        AuditEvent.objects.filter(action="check", actor=worker_a, subject_id=str(poor_elder.pk)).count() == 1
-    )
+    assert AuditEvent.objects.filter(action="check", actor=worker_a, subject_id=str(elder.pk)).count() == 1
 
 
-def test_instant_check_outside_the_area_is_not_found_and_audited(worker_b, poor_elder):
+def test_instant_check_outside_the_area_is_not_found_and_audited(worker_b, elder):
     with pytest.raises(NotFound):
         services.check_household(user=worker_b, id_number="371424195501010013", on=ON)
     assert AuditEvent.objects.filter(action="denied", actor=worker_b).count() == 1
     assert AuditEvent.objects.filter(action="check").count() == 0
 
 
-def test_instant_check_bad_or_unknown_id_number(worker_a, poor_elder):
+def test_instant_check_bad_or_unknown_id_number(worker_a, elder):
     with pytest.raises(ValidationFailed) as err:
         services.check_household(user=worker_a, id_number="371424195501010016", on=ON)
     assert err.value.errors[0].field == "身份证号码" and "校验码错误" in err.value.errors[0].message
@@ -245,7 +219,7 @@ def test_assess_command_runs_in_process_and_skips_when_asked(linyi_seeded, capsy
         call_command("assess", user=county.username, date="2026-02-30")
 
 
-def test_a_standard_changed_in_the_ui_is_used_by_the_next_check(worker_a, poor_elder, make_user, areas):
+def test_a_standard_changed_in_the_ui_is_used_by_the_next_check(worker_a, elder, make_user, areas):
     from dajiuzhu.parameters.services import parameter_change_create
 
     # given the county raises the rural standard from 1 March 2026 (with its notice number)
@@ -254,8 +228,8 @@ def test_a_standard_changed_in_the_ui_is_used_by_the_next_check(worker_a, poor_e
     parameter_change_create(actor=county, name="dibao.standard.rural", start=dt.date(2026, 3, 1),
                             value="1234.00", reference="临民发〔2026〕1号", note="补录3月起执行的新标准")  # fmt: skip
     # when the village worker checks the household in March and in February
-    march = services.check_household(user=worker_a, household_id=poor_elder.pk, on=ON)
-    february = services.check_household(user=worker_a, household_id=poor_elder.pk, on=dt.date(2026, 2, 15))
+    march = services.check_household(user=worker_a, household_id=elder.pk, on=ON)
+    february = services.check_household(user=worker_a, household_id=elder.pk, on=dt.date(2026, 2, 15))
     # then March uses the new standard, with its source recorded, and February the old one
     assert march.result.household["threshold"] == 123400
     assert march.parameters["371424/rural"]["dibao.standard.rural"]["reference"] == "临民发〔2026〕1号"

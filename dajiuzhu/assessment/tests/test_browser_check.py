@@ -2,27 +2,14 @@
 
 import pytest
 
-from dajiuzhu.registry.services import household_create, household_record_add
-
 pytestmark = [pytest.mark.browser]
-ELDER_ID = "371424195501010013"
 
 
 def test_instant_check_in_the_browser(
-    transactional_db, live_server, browser_page, make_user, areas, screenshot_dir
+    transactional_db, live_server, browser_page, worker_a, elder, screenshot_dir
 ):
-    # given a village worker and a man of 71 living alone with 300 yuan a month
-    worker = make_user("village_assistant", "village_a", full_name="周丽")
-    household = household_create(
-        actor=worker,
-        area=areas["village_a"],
-        data={"address": "东关村5组1号", "residence_type": "rural", "hukou_type": "agricultural"},
-        members=[{"id_number": ELDER_ID, "name": "赵老汉", "relation": "head", "labour_capacity": "none"}],
-    )
-    household_record_add(actor=worker, household_id=household.pk, kind="income", data={
-        "income_type": "transfer", "amount": "3600.00", "period_start": "2025-03-01", "period_end": "2026-02-28",
-        "person": household.head_id,
-    })  # fmt: skip
+    # given a village worker and a man of 71 living alone with 300 yuan a month (the elder fixture)
+    worker = worker_a
     page = browser_page
     page.goto(f"{live_server.url}/accounts/login/?next=/assessment/check/")
     page.fill("#id_username", worker.username)
@@ -30,7 +17,7 @@ def test_instant_check_in_the_browser(
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/assessment/check/")
     # when she types the ID number and presses 核对
-    page.fill("#id_id_number", ELDER_ID)
+    page.fill("#id_id_number", elder.head.id_number)
     page.fill("#id_on", "2026-03-15")
     page.click("#check-form button[type=submit]")
     # then the result appears in place: 特困 with its amount, and the reasons

@@ -2,31 +2,14 @@
 
 import datetime as dt
 
-import pytest
 from django.test import Client
 from django.urls import reverse
 
 from dajiuzhu.accounts.services import api_token_create
 from dajiuzhu.assessment.models import AssessmentRun
-from dajiuzhu.registry.services import household_create, household_record_add
 
 ON = "2026-03-15"
-ELDER_ID = "371424195501010013"
-
-
-@pytest.fixture
-def elder(worker_a, areas):
-    household = household_create(
-        actor=worker_a,
-        area=areas["village_a"],
-        data={"address": "东关村5组1号", "residence_type": "rural", "hukou_type": "agricultural"},
-        members=[{"id_number": ELDER_ID, "name": "赵老汉", "relation": "head", "labour_capacity": "none"}],
-    )
-    household_record_add(actor=worker_a, household_id=household.pk, kind="income", data={
-        "income_type": "transfer", "amount": "3600.00", "period_start": "2025-03-01", "period_end": "2026-02-28",
-        "person": household.head_id,
-    })  # fmt: skip
-    return household
+ELDER_ID = "371424195501010013"  # the head of the `elder` fixture (assessment/tests/conftest.py)
 
 
 def api(user):
