@@ -157,7 +157,12 @@ def assess_polars(
     finally:
         POLARS_CONSTANT_PARAMS.reset(token)
     keep = ["household_id", *rules.household_names()]
+    # Merging the per-layer projections (cluster_with_columns) makes the streaming plan slightly slower
+    # here: without it 3-7% less wall and CPU time at 1M and 3M households (interleaved A/B, same results).
+    opts = pl.QueryOptFlags(cluster_with_columns=False)
     if not person_outputs:
-        return hh.select(keep).collect()
-    frames = pl.collect_all([hh.select(keep), pp.select(["person_id", "household_id", *person_cols])])
+        return hh.select(keep).collect(optimizations=opts)
+    frames = pl.collect_all(
+        [hh.select(keep), pp.select(["person_id", "household_id", *person_cols])], optimizations=opts
+    )
     return frames[0], frames[1]
