@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Router, Schema, Status
 from ninja.responses import codes_4xx
 
 from dajiuzhu.accounts.api import api_user, auth, client_ip
@@ -93,18 +93,20 @@ def _run_out(run: AssessmentRun) -> dict[str, Any]:
     }  # fmt: skip
 
 
-@router.get(
+class CheckIn(Schema):
+    id_number: str = ""  # any member's ID number (in the body: an address with it would be logged)
+    household_id: int | None = None
+    on: dt.date | None = None  # the assessment date; today when absent
+
+
+@router.post(
     "/check", response={200: CheckOut, **ERRORS}, summary="即时核对：按身份证号码研判家庭可享受的救助"
 )
-def check(
-    request: HttpRequest,
-    id_number: str = Query("", description="家庭任一成员的身份证号码"),
-    household_id: int | None = None,
-    on: dt.date | None = None,
-) -> dict[str, Any]:
+def check(request: HttpRequest, payload: CheckIn) -> dict[str, Any]:
     outcome = services.check_household(
-        user=api_user(request), id_number=id_number, household_id=household_id, on=on, ip=client_ip(request)
-    )
+        user=api_user(request), id_number=payload.id_number, household_id=payload.household_id, on=payload.on,
+        ip=client_ip(request),
+    )  # fmt: skip
     return {
         "household_id": outcome.household.pk, "household_number": outcome.household.number, "on": outcome.on,
         "monthly_total": yuan(outcome.monthly_total_fen), "programmes": [p.as_dict() for p in outcome.programmes],

@@ -56,17 +56,21 @@ def _date(raw: str | None, field: str = "评估日期") -> dt.date:
 
 @login_required
 def check(request: HttpRequest) -> HttpResponse:
-    """Type an ID number → the household and every programme's result with its reasons."""
+    """Type an ID number → the household and every programme's result with its reasons.
+
+    The ID number is POSTed, never put in the address: a URL ends up in browser history and server logs.
+    A household number (not personal data) may come in the query, from the household page's button."""
     user_require(request.user, Capability.ASSESS_CHECK)
-    id_number = (request.GET.get("id_number") or "").strip()
-    household_id = request.GET.get("household")
-    context: dict[str, Any] = {"id_number": id_number, "on": request.GET.get("on", "")}
+    data = request.POST if request.method == "POST" else request.GET
+    id_number = (request.POST.get("id_number") or "").strip() if request.method == "POST" else ""
+    household_id = data.get("household")
+    context: dict[str, Any] = {"id_number": id_number, "on": data.get("on", "")}
     if id_number or household_id:
         try:
             outcome = services.check_household(
                 user=request.user, id_number=id_number,
                 household_id=int(household_id) if household_id and household_id.isdigit() else None,
-                on=_date(request.GET.get("on")), ip=_ip(request),
+                on=_date(data.get("on")), ip=_ip(request),
             )  # fmt: skip
         except (ValidationFailed, NotFound) as exc:
             context["error"] = exc

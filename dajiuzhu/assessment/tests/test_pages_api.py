@@ -20,7 +20,7 @@ def api(user):
 def test_check_page_shows_the_programmes_and_the_reasons(client, worker_a, elder):
     client.force_login(worker_a)
     # when the worker submits the ID number (htmx asks for the result fragment only)
-    response = client.get(
+    response = client.post(
         reverse("assessment:check"), {"id_number": ELDER_ID, "on": ON}, HTTP_HX_REQUEST="true"
     )
     html = response.content.decode()
@@ -36,14 +36,27 @@ def test_check_page_shows_the_programmes_and_the_reasons(client, worker_a, elder
 
 def test_check_page_explains_a_bad_id_number_in_chinese(client, worker_a, elder):
     client.force_login(worker_a)
-    response = client.get(reverse("assessment:check"), {"id_number": "12345"})
+    response = client.post(reverse("assessment:check"), {"id_number": "12345"})
     assert response.status_code == 200
     assert "身份证号码应为18位" in response.content.decode()
 
 
+def test_an_id_number_in_the_address_is_ignored(client, worker_a, elder):
+    # an ID number must never travel in a URL (history, proxy and server logs): GET does not check it
+    client.force_login(worker_a)
+    response = client.get(reverse("assessment:check"), {"id_number": ELDER_ID})
+    assert "赵老汉" not in response.content.decode()
+
+
+def test_the_household_button_checks_by_household_number(client, worker_a, elder):
+    client.force_login(worker_a)
+    response = client.get(reverse("assessment:check"), {"household": elder.pk, "on": ON})
+    assert "特困人员救助供养" in response.content.decode()
+
+
 def test_check_page_for_another_village_says_not_found(client, worker_b, elder):
     client.force_login(worker_b)
-    response = client.get(reverse("assessment:check"), {"id_number": ELDER_ID})
+    response = client.post(reverse("assessment:check"), {"id_number": ELDER_ID})
     assert "不在您的管辖范围内" in response.content.decode()
     assert "赵老汉" not in response.content.decode()
 
@@ -79,7 +92,11 @@ def test_api_check_and_run_round_trip(
 ):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     # the instant check
-    body = api(worker_a).get("/api/assessment/check", {"id_number": ELDER_ID, "on": ON}).json()
+    body = (
+        api(worker_a)
+        .post("/api/assessment/check", {"id_number": ELDER_ID, "on": ON}, content_type="application/json")
+        .json()
+    )
     tekun = next(p for p in body["programmes"] if p["programme"] == "tekun")
     assert tekun["status_label"] == "符合" and tekun["person_name"] == "赵老汉"
     assert any(r["rule"] == "tekun_status" for r in tekun["rules"])
