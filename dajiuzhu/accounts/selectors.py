@@ -18,6 +18,18 @@ def user_scope_q(user: Any, *, prefix: str = "area") -> Q:
     return area_q(area, prefix=prefix)
 
 
+def area_in_user_scope(user: Any, code: str) -> Any:
+    """The area with this code if it lies in the user's subtree, else None (unknown and out of scope
+    look the same, so a code outside one's area reveals nothing)."""
+    from dajiuzhu.areas.models import Area
+
+    scope = getattr(user, "area", None)
+    area = Area.objects.filter(code=(code or "").strip()).first()
+    if area is None or scope is None or not area.is_within(scope):
+        return None
+    return area
+
+
 def user_require(user: Any, capability: str) -> None:
     if not getattr(user, "is_authenticated", False) or not user.can(capability):
         raise PermissionDenied()

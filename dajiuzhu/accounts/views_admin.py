@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from dajiuzhu.accounts.models import Department, User
 from dajiuzhu.accounts.roles import Capability, Role
-from dajiuzhu.accounts.selectors import user_require, users_for_user
+from dajiuzhu.accounts.selectors import area_in_user_scope, user_require, users_for_user
 from dajiuzhu.accounts.services import department_save, user_create, user_reset_password, user_update
 from dajiuzhu.areas.models import Area
 from dajiuzhu.core.errors import NotFound, ValidationFailed
@@ -25,9 +25,8 @@ def _actor(request: HttpRequest) -> User:
 
 
 def _area_in_scope(request: HttpRequest, code: str) -> Area:
-    area = Area.objects.filter(code=code.strip()).first()
-    scope = _actor(request).area
-    if area is None or scope is None or not area.is_within(scope):
+    area = area_in_user_scope(_actor(request), code)
+    if area is None:
         raise ValidationFailed.single("所属区域", f"区划代码“{code}”不存在或不在您的管辖范围内")
     return area
 

@@ -18,22 +18,17 @@ from typing import Any, Literal
 import polars as pl
 from django.db import connection
 
-from dajiuzhu.rules.inputs import HOUSEHOLD_COLUMNS, PERSON_COLUMNS, household_defaults, person_defaults
+from dajiuzhu.rules.inputs import (
+    EXPENDITURE_COLUMNS,
+    INCOME_COLUMNS,
+    household_defaults,
+    person_defaults,
+    polars_schemas,
+)
 
-POLARS_TYPES = {int: pl.Int64, str: pl.Utf8, bool: pl.Boolean}
-PERSON_SCHEMA = {k: POLARS_TYPES[v] for k, v in PERSON_COLUMNS.items()}
-HOUSEHOLD_SCHEMA = {k: POLARS_TYPES[v] for k, v in HOUSEHOLD_COLUMNS.items()}
+PERSON_SCHEMA, HOUSEHOLD_SCHEMA = polars_schemas()
 SMALL = 1000  # households: below this a plan runs on Polars' in-memory engine
 FINANCIAL_ASSETS = ("deposit", "securities", "insurance")
-INCOME_COLUMNS = {
-    "wage": "income_wage_fen", "business": "income_business_fen", "property": "income_property_fen",
-    "transfer": "income_transfer_fen", "other": "income_other_fen",
-}  # fmt: skip
-EXPENDITURE_COLUMNS = {
-    "medical": "medical_fen",
-    "education": "education_fen",
-    "rehabilitation": "rehabilitation_fen",
-}
 
 
 @dataclass(frozen=True)
@@ -106,7 +101,7 @@ def read_frame(sql: str, params: list[Any], schema: dict[str, Any]) -> pl.DataFr
     return frame.with_columns(casts)
 
 
-def _fen(column: str) -> str:
+def fen_sql(column: str) -> str:
     # Decimal yuan → integer fen in SQL, exact on both databases (amounts have two decimals).
     return f"CAST(ROUND({column} * 100) AS BIGINT)"
 
@@ -154,27 +149,23 @@ def load_frames(
          "adl_walking": pl.Boolean, "adl_bathing": pl.Boolean, "labour_capacity": pl.Utf8,
          "school_stage": pl.Utf8, "serious_illness": pl.Boolean, "relation": pl.Utf8},
     )  # fmt: skip
+    # Incomes and expenditures have the same shape: (household, person or none, kind, amount, period).
     period_params = [*params, window.end.isoformat(), window.start.isoformat()]
-    incomes = read_frame(
-        f"SELECT i.household_id, i.person_id, i.income_type, {_fen('i.amount')}, "
-        "CAST(i.period_start AS TEXT), CAST(i.period_end AS TEXT) "
-        f"FROM registry_income i JOIN registry_household h ON h.id = i.household_id "
-        f"JOIN areas_area a ON a.code = h.area_id WHERE {scope} AND i.period_start <= %s AND i.period_end >= %s",
-        period_params,
-        {"household_id": pl.Int64, "person_id": pl.Int64, "kind": pl.Utf8, "amount_fen": pl.Int64,
-         "start": pl.Date, "end": pl.Date},
-    )  # fmt: skip
-    spending = read_frame(
-        f"SELECT e.household_id, e.person_id, e.kind, {_fen('e.amount')}, "
-        "CAST(e.period_start AS TEXT), CAST(e.period_end AS TEXT) "
-        f"FROM registry_expenditure e JOIN registry_household h ON h.id = e.household_id "
-        f"JOIN areas_area a ON a.code = h.area_id WHERE {scope} AND e.period_start <= %s AND e.period_end >= %s",
-        period_params,
-        {"household_id": pl.Int64, "person_id": pl.Int64, "kind": pl.Utf8, "amount_fen": pl.Int64,
-         "start": pl.Date, "end": pl.Date},
-    )  # fmt: skip
+    period_schema = {"household_id": pl.Int64, "person_id": pl.Int64, "kind": pl.Utf8, "amount_fen": pl.Int64,
+                     "start": pl.Date, "end": pl.Date}  # fmt: skip
+    incomes, spending = (
+        read_frame(
+            f"SELECT r.household_id, r.person_id, r.{kind}, {fen_sql('r.amount')}, "
+            "CAST(r.period_start AS TEXT), CAST(r.period_end AS TEXT) "
+            f"FROM {table} r JOIN registry_household h ON h.id = r.household_id "
+            f"JOIN areas_area a ON a.code = h.area_id WHERE {scope} AND r.period_start <= %s AND r.period_end >= %s",
+            period_params,
+            period_schema,
+        )
+        for table, kind in (("registry_income", "income_type"), ("registry_expenditure", "kind"))
+    )
     assets = read_frame(
-        f"SELECT s.household_id, s.asset_type, {_fen('s.value')}, s.exempt "
+        f"SELECT s.household_id, s.asset_type, {fen_sql('s.value')}, s.exempt "
         f"FROM registry_asset s JOIN registry_household h ON h.id = s.household_id "
         f"JOIN areas_area a ON a.code = h.area_id WHERE {scope}",
         params,

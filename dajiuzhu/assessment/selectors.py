@@ -17,7 +17,7 @@ from dajiuzhu.core.masking import mask_id_number
 from dajiuzhu.rules.explain import yuan
 from dajiuzhu.rules.programmes import ELIGIBLE, STATUS_LABELS, TAPER
 
-from .building import read_frame
+from .building import fen_sql, read_frame
 from .models import AssessmentRun
 
 CHANGE_LABELS = {"gained": "新符合低保", "lost": "不再符合低保", "amount": "低保金额变化"}
@@ -48,27 +48,26 @@ def run_changes(run: AssessmentRun) -> pl.DataFrame:
     """Household by household: newly eligible for 低保, no longer eligible, or a different amount,
     compared with the previous completed run of the same area."""
     schema = {"household_id": pl.Int64, "township_code": pl.Utf8, "village_code": pl.Utf8,
-              "status": pl.Int64, "amount": pl.Utf8}  # fmt: skip
+              "status": pl.Int64, "amount_fen": pl.Int64}  # fmt: skip
     sql = (
-        "SELECT household_id, township_code, village_code, dibao_status, CAST(dibao_amount AS TEXT) "
+        f"SELECT household_id, township_code, village_code, dibao_status, {fen_sql('dibao_amount')} "
         "FROM assessment_householdresult WHERE run_id = %s"
     )
     now = read_frame(sql, [run.pk], schema)
-    if run.previous_id is None:
-        before = now.clear()
-    else:
-        before = read_frame(sql, [run.previous_id], schema)
+    before = now.clear() if run.previous_id is None else read_frame(sql, [run.previous_id], schema)
     yes = [ELIGIBLE, TAPER]
-    joined = now.join(before.select("household_id", pl.col("status").alias("status_before"),
-                                    pl.col("amount").alias("amount_before")),
-                      on="household_id", how="full", coalesce=True)  # fmt: skip
-    fen = lambda c: (pl.col(c).fill_null("0").cast(pl.Float64) * 100).round(0).cast(pl.Int64)  # noqa: E731
-    joined = joined.with_columns(
+    joined = now.join(
+        before.select(pl.all().name.suffix("_before")).rename({"household_id_before": "household_id"}),
+        on="household_id", how="full", coalesce=True,
+    ).with_columns(
+        # a household that has left the registry since keeps the area it had
+        pl.coalesce("township_code", "township_code_before").alias("township_code"),
+        pl.coalesce("village_code", "village_code_before").alias("village_code"),
         pl.col("status").is_in(yes).fill_null(False).alias("now_yes"),
         pl.col("status_before").is_in(yes).fill_null(False).alias("before_yes"),
-        fen("amount").alias("amount_fen"),
-        fen("amount_before").alias("amount_before_fen"),
-    )
+        pl.col("amount_fen").fill_null(0),
+        pl.col("amount_fen_before").fill_null(0).alias("amount_before_fen"),
+    )  # fmt: skip
     change = (
         pl.when(pl.col("now_yes") & ~pl.col("before_yes")).then(pl.lit("gained"))
         .when(~pl.col("now_yes") & pl.col("before_yes")).then(pl.lit("lost"))

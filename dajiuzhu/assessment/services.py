@@ -12,6 +12,7 @@ import io
 import logging
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import polars as pl
@@ -19,7 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from dajiuzhu.accounts.roles import Capability
-from dajiuzhu.accounts.selectors import user_require
+from dajiuzhu.accounts.selectors import area_in_user_scope, user_require
 from dajiuzhu.areas.models import Area, AreaLevel
 from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record
@@ -31,7 +32,7 @@ from dajiuzhu.registry.selectors import household_get_for_user
 from dajiuzhu.rules.engine import SingleResult, assess_one, assess_polars
 from dajiuzhu.rules.explain import ProgrammeResult, explain
 from dajiuzhu.rules.parameters import ParameterError, ParameterTree
-from dajiuzhu.rules.params import ParamTable, resolve_set
+from dajiuzhu.rules.params import ParamTable, is_relative, relative_percent, resolve_set
 from dajiuzhu.rules.programmes import ELIGIBLE, PARAMS, RULES, TAPER
 
 from .building import Frames, attach_param_keys, load_frames
@@ -189,8 +190,8 @@ def _area_for(user: Any, area_code: str | None) -> Area:
         raise ValidationFailed.single("范围", "您的账户没有所属区域")
     if not area_code:
         return scope
-    area = Area.objects.filter(code=area_code.strip()).first()
-    if area is None or not area.is_within(scope):
+    area = area_in_user_scope(user, area_code)
+    if area is None:
         raise ValidationFailed.single("范围", f"区划代码“{area_code}”不存在或不在您的管辖范围内")
     return area
 
@@ -203,20 +204,46 @@ def _validate_overrides(tree: ParameterTree, overrides: dict[str, Any]) -> dict[
         if key not in known:
             errors.append((f"parameters.{key}", f"未知参数“{key}”"))
             continue
+        text = str(value).strip()
+        if is_relative(text):
+            try:
+                relative_percent(text, f"参数“{key}”")
+            except ParameterError as exc:
+                errors.append((f"parameters.{key}", str(exc)))
+                continue
+            clean[key] = text
+            continue
         try:
-            number = float(str(value))
+            number = float(text)
         except ValueError:
             errors.append((f"parameters.{key}", f"参数“{key}”的取值“{value}”不是数字"))
             continue
         if number < 0:
             errors.append((f"parameters.{key}", f"参数“{key}”的取值不能为负数"))
             continue
-        clean[key] = str(value)
+        clean[key] = text
     if errors:
         raise ValidationFailed(
             "；".join(message for _, message in errors), errors=[FieldError(f, m) for f, m in errors]
         )
     return clean
+
+
+def whatif_overrides(*, name: str, value: str = "", percent: str = "") -> dict[str, str]:
+    """The what-if form: one parameter and either a new value or a change in percent of the value in
+    force (applied to each county's own value when the run covers several)."""
+    name, value, percent = name.strip(), value.strip(), percent.strip()
+    if not name:
+        raise ValidationFailed.single("参数", "请选择要调整的参数")
+    if value:
+        return {name: value}
+    if not percent:
+        raise ValidationFailed.single("新取值", "请填写新取值或调整百分比")
+    try:
+        pct = Decimal(percent)
+    except InvalidOperation as exc:
+        raise ValidationFailed.single("调整百分比", f"“{percent}”不是数字") from exc
+    return {name: f"{pct:+}%"}
 
 
 def run_start(

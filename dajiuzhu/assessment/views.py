@@ -21,7 +21,6 @@ from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record
 from dajiuzhu.core.errors import NotFound, ValidationFailed
 from dajiuzhu.rules.explain import yuan
-from dajiuzhu.rules.programmes import STATUS_LABELS
 
 from . import selectors, services
 from .models import RunKind, RunStatus
@@ -143,7 +142,11 @@ def run_start(request: HttpRequest) -> HttpResponse:
         on = _date(request.POST.get("on"))
         overrides: dict[str, Any] = {}
         if request.POST.get("kind") == "whatif":
-            overrides = _whatif_overrides(request, on)
+            overrides = services.whatif_overrides(
+                name=request.POST.get("parameter", ""),
+                value=request.POST.get("value", ""),
+                percent=request.POST.get("percent", ""),
+            )
         run = services.run_start(user=user, on=on, area_code=request.POST.get("area") or None,
                                  overrides=overrides or None, ip=_ip(request))  # fmt: skip
     except ValidationFailed as exc:
@@ -151,33 +154,6 @@ def run_start(request: HttpRequest) -> HttpResponse:
         return redirect("assessment:runs")
     messages.success(request, "已提交，正在后台计算，本页会自动刷新进度")
     return redirect("assessment:run", run_id=run.pk)
-
-
-def _whatif_overrides(request: HttpRequest, on: dt.date) -> dict[str, Any]:
-    """From the form: a parameter and either a new value or a percentage change of the value in force."""
-    from dajiuzhu.parameters.selectors import parameter_tree
-    from dajiuzhu.rules.parameters import ParameterError
-
-    name = (request.POST.get("parameter") or "").strip()
-    if not name:
-        raise ValidationFailed.single("参数", "请选择要调整的参数")
-    value = (request.POST.get("value") or "").strip()
-    percent = (request.POST.get("percent") or "").strip()
-    if value:
-        return {name: value}
-    if not percent:
-        raise ValidationFailed.single("新取值", "请填写新取值或调整百分比")
-    try:
-        pct = float(percent)
-    except ValueError as exc:
-        raise ValidationFailed.single("调整百分比", f"“{percent}”不是数字") from exc
-    user = _user(request)
-    region = user.area.county_code or user.area.city_code if user.area else ""
-    try:
-        current = float(parameter_tree().value(name, on=on, region=region or "37"))
-    except ParameterError as exc:
-        raise ValidationFailed.single("参数", str(exc)) from exc
-    return {name: f"{current * (1 + pct / 100):.2f}"}
 
 
 @login_required
@@ -233,7 +209,3 @@ def run_export(request: HttpRequest, run_id: int) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="assessment-{run.pk}-changes.xlsx"'
     return response
-
-
-STATUS_CLASS = {0: "no", 1: "yes", 2: "review", 3: "taper"}
-__all__ = ["STATUS_CLASS", "STATUS_LABELS"]

@@ -15,7 +15,13 @@ from dajiuzhu.core import idnumber
 from dajiuzhu.core.money import InvalidAmount, parse_yuan, yuan_to_fen
 from dajiuzhu.rules.engine import SingleResult, assess_one
 from dajiuzhu.rules.explain import ProgrammeResult, explain, yuan
-from dajiuzhu.rules.inputs import household_defaults, person_defaults
+from dajiuzhu.rules.inputs import (
+    EXPENDITURE_COLUMNS,
+    INCOME_COLUMNS,
+    PERSON_LABELS,
+    household_defaults,
+    person_defaults,
+)
 from dajiuzhu.rules.parameters import ParameterError, ParameterTree
 from dajiuzhu.rules.params import resolve_set
 from dajiuzhu.rules.programmes import PARAMS, RULES
@@ -41,15 +47,9 @@ TA_WORDS = {
     "expenditure": "expenditure",
     "支出型": "expenditure",
 }
-INCOME_FIELDS = {
-    "wage": ("income_wage_fen", "工资性收入"), "business": ("income_business_fen", "经营净收入"),
-    "property": ("income_property_fen", "财产净收入"), "transfer": ("income_transfer_fen", "转移净收入"),
-    "pension": ("income_pension_fen", "养老金等社会保险待遇"), "other": ("income_other_fen", "其他收入"),
-}  # fmt: skip
-EXPENDITURE_FIELDS = {
-    "medical": ("medical_fen", "医疗自付"), "education": ("education_fen", "教育支出"),
-    "rehabilitation": ("rehabilitation_fen", "康复支出"),
-}  # fmt: skip
+# Case key → (engine column, label without the unit: the case is monthly by definition).
+INCOME_FIELDS = {k: (c, PERSON_LABELS[c].removesuffix("（月）")) for k, c in INCOME_COLUMNS.items()}
+EXPENDITURE_FIELDS = {k: (c, PERSON_LABELS[c].removesuffix("（月）")) for k, c in EXPENDITURE_COLUMNS.items()}
 MEMBER_KEYS = {
     "name", "age", "birth_date", "id_number", "sex", "relation", "counted", "disability", "adl_fails",
     "labour_capacity", "student", "serious_illness", "carer", "in_institution", "parents_absent",

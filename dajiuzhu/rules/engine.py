@@ -21,10 +21,6 @@ class SingleResult:
     household_steps: list[Step] = field(default_factory=list)
     person_steps: list[list[Step]] = field(default_factory=list)
 
-    @property
-    def values(self) -> dict[str, Any]:
-        return self.household
-
 
 def assess_one(
     rules: RuleSet,
@@ -81,8 +77,6 @@ def _formula(named: Named) -> str:
 
 def _evaluate_step(named: Named, row: dict[str, Any], params: Mapping[str, int], steps: list[Step]) -> Any:
     value = named.expr.evaluate(row, params)
-    if isinstance(value, bool):
-        value = bool(value)
     steps.append(
         Step(name=named.name, label=named.label, reference=named.reference, formula=_formula(named),
              inputs=_input_values(named.expr, row, params), value=value)

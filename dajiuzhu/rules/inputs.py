@@ -7,6 +7,8 @@ money columns are monthly averages over the look-back period unless the name say
 
 from __future__ import annotations
 
+from typing import Any
+
 from dajiuzhu.rules.expr import COLUMN_LABELS
 
 PERSON_COLUMNS: dict[str, type] = {
@@ -79,6 +81,27 @@ HOUSEHOLD_LABELS: dict[str, str] = {
     "dibao_taper_used": "已享受渐退月数", "dibao_last_amount_fen": "现低保月金额",
     "ta_type": "临时救助类型", "ta_tier": "临时救助档次",
 }  # fmt: skip
+
+
+# Registry income and expenditure kinds → the person column each is summed into (monthly fen).
+INCOME_COLUMNS: dict[str, str] = {
+    "wage": "income_wage_fen", "business": "income_business_fen", "property": "income_property_fen",
+    "transfer": "income_transfer_fen", "pension": "income_pension_fen", "other": "income_other_fen",
+}  # fmt: skip
+EXPENDITURE_COLUMNS: dict[str, str] = {
+    "medical": "medical_fen", "education": "education_fen", "rehabilitation": "rehabilitation_fen",
+}  # fmt: skip
+
+
+def polars_schemas() -> tuple[dict[str, Any], dict[str, Any]]:
+    """(persons, households): column name → Polars type, for every engine input column."""
+    import polars as pl
+
+    types = {int: pl.Int64, str: pl.Utf8, bool: pl.Boolean}
+    return (
+        {k: types[v] for k, v in PERSON_COLUMNS.items()},
+        {k: types[v] for k, v in HOUSEHOLD_COLUMNS.items()},
+    )
 
 
 COLUMN_LABELS.update(PERSON_LABELS)

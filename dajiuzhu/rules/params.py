@@ -37,6 +37,21 @@ def _convert(value: Any, kind: str, where: str) -> int:
     raise ParameterError(f"{where}：未知参数类型 {kind}")
 
 
+def is_relative(raw: Any) -> bool:
+    return isinstance(raw, str) and raw.strip().endswith("%")
+
+
+def relative_percent(raw: str, where: str) -> Decimal:
+    """ "+5%" → 5, "-2.5%" → -2.5; a change below −100 % is refused."""
+    try:
+        pct = Decimal(raw.strip()[:-1])
+    except InvalidOperation as exc:
+        raise ParameterError(f"{where}：调整幅度“{raw}”不是有效的百分比（例如 +5%）") from exc
+    if not pct.is_finite() or pct < -100:
+        raise ParameterError(f"{where}：调整幅度“{raw}”无效")
+    return pct
+
+
 def resolve_set(
     tree: ParameterTree,
     specs: list[EngineParam],
@@ -47,7 +62,9 @@ def resolve_set(
     overrides: dict[str, Any] | None = None,
 ) -> dict[str, int]:
     """All engine parameters for one region and urban/rural on a date. Overrides use engine names
-    or tree names and take precedence (what-if runs, case files)."""
+    or tree names and take precedence (what-if runs, case files). An override may be a change relative
+    to the value in force for that region, "+5%" or "-2.5%", so one what-if raises every county's own
+    standard."""
     overrides = overrides or {}
     out: dict[str, int] = {}
     for spec in specs:
@@ -59,6 +76,10 @@ def resolve_set(
             raw = overrides[source]
         else:
             raw = tree.value(source, on=on, region=region)
+        if is_relative(raw):
+            raw = Decimal(str(tree.value(source, on=on, region=region))) * (
+                1 + relative_percent(raw, where) / 100
+            )
         out[spec.name] = _convert(raw, spec.kind, where)
     return out
 

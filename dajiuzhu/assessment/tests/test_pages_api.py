@@ -84,7 +84,8 @@ def test_starting_a_what_if_from_the_page(
     page = client.get(response.url).content.decode()
     assert "标准调整模拟" in page and "新增低保户" in page
     assert "本次使用的政策参数版本" in page and "dibao.standard.rural" in page
-    assert run.overrides["dibao.standard.rural"]  # 5% above the value in force
+    assert run.overrides == {"dibao.standard.rural": "+5%"}  # of each county's own value in force
+    assert run.summary["total"]["cost_after_fen"] > run.summary["total"]["cost_before_fen"]
 
 
 def test_api_check_and_run_round_trip(

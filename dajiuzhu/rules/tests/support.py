@@ -9,7 +9,7 @@ import polars as pl
 from hypothesis import strategies as st
 
 from dajiuzhu.rules.engine import assess_one, assess_polars
-from dajiuzhu.rules.inputs import HOUSEHOLD_COLUMNS, PERSON_COLUMNS, household_defaults, person_defaults
+from dajiuzhu.rules.inputs import household_defaults, person_defaults, polars_schemas
 from dajiuzhu.rules.parameters import ParameterTree
 from dajiuzhu.rules.params import build_table
 from dajiuzhu.rules.programmes import PARAMS, RULES
@@ -22,9 +22,7 @@ URBAN = TABLE.key_of("371424", "urban")
 P_RURAL = TABLE.values[RURAL]
 STD_RURAL = P_RURAL["dibao.standard"]
 
-POLARS_TYPES = {int: pl.Int64, str: pl.Utf8, bool: pl.Boolean}
-PERSON_SCHEMA = {k: POLARS_TYPES[v] for k, v in PERSON_COLUMNS.items()}
-HOUSEHOLD_SCHEMA = {k: POLARS_TYPES[v] for k, v in HOUSEHOLD_COLUMNS.items()}
+PERSON_SCHEMA, HOUSEHOLD_SCHEMA = polars_schemas()
 
 
 def person(**kw: Any) -> dict[str, Any]:

@@ -94,3 +94,17 @@ def test_cli_reports_malformed_json_and_bad_fields(tmp_path, capsys):
 def test_the_shipped_example_runs(capsys):
     assert check_case(["policy/examples/elderly-couple-rural.json"]) == 0
     assert "最低生活保障（低保）：符合" in capsys.readouterr().out
+
+
+def test_a_relative_override_changes_the_value_in_force_for_that_region():
+    import datetime as dt
+    from decimal import Decimal
+
+    # given the shipped rural standard of 临邑县 on the case's date
+    standard = Decimal(str(TREE.value("dibao.standard.rural", on=dt.date(2026, 3, 15), region="371424")))
+    case = dict(GOOD, parameters={"dibao.standard.rural": "+10%"})
+    outcome = run_case(case, tree=TREE)
+    assert outcome.result.household["threshold"] == int((standard * Decimal("1.1") * 100).to_integral_value())
+    with pytest.raises(CaseError) as err:
+        run_case(dict(GOOD, parameters={"dibao.standard.rural": "+abc%"}), tree=TREE)
+    assert "不是有效的百分比" in str(err.value)
