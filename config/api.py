@@ -137,6 +137,7 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 def _register_routers() -> None:
     from dajiuzhu.accounts.api import router as accounts_router
     from dajiuzhu.assessment.api import router as assessment_router
+    from dajiuzhu.intake.api import router as intake_router
     from dajiuzhu.parameters.api import router as parameters_router
     from dajiuzhu.registry.api import router as registry_router
 
@@ -144,6 +145,7 @@ def _register_routers() -> None:
     api.add_router("/registry/", registry_router)
     api.add_router("/assessment/", assessment_router)
     api.add_router("/parameters/", parameters_router)
+    api.add_router("/intake/", intake_router)
 
 
 _register_routers()

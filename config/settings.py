@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "dajiuzhu.registry",
     "dajiuzhu.parameters",
     "dajiuzhu.assessment",
+    "dajiuzhu.intake",
     "dajiuzhu.web",
 ]
 

@@ -9,6 +9,9 @@ urlpatterns = [
     path("parameters/", include("dajiuzhu.parameters.urls")),
     path("audit/", include("dajiuzhu.audit.urls")),
     path("assessment/", include("dajiuzhu.assessment.urls")),
+    path("intake/", include("dajiuzhu.intake.urls")),
+    path("intake/dynamic/", include("dajiuzhu.intake.urls_dynamic")),
+    path("notices/", include("dajiuzhu.intake.urls_public")),
     path("manage/", include("dajiuzhu.accounts.urls_admin")),
     path("", include("dajiuzhu.web.urls")),
 ]

@@ -29,6 +29,9 @@ class Capability(models.TextChoices):
     ASSESS_CHECK = "assess_check", _("即时核对")
     ASSESS_RUN = "assess_run", _("全量研判")
     ASSESS_WHATIF = "assess_whatif", _("标准调整模拟")
+    INTAKE_FILE = "intake_file", _("受理/申报救助申请")
+    INTAKE_PROCESS = "intake_process", _("办理审核审批环节")
+    CATALOGUE_ADMIN = "catalogue_admin", _("维护救助事项目录")
 
 
 _C = Capability
@@ -80,6 +83,20 @@ _ASSESSMENT: dict[str, set[str]] = {
     Role.SYSADMIN: {_C.ASSESS_RUN, _C.ASSESS_WHATIF},
 }
 for _role, _caps in _ASSESSMENT.items():
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | frozenset(_caps)
+
+
+# One window (一窗受理): everyone who receives people files applications; each workflow step is then
+# taken by the level the step belongs to (intake.workflow decides which), the county keeps the catalogue.
+_INTAKE: dict[str, set[str]] = {
+    Role.VILLAGE_ASSISTANT: {_C.INTAKE_FILE, _C.INTAKE_PROCESS},
+    Role.GRID_WORKER: {_C.INTAKE_FILE, _C.INTAKE_PROCESS},
+    Role.TOWNSHIP_REVIEWER: {_C.INTAKE_FILE, _C.INTAKE_PROCESS},
+    Role.COUNTY_APPROVER: {_C.INTAKE_FILE, _C.INTAKE_PROCESS, _C.CATALOGUE_ADMIN},
+    Role.DEPARTMENT_WINDOW: {_C.INTAKE_FILE, _C.INTAKE_PROCESS},
+    Role.SYSADMIN: {_C.CATALOGUE_ADMIN},
+}
+for _role, _caps in _INTAKE.items():
     ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | frozenset(_caps)
 
 

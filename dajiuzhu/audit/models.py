@@ -23,6 +23,7 @@ class AuditAction(models.TextChoices):
     PASSWORD = "password", _("修改密码")
     CHECK = "check", _("即时核对")
     RUN = "run", _("批量研判")
+    TRANSITION = "transition", _("业务办理")
 
 
 class AuditEvent(models.Model):

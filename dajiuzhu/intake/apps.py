@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class IntakeConfig(AppConfig):
+    name = "dajiuzhu.intake"
+    label = "intake"
+    verbose_name = "一窗受理"
+    default_auto_field = "django.db.models.BigAutoField"

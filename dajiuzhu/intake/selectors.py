@@ -1,0 +1,203 @@
+"""Reads of the workflow, always scoped to the caller's area (and department for a department window)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from dajiuzhu.accounts.roles import Capability
+from dajiuzhu.accounts.selectors import user_require, user_scope_q
+from dajiuzhu.areas.models import Area
+from dajiuzhu.core.errors import NotFound
+from dajiuzhu.core.workdays import add_working_days
+from dajiuzhu.intake import workflow
+from dajiuzhu.intake.models import (
+    OPEN_STATUSES,
+    Application,
+    AssistanceItem,
+    Entitlement,
+    Level,
+    NoticeKind,
+    PublicNotice,
+    Receipt,
+)
+
+WARN_WORKING_DAYS = 2
+
+
+def items_active() -> QuerySet[AssistanceItem]:
+    return AssistanceItem.objects.filter(is_active=True).select_related("department").order_by("sort", "code")
+
+
+def items_all(*, user: Any) -> QuerySet[AssistanceItem]:
+    user_require(user, Capability.CATALOGUE_ADMIN)
+    return (
+        AssistanceItem.objects.select_related("department")
+        .prefetch_related("delegated_counties")
+        .order_by("sort", "code")
+    )
+
+
+def item_get(*, code: str) -> AssistanceItem:
+    item = AssistanceItem.objects.select_related("department").filter(code=code).first()
+    if item is None:
+        raise NotFound("事项不存在")
+    return item
+
+
+def _visible(user: Any) -> QuerySet[Application]:
+    """Applications in the user's area subtree; a department window sees only its department's items."""
+    qs = Application.objects.filter(user_scope_q(user))
+    if workflow.user_level(user) == Level.DEPARTMENT:
+        qs = qs.filter(department_id=getattr(user, "department_id", None))
+    return qs
+
+
+def applications_for_user(
+    *, user: Any, status: str = "", item: str = "", area_code: str = "", q: str = "", open_only: bool = False
+) -> QuerySet[Application]:
+    user_require(user, Capability.REGISTRY_READ)
+    qs = _visible(user)
+    if status:
+        qs = qs.filter(status=status)
+    if open_only:
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    if item:
+        qs = qs.filter(item__code=item)
+    if area_code:
+        area = Area.objects.filter(code=area_code).first()
+        if area is None:
+            return qs.none()
+        qs = qs.filter(**{f"area__{area.level_column}": area.code})
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(
+            Q(number__startswith=q) | Q(applicant__name__startswith=q) | Q(household__number__startswith=q)
+        )
+    return qs.select_related("item", "area", "applicant", "household", "department").order_by(
+        "-filed_at", "-id"
+    )
+
+
+def application_get_for_user(*, user: Any, application_id: int) -> Application:
+    user_require(user, Capability.REGISTRY_READ)
+    app = (
+        _visible(user)
+        .select_related(
+            "item", "area", "applicant", "household", "department", "receipt", "filed_by", "decided_by"
+        )
+        .filter(pk=application_id)
+        .first()
+    )
+    if app is None:
+        raise NotFound("申请不存在或不在您的管辖范围内")
+    return app
+
+
+def receipt_get_for_user(*, user: Any, receipt_id: int) -> Receipt:
+    user_require(user, Capability.REGISTRY_READ)
+    receipt = (
+        Receipt.objects.filter(user_scope_q(user), pk=receipt_id)
+        .select_related("household", "applicant", "filed_by", "window_area", "area")
+        .first()
+    )
+    if receipt is None:
+        raise NotFound("回执不存在或不在您的管辖范围内")
+    return receipt
+
+
+def queue_for_user(*, user: Any) -> QuerySet[Application]:
+    """待办: open applications waiting on the user's level in the user's area, oldest deadline first."""
+    level = workflow.user_level(user)
+    if not level or not user.can(Capability.INTAKE_PROCESS):
+        return Application.objects.none()
+    qs = _visible(user).filter(waiting_on=level).exclude(status__in=["withdrawn"])
+    return qs.select_related("item", "area", "applicant", "household").order_by("step_due", "filed_at", "id")
+
+
+@dataclass(frozen=True)
+class Workbench:
+    total: int
+    due_soon: int
+    overdue: int
+    escalated: int
+    by_status: list[tuple[str, str, int]]
+    supervised_overdue: int  # overdue anywhere in the area (what a supervisor watches)
+
+
+def workbench_for_user(*, user: Any, today: dt.date | None = None) -> Workbench:
+    on = today or timezone.localdate()
+    soon = add_working_days(on, WARN_WORKING_DAYS)
+    queue = queue_for_user(user=user)
+    counts = queue.aggregate(
+        total=Count("id"),
+        due_soon=Count("id", filter=Q(step_due__gte=on, step_due__lte=soon)),
+        overdue=Count("id", filter=Q(step_due__lt=on)),
+        escalated=Count("id", filter=Q(escalated=True)),
+    )
+    from dajiuzhu.intake.models import Status
+
+    labels = dict(Status.choices)
+    rows = queue.order_by().values("status").annotate(n=Count("id")).order_by("status")
+    supervised = 0
+    if user.can(Capability.REGISTRY_READ) and workflow.user_level(user) in (Level.TOWNSHIP, Level.COUNTY):
+        supervised = _visible(user).filter(status__in=OPEN_STATUSES, step_due__lt=on).count()
+    return Workbench(
+        total=counts["total"], due_soon=counts["due_soon"], overdue=counts["overdue"], escalated=counts["escalated"],
+        by_status=[(r["status"], str(labels.get(r["status"], r["status"])), r["n"]) for r in rows],
+        supervised_overdue=supervised,
+    )  # fmt: skip
+
+
+def overdue_for_user(*, user: Any, today: dt.date | None = None) -> QuerySet[Application]:
+    """Supervision list (县级监管): every open application in the area past its step deadline."""
+    user_require(user, Capability.REGISTRY_READ)
+    on = today or timezone.localdate()
+    return (
+        _visible(user)
+        .filter(status__in=OPEN_STATUSES, step_due__lt=on)
+        .select_related("item", "area", "applicant")
+        .order_by("step_due", "id")
+    )
+
+
+def household_chain(*, household_id: int, user: Any) -> dict[str, Any]:
+    """一户一条救助链: every application of a household (all departments, as far as the user may see)
+    with its steps, and the entitlements it started."""
+    user_require(user, Capability.REGISTRY_READ)
+    apps = list(
+        Application.objects.filter(user_scope_q(user), household_id=household_id)
+        .select_related("item", "department", "applicant")
+        .prefetch_related("events")
+        .order_by("filed_at", "id")
+    )
+    entitlements = list(
+        Entitlement.objects.filter(user_scope_q(user), household_id=household_id)
+        .select_related("item", "beneficiary")
+        .order_by("start_month", "id")
+    )
+    return {"applications": apps, "entitlements": entitlements}
+
+
+def public_notices(*, village_code: str, today: dt.date | None = None) -> dict[str, list[PublicNotice]]:
+    """What the village notice board shows: notices up today (公示) and approvals (公布) of the last year.
+    Nothing here identifies a person beyond the masked name (R11.4)."""
+    on = today or timezone.localdate()
+    base = PublicNotice.objects.filter(village_id=village_code).select_related("application__item")
+    publicity = base.filter(kind=NoticeKind.PUBLICITY, closed=False, starts_on__lte=on, ends_on__gte=on)
+    publication = base.filter(kind=NoticeKind.PUBLICATION, starts_on__gte=on - dt.timedelta(days=365))
+    return {
+        "publicity": list(publicity.order_by("ends_on", "id")),
+        "publication": list(publication.order_by("-starts_on", "id")),
+    }
+
+
+def notice_villages(*, parent_code: str = "") -> QuerySet[Area]:
+    """Areas to browse the notice boards by (county → township → village)."""
+    if parent_code:
+        return Area.objects.filter(parent_id=parent_code, is_active=True).order_by("code")
+    return Area.objects.filter(level=3, is_active=True).order_by("code")

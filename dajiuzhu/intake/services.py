@@ -1,0 +1,928 @@
+"""Writes of the one-window workflow. Every service is atomic, locks the application row, checks that
+the caller's level and area may take this step at this status, writes an event and an audit entry in
+the same transaction, and raises a DomainError (Chinese message naming the field) otherwise.
+
+A step cannot be skipped: each service accepts only the statuses its step follows, whichever door
+(page, API, script) it is called from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from dajiuzhu.accounts.roles import Capability
+from dajiuzhu.accounts.selectors import user_require
+from dajiuzhu.areas.models import Area
+from dajiuzhu.audit.models import AuditAction
+from dajiuzhu.audit.services import audit_record
+from dajiuzhu.core import idnumber
+from dajiuzhu.core.errors import Conflict, ErrorReport, NotFound, PermissionDenied, ValidationFailed
+from dajiuzhu.core.masking import mask_name
+from dajiuzhu.core.workdays import add_working_days
+from dajiuzhu.intake import workflow
+from dajiuzhu.intake.models import (
+    OPEN_STATUSES,
+    Application,
+    ApplicationEvent,
+    AssistanceItem,
+    Channel,
+    Entitlement,
+    EntitlementStatus,
+    Investigation,
+    InvestigationPhoto,
+    Kind,
+    Level,
+    NoticeKind,
+    Objection,
+    ObjectionStatus,
+    PublicNotice,
+    Receipt,
+    Status,
+    VisitKind,
+)
+from dajiuzhu.registry.models import Household, Person
+from dajiuzhu.registry.selectors import household_get_for_user
+
+CONFLICT_MESSAGE = "该申请已被他人处理或已变化，请刷新页面查看最新状态"
+MAX_TEXT = 1000
+
+
+def _today(today: dt.date | None) -> dt.date:
+    return today or timezone.localdate()
+
+
+def _level_label(level: str) -> str:
+    return str(Level(level).label) if level in Level.values else "—"
+
+
+def _status_label(status: str) -> str:
+    return str(Status(status).label) if status in Status.values else status
+
+
+def _text(value: str | None, field: str, *, required: bool = False, limit: int = MAX_TEXT) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise ValidationFailed.single(field, "不能为空")
+    if len(text) > limit:
+        raise ValidationFailed.single(field, f"不能超过{limit}个字")
+    return text
+
+
+def _amount(value: Any, field: str, *, required: bool) -> Decimal | None:
+    if value in (None, ""):
+        if required:
+            raise ValidationFailed.single(field, "请填写金额")
+        return None
+    try:
+        amount = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationFailed.single(field, "应为金额数字，如 650 或 650.50") from None
+    if amount < 0:
+        raise ValidationFailed.single(field, "不能为负数")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValidationFailed.single(field, "最多两位小数（精确到分）")
+    if amount > Decimal("1000000"):
+        raise ValidationFailed.single(field, "金额过大，请核对")
+    return amount.quantize(Decimal("0.01"))
+
+
+def _first_of_next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+# ---- filing: one visit, many items -------------------------------------------------------------------
+
+
+def _required_materials(item: AssistanceItem) -> list[str]:
+    """What the applicant must bring: documents the platform can fetch are never asked for (R1.13.2)."""
+    return [m["name"] for m in item.materials if not m.get("platform")]
+
+
+def _suggestions(user: Any, household: Household, on: dt.date) -> dict[str, Any]:
+    """Instant-check results by programme, kept with the application (advisory only, R11.3)."""
+    if not user.can(Capability.ASSESS_CHECK):
+        return {}
+    from dajiuzhu.assessment.services import check_household
+
+    try:
+        outcome = check_household(user=user, household_id=household.pk, on=on)
+    except ValidationFailed as exc:
+        return {"error": exc.message}
+    by_code: dict[str, Any] = {}
+    for p in outcome.programmes:
+        best = by_code.get(p.code)
+        if best is None or (p.status, p.amount_fen) > (best["status"], best["amount_fen"]):
+            by_code[p.code] = {
+                "status": p.status, "status_label": p.status_label, "amount_fen": p.amount_fen,
+                "amount": p.amount_yuan, "person": p.person_name, "label": p.label,
+            }  # fmt: skip
+    return {"on": on.isoformat(), "programmes": by_code}
+
+
+def _number(prefix: str, pk: int, on: dt.date) -> str:
+    return f"{prefix}{on:%Y%m%d}{pk:07d}"
+
+
+@transaction.atomic
+def applications_file(
+    *,
+    user: Any,
+    id_number: str,
+    items: list[str],
+    materials: dict[str, list[str]] | None = None,
+    proxy_authorisation: str = "",
+    related_staff: str = "",
+    reason: str = "",
+    ip: str | None = None,
+    today: dt.date | None = None,
+) -> Receipt:
+    """一次办: file one application per chosen item for the applicant's household, print one receipt.
+
+    Items whose materials are complete are accepted at once when the filer sits at the accepting level
+    (a township or county window); the rest go to the accepting level's queue, and missing materials are
+    listed once on the receipt (一次性告知)."""
+    user_require(user, Capability.INTAKE_FILE)
+    on = _today(today)
+    try:
+        number = idnumber.parse(id_number).number
+    except idnumber.InvalidIdNumber as exc:
+        raise ValidationFailed.single("身份证号码", str(exc)) from exc
+    person = Person.objects.filter(id_number=number).first()
+    if person is None:
+        raise NotFound("困难群众数据库中没有这个身份证号码，请先登记家庭和成员")
+    if person.household_id is None:
+        raise ValidationFailed.single("身份证号码", "该人员目前不属于任何家庭，请先登记家庭")
+    if person.is_deceased:
+        raise ValidationFailed.single("身份证号码", "该人员已登记死亡，不能作为申请人")
+    household = household_get_for_user(user=user, household_id=person.household_id, ip=ip)
+    codes = [c for c in dict.fromkeys((c or "").strip() for c in items) if c]
+    if not codes:
+        raise ValidationFailed.single("申请事项", "请至少选择一个救助事项")
+    catalogue = {
+        i.code: i
+        for i in AssistanceItem.objects.filter(code__in=codes, is_active=True).select_related("department")
+    }
+    report = ErrorReport()
+    for code in codes:
+        if code not in catalogue:
+            report.add("申请事项", f"事项「{code}」不存在或已停用")
+    report.raise_if_any()
+    open_apps = {
+        a.item_id: a.number
+        for a in Application.objects.filter(
+            household=household, item__code__in=codes, status__in=OPEN_STATUSES
+        )
+    }
+    active = set(
+        Entitlement.objects.filter(
+            household=household,
+            item__code__in=codes,
+            status__in=[EntitlementStatus.ACTIVE, EntitlementStatus.TAPERING],
+        ).values_list("item_id", flat=True)
+    )
+    materials = materials or {}
+    missing_by_item: dict[str, list[str]] = {}
+    for code in codes:
+        item = catalogue[code]
+        if item.pk in open_apps:
+            report.add(
+                "申请事项", f"该家庭已有在办的「{item.name}」申请（{open_apps[item.pk]}），不能重复申请"
+            )
+        if item.pk in active:
+            report.add("申请事项", f"该家庭正在享受「{item.name}」，如情况变化请办理复核")
+        required = _required_materials(item)
+        received = [m.strip() for m in materials.get(code, []) if m and m.strip()]
+        unknown = [m for m in received if m not in required]
+        if unknown:
+            report.add(f"{item.name}·申请材料", f"不是本事项需要的材料：{'、'.join(unknown)}")
+        missing_by_item[code] = [m for m in required if m not in received]
+    report.raise_if_any()
+
+    level = workflow.user_level(user)
+    grid_proxy = getattr(user, "role", "") == "grid_worker"
+    proxy = _text(proxy_authorisation, "授权委托书", limit=200)
+    if grid_proxy and not proxy:
+        raise ValidationFailed.single("授权委托书", "网格员代办须登记申请人签署的授权委托书（编号或说明）")
+    staff = _text(related_staff, "与工作人员的关系", limit=200)
+    reason_text = _text(reason, "申请事由", limit=500)
+    channel = Channel.PROXY if proxy else (Channel.VILLAGE if level == Level.VILLAGE else Channel.WINDOW)
+    window_area = user.area
+    all_missing = [f"{catalogue[c].name}：{m}" for c in codes for m in missing_by_item[c]]
+    receipt = Receipt.objects.create(
+        number=f"tmp-{random.getrandbits(60)}", household=household, applicant=person, filed_by=user,
+        window_area=window_area, area=household.area, is_proxy=bool(proxy), proxy_authorisation=proxy,
+        missing=all_missing, note=reason_text,
+    )  # fmt: skip
+    receipt.number = _number("HZ", receipt.pk, on)
+    receipt.save(update_fields=["number"])
+    suggestion = _suggestions(user, household, on) if any(catalogue[c].programme for c in codes) else {}
+    county = household.area.county_code
+    for code in codes:
+        item = catalogue[code]
+        missing = missing_by_item[code]
+        app = Application.objects.create(
+            number=f"tmp-{random.getrandbits(60)}", kind=Kind.NEW, receipt=receipt, item=item,
+            household=household, applicant=person, area=household.area, department=item.department,
+            channel=channel, status=Status.MATERIALS if missing else Status.SUBMITTED, filed_by=user,
+            is_proxy=bool(proxy), proxy_authorisation=proxy, separate_registration=bool(staff),
+            separate_reason=staff, county_visit_required=bool(staff),
+            materials_received=[m for m in _required_materials(item) if m not in missing],
+            materials_missing=missing, reason=reason_text,
+            suggestion=_suggestion_for(item, suggestion),
+        )  # fmt: skip
+        app.number = _number("SQ", app.pk, on)
+        app.waiting_on = workflow.waiting_on(
+            status=app.status, item=item, county_code=county, filer_level=level, notified=False
+        )
+        _set_step_due(app, on)
+        app.save(
+            update_fields=["number", "waiting_on", "step_started_on", "step_due", "step_due_provisional"]
+        )
+        _event(app, user, "file", "申报" if level == Level.VILLAGE else "登记申请", "", app.status,
+               comment=("一次性告知需补齐：" + "、".join(missing)) if missing else "",
+               data={"channel": channel, "separate_registration": bool(staff)}, ip=ip)  # fmt: skip
+        if not missing and _may_accept_at_filing(user, item):
+            _accept(app, user, on, ip=ip, comment="窗口当场受理")
+    return receipt
+
+
+def _suggestion_for(item: AssistanceItem, suggestion: dict[str, Any]) -> dict[str, Any]:
+    if "error" in suggestion:
+        return {"error": suggestion["error"]}
+    programme = (suggestion.get("programmes") or {}).get(item.programme)
+    if not programme:
+        return {}
+    return {"on": suggestion.get("on"), **programme}
+
+
+def _may_accept_at_filing(user: Any, item: AssistanceItem) -> bool:
+    level = workflow.user_level(user)
+    if item.accept_level == Level.DEPARTMENT:
+        return level == Level.DEPARTMENT and user.department_id == item.department_id
+    rank = {Level.VILLAGE: 1, Level.TOWNSHIP: 2, Level.COUNTY: 3}
+    return level in rank and rank[level] >= rank.get(item.accept_level, 9)
+
+
+# ---- the steps ------------------------------------------------------------------------------------------
+
+
+def _scope_ok(user: Any, area: Area) -> bool:
+    scope = getattr(user, "area", None)
+    return scope is not None and area.is_within(scope)
+
+
+def _lock(user: Any, application_id: int, version: int | None) -> Application:
+    """Lock the row (fixed order: one application per step), check area scope and the version the
+    caller saw. Two reviewers acting at once: the second waits for the lock, then finds a new version."""
+    user_require(user, Capability.INTAKE_PROCESS)
+    app = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("item", "area", "household", "applicant")
+        .filter(pk=application_id)
+        .first()
+    )
+    if app is None or not _scope_ok(user, app.area):
+        raise NotFound("申请不存在或不在您的管辖范围内")
+    if version is not None and app.version != version:
+        raise Conflict(CONFLICT_MESSAGE)
+    return app
+
+
+def _require(user: Any, app: Application, statuses: tuple[str, ...], action_label: str) -> None:
+    if app.status not in statuses:
+        raise Conflict(f"该申请当前为「{_status_label(app.status)}」，不能{action_label}。{CONFLICT_MESSAGE}")
+    if not workflow.may_act(user, app.waiting_on, department_id=app.department_id):
+        raise PermissionDenied(
+            f"「{action_label}」由{_level_label(app.waiting_on)}办理，您的账户不能办理此环节"
+        )
+
+
+def _event(
+    app: Application, user: Any, action: str, label: str, from_status: str, to_status: str, *,
+    comment: str = "", data: dict[str, Any] | None = None, ip: str | None = None,
+) -> None:  # fmt: skip
+    ApplicationEvent.objects.create(
+        application=app, action=action, label=label, from_status=from_status, to_status=to_status,
+        actor=user if getattr(user, "pk", None) else None, actor_name=str(user) if user else "公众",
+        comment=comment[:MAX_TEXT], data=data or {},
+    )  # fmt: skip
+    audit_record(
+        actor=user, action=AuditAction.TRANSITION, subject_type="application", subject_id=app.pk,
+        subject_label=f"{app.number} {label}", area_code=app.area_id,
+        before={"status": from_status} if from_status else None, after={"status": to_status, **(data or {})},
+        note=comment[:200], ip=ip,
+    )  # fmt: skip
+
+
+def _set_step_due(app: Application, on: dt.date) -> None:
+    due = workflow.step_due(app.item, app.status, on)
+    app.step_started_on = on
+    app.step_due = due.due
+    app.step_due_provisional = due.provisional
+    if app.status == Status.NOTICE:
+        notice = app.notices.filter(kind=NoticeKind.PUBLICITY, closed=False).first()
+        if notice is not None:
+            # Closing is due on the first working day after the notice comes down.
+            app.step_due = add_working_days(notice.ends_on, 1)
+
+
+def _move(
+    app: Application, user: Any, *, action: str, label: str, to: str, on: dt.date, comment: str = "",
+    data: dict[str, Any] | None = None, ip: str | None = None, fields: tuple[str, ...] = (),
+) -> Application:  # fmt: skip
+    before = app.status
+    app.status = to
+    app.escalated = False if before != to else app.escalated
+    app.waiting_on = workflow.waiting_on(
+        status=to, item=app.item, county_code=app.area.county_code,
+        filer_level=_filer_level(app), notified=app.notified_on is not None,
+    )  # fmt: skip
+    if before != to:
+        _set_step_due(app, on)
+    app.version += 1
+    app.save(update_fields=[
+        "status", "waiting_on", "step_started_on", "step_due", "step_due_provisional", "escalated", "version",
+        "updated_at", *fields,
+    ])  # fmt: skip
+    _event(app, user, action, label, before, to, comment=comment, data=data, ip=ip)
+    return app
+
+
+def _filer_level(app: Application) -> str:
+    return Level.VILLAGE if app.channel in (Channel.VILLAGE, Channel.PROXY) else str(app.item.accept_level)
+
+
+def _accept(app: Application, user: Any, on: dt.date, *, ip: str | None, comment: str = "") -> Application:
+    app.accepted_on = on
+    app.total_due = workflow.total_due(
+        app.item, accepted_on=on, county_code=app.area.county_code, extended=app.extended
+    )
+    return _move(app, user, action="accept", label="受理", to=workflow.after_acceptance(app.item), on=on,
+                 comment=comment, ip=ip, fields=("accepted_on", "total_due"))  # fmt: skip
+
+
+@transaction.atomic
+def application_supplement(
+    *, user: Any, application_id: int, materials: list[str], version: int | None = None,
+    ip: str | None = None, today: dt.date | None = None,
+) -> Application:  # fmt: skip
+    """Record materials brought later; complete → the application moves on to acceptance."""
+    app = _lock(user, application_id, version)
+    _require(user, app, (Status.MATERIALS,), "补齐材料")
+    required = _required_materials(app.item)
+    got = [m.strip() for m in materials if m and m.strip()]
+    unknown = [m for m in got if m not in required]
+    if unknown:
+        raise ValidationFailed.single("申请材料", f"不是本事项需要的材料：{'、'.join(unknown)}")
+    received = [m for m in required if m in got or m in app.materials_received]
+    app.materials_received = received
+    app.materials_missing = [m for m in required if m not in received]
+    on = _today(today)
+    to = Status.MATERIALS if app.materials_missing else Status.SUBMITTED
+    comment = ("仍缺：" + "、".join(app.materials_missing)) if app.materials_missing else "材料已齐全"
+    return _move(app, user, action="supplement", label="补齐材料", to=to, on=on, comment=comment, ip=ip,
+                 fields=("materials_received", "materials_missing"))  # fmt: skip
+
+
+@transaction.atomic
+def application_accept(
+    *,
+    user: Any,
+    application_id: int,
+    version: int | None = None,
+    ip: str | None = None,
+    today: dt.date | None = None,
+) -> Application:
+    app = _lock(user, application_id, version)
+    _require(user, app, (Status.SUBMITTED,), "受理")
+    return _accept(app, user, _today(today), ip=ip)
+
+
+@transaction.atomic
+def application_return(
+    *, user: Any, application_id: int, reason: str, version: int | None = None, ip: str | None = None,
+    today: dt.date | None = None,
+) -> Application:  # fmt: skip
+    """退回: to the filer, with reasons they can act on (a department returns what it cannot decide)."""
+    app = _lock(user, application_id, version)
+    _require(user, app, (Status.SUBMITTED, Status.ACCEPTED, Status.OPINION, Status.DECISION), "退回")
+    text = _text(reason, "退回理由", required=True)
+    return _move(
+        app, user, action="return", label="退回", to=Status.RETURNED, on=_today(today), comment=text, ip=ip
+    )
+
+
+@transaction.atomic
+def application_resubmit(
+    *, user: Any, application_id: int, note: str = "", version: int | None = None, ip: str | None = None,
+    today: dt.date | None = None,
+) -> Application:  # fmt: skip
+    app = _lock(user, application_id, version)
+    _require(user, app, (Status.RETURNED,), "重新提交")
+    return _move(app, user, action="resubmit", label="重新提交", to=Status.SUBMITTED, on=_today(today),
+                 comment=_text(note, "说明"), ip=ip)  # fmt: skip
+
+
+@transaction.atomic
+def application_withdraw(
+    *, user: Any, application_id: int, reason: str, version: int | None = None, ip: str | None = None,
+    today: dt.date | None = None,
+) -> Application:  # fmt: skip
+    """The applicant withdraws; whoever holds the application records it."""
+    app = _lock(user, application_id, version)
+    _require(user, app, tuple(s for s in OPEN_STATUSES if s != Status.NOTICE), "撤回")
+    text = _text(reason, "撤回原因", required=True)
+    return _move(
+        app,
+        user,
+        action="withdraw",
+        label="撤回申请",
+        to=Status.WITHDRAWN,
+        on=_today(today),
+        comment=text,
+        ip=ip,
+    )
+
+
+def _investigators(names: list[str] | str) -> list[str]:
+    if isinstance(names, str):
+        names = names.replace("，", ",").replace("、", ",").split(",")
+    return [n.strip() for n in dict.fromkeys(n.strip() for n in names) if n.strip()]
+
+
+@transaction.atomic
+def application_investigate(
+    *, user: Any, application_id: int, visited_on: dt.date, investigators: list[str] | str,
+    present_members: str, findings: str, recommendation: str = "", neighbours: str = "", remote: bool = False,
+    photos: list[Any] | None = None, version: int | None = None, ip: str | None = None, today: dt.date | None = None,
+) -> Application:  # fmt: skip
+    """入户调查: a team of at least two, the members present, what was found (R1.13.3)."""
+    app = _lock(user, application_id, version)
+    _require(user, app, (Status.ACCEPTED,), "录入入户调查")
+    on = _today(today)
+    team = _investigators(investigators)
+    if len(team) < 2:
+        raise ValidationFailed.single("调查人员", "入户调查须由2名以上工作人员进行，请填写全部调查人员姓名")
+    if visited_on > on:
+        raise ValidationFailed.single("调查日期", "不能晚于今天")
+    if app.accepted_on and visited_on < app.accepted_on:
+        raise ValidationFailed.single("调查日期", "不能早于受理日期")
+    if recommendation not in ("", "approve", "reject"):
+        raise ValidationFailed.single("调查结论", "应为“符合”或“不符合”")
+    record = Investigation.objects.create(
+        application=app, kind=VisitKind.REINVESTIGATION if app.notice_round else VisitKind.HOME,
+        visited_on=visited_on, remote=remote, investigators=team,
+        present_members=_text(present_members, "在场家庭成员", required=True, limit=200),
+        neighbours=_text(neighbours, "邻里走访", limit=500), findings=_text(findings, "调查情况", required=True, limit=5000),
+        recommendation=recommendation, recorded_by=user,
+    )  # fmt: skip
+    _save_photos(record, photos or [])
+    return _move(app, user, action="investigate", label="入户调查", to=workflow.after_investigation(app.item), on=on,
+                 comment=record.findings[:200], data={"investigators": team, "remote": remote}, ip=ip)  # fmt: skip
+
+
+PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp", "image/heic"}
+PHOTO_MAX_BYTES = 10 * 1024 * 1024
+
+
+def _save_photos(record: Investigation, photos: list[Any]) -> None:
+    for i, photo in enumerate(photos, start=1):
+        kind = getattr(photo, "content_type", "") or ""
+        if kind not in PHOTO_TYPES:
+            raise ValidationFailed.single(f"照片{i}", "只接受 JPG、PNG、WEBP、HEIC 图片")
+        if getattr(photo, "size", 0) > PHOTO_MAX_BYTES:
+            raise ValidationFailed.single(f"照片{i}", "单张照片不能超过10MB")
+        InvestigationPhoto.objects.create(
+            investigation=record, image=photo, caption=getattr(photo, "name", "")[:100]
+        )
+
+
+@transaction.atomic
+def application_check(
+    *,
+    user: Any,
+    application_id: int,
+    version: int | None = None,
+    ip: str | None = None,
+    today: dt.date | None = None,
+) -> Application:
+    """信息核对: the county runs the engine on the household's current data and keeps the result
+    with the application (the township sees it when it gives its opinion)."""
+    app = _lock(user, application_id, version)
+    _require(user, app, (Status.CHECKING,), "经济状况核对")
+    on = _today(today)
+    from dajiuzhu.assessment.services import check_household
+
+    try:
+        outcome = check_household(user=user, household_id=app.household_id, on=on, ip=ip)
+    except ValidationFailed as exc:
+        raise ValidationFailed.single("经济状况核对", f"家庭数据有误，无法核对：{exc.message}") from exc
+    mine = [p for p in outcome.programmes if p.code == app.item.programme]
+    best = max(mine, key=lambda p: (p.status, p.amount_fen), default=None)
+    app.check_result = {
+        "on": on.isoformat(),
+        "monthly_total_fen": outcome.monthly_total_fen,
+        "programme": best.as_dict() if best else None,
+        "eligible": [{"code": p.code, "label": p.label, "amount": p.amount_yuan} for p in outcome.eligible()],
+    }
+    summary = f"{best.label}：{best.status_label}，{best.amount_yuan}元/{best.period}" if best else "已核对"
+    return _move(app, user, action="check", label="经济状况核对", to=workflow.after_check(app.item), on=on,
+                 comment=summary, ip=ip, fields=("check_result",))  # fmt: skip
+
+
+@transaction.atomic
+def application_opinion(
+    *, user: Any, application_id: int, approve: bool, reason: str, amount: Any = None,
+    version: int | None = None, ip: str | None = None, today: dt.date | None = None,
+) -> Application:  # fmt: skip
+    """乡镇审核意见. A favourable opinion goes on public notice in the village for `notice_days`; an
+    unfavourable one goes to the decision-maker with the reasons."""
+    app = _lock(user, application_id, version)
+    _require(user, app, (Status.OPINION,), "提出审核意见")
+    on = _today(today)
+    text = _text(reason, "意见说明", required=True)
+    proposed = _amount(
+        amount, "拟保障金额", required=approve and app.item.programme != "" and _recurring(app.item)
+    )
+    app.opinion = "approve" if approve else "reject"
+    app.opinion_reason = text
+    app.proposed_amount = proposed if approve else None
+    if approve and app.item.public_notice:
+        app.notice_round += 1
+        _publish(app, NoticeKind.PUBLICITY, on, amount=proposed)
+        to = Status.NOTICE
+    else:
+        to = Status.DECISION
+    if to == Status.DECISION:
+        _maybe_sample(app)
+    return _move(app, user, action="opinion", label="乡镇审核意见", to=to, on=on,
+                 comment=("同意：" if approve else "不同意：") + text,
+                 data={"approve": approve, "amount": str(proposed) if proposed is not None else None}, ip=ip,
+                 fields=("opinion", "opinion_reason", "proposed_amount", "notice_round", "sampled"))  # fmt: skip
+
+
+def _recurring(item: AssistanceItem) -> bool:
+    from dajiuzhu.rules.programmes import PROGRAMMES
+
+    programme = next((p for p in PROGRAMMES if p.code == item.programme), None)
+    return programme is not None and programme.period == "月"
+
+
+def _publish(app: Application, kind: str, on: dt.date, *, amount: Decimal | None) -> PublicNotice:
+    start, end = workflow.notice_period(app.item, on)
+    village_code = app.area.village_code or app.area.code
+    return PublicNotice.objects.create(
+        application=app, kind=kind, village_id=village_code, round=app.notice_round, starts_on=start,
+        ends_on=end, masked_name=mask_name(app.applicant.name), household_size=app.household.member_count,
+        item_name=app.item.name, amount=amount,
+    )  # fmt: skip
+
+
+def _maybe_sample(app: Application) -> None:
+    """County random on-site checks (特困 ≥ 30 %, R2.6): drawn when the file reaches the decision."""
+    if app.item.sampling_percent and random.randrange(100) < app.item.sampling_percent:
+        app.sampled = True
+
+
+@transaction.atomic
+def objection_lodge(*, notice_id: int, content: str, name: str = "", phone: str = "", ip: str | None = None,
+                    today: dt.date | None = None) -> Objection:  # fmt: skip
+    """Anyone may object to a notice while it is up (no login: the public notice page)."""
+    notice = (
+        PublicNotice.objects.select_related("application")
+        .filter(pk=notice_id, kind=NoticeKind.PUBLICITY)
+        .first()
+    )
+    on = _today(today)
+    if notice is None or notice.closed or not (notice.starts_on <= on <= notice.ends_on):
+        raise NotFound("该公示不存在或已结束")
+    text = _text(content, "异议内容", required=True, limit=2000)
+    phone_text = _text(phone, "联系电话", limit=20)
+    if phone_text and not phone_text.replace("-", "").isdigit():
+        raise ValidationFailed.single("联系电话", "只能包含数字")
+    objection = Objection.objects.create(
+        notice=notice, content=text, name=_text(name, "反映人", limit=50), phone=phone_text
+    )
+    app = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("item", "area")
+        .get(pk=notice.application_id)
+    )
+    app.version += 1
+    app.save(update_fields=["version", "updated_at"])
+    _event(app, None, "objection", "收到公示异议", app.status, app.status, comment=text[:200], ip=ip)
+    return objection
+
+
+@transaction.atomic
+def objection_handle(
+    *,
+    user: Any,
+    objection_id: int,
+    upheld: bool,
+    handling: str,
+    ip: str | None = None,
+    today: dt.date | None = None,
+) -> Objection:
+    """An upheld objection sends the application back to investigation (重新调查) and takes the notice
+    down; the county must then visit the household before deciding (R1.13.6)."""
+    objection = Objection.objects.select_related("notice").filter(pk=objection_id).first()
+    if objection is None:
+        raise NotFound("异议不存在")
+    app = _lock(user, objection.notice.application_id, None)
+    _require(user, app, (Status.NOTICE,), "处理公示异议")
+    objection = Objection.objects.select_for_update().get(pk=objection_id)
+    if objection.status != ObjectionStatus.OPEN:
+        raise Conflict("该异议已处理")
+    text = _text(handling, "处理意见", required=True)
+    objection.status = ObjectionStatus.UPHELD if upheld else ObjectionStatus.DISMISSED
+    objection.handled_by = user
+    objection.handled_at = timezone.now()
+    objection.handling = text
+    objection.save(update_fields=["status", "handled_by", "handled_at", "handling"])
+    on = _today(today)
+    if upheld:
+        PublicNotice.objects.filter(application=app, kind=NoticeKind.PUBLICITY, closed=False).update(
+            closed=True
+        )
+        app.county_visit_required = True
+        _move(app, user, action="objection_upheld", label="异议成立，重新调查", to=Status.ACCEPTED, on=on,
+              comment=text, ip=ip, fields=("county_visit_required",))  # fmt: skip
+    else:
+        app.version += 1
+        app.save(update_fields=["version", "updated_at"])
+        _event(app, user, "objection_dismissed", "异议不成立", app.status, app.status, comment=text, ip=ip)
+    return objection
+
+
+@transaction.atomic
+def notice_close(
+    *,
+    user: Any,
+    application_id: int,
+    version: int | None = None,
+    ip: str | None = None,
+    today: dt.date | None = None,
+) -> Application:
+    """The notice period has run out with every objection handled: the file goes to the decision."""
+    app = _lock(user, application_id, version)
+    _require(user, app, (Status.NOTICE,), "结束公示")
+    on = _today(today)
+    notice = app.notices.filter(kind=NoticeKind.PUBLICITY, closed=False).order_by("-round").first()
+    if notice is None:
+        raise Conflict("没有进行中的公示")
+    if on <= notice.ends_on:
+        raise ValidationFailed.single("公示期", f"公示期至{notice.ends_on:%Y年%m月%d日}，期满后才能结束公示")
+    if notice.objections.filter(status=ObjectionStatus.OPEN).exists():
+        raise ValidationFailed.single("公示异议", "还有未处理的异议，请先处理")
+    notice.closed = True
+    notice.save(update_fields=["closed"])
+    _maybe_sample(app)
+    had = notice.objections.exists()
+    return _move(app, user, action="notice_close", label="公示期满", to=Status.DECISION, on=on,
+                 comment="公示期满，异议均不成立" if had else "公示期满无异议", ip=ip, fields=("sampled",))  # fmt: skip
+
+
+@transaction.atomic
+def application_county_visit(
+    *, user: Any, application_id: int, visited_on: dt.date, investigators: list[str] | str, present_members: str,
+    findings: str, version: int | None = None, ip: str | None = None, today: dt.date | None = None,
+) -> Application:  # fmt: skip
+    """县级入户核查: required before deciding a sampled, separately registered or complained-about case."""
+    app = _lock(user, application_id, version)
+    _require(user, app, (Status.DECISION,), "录入县级核查")
+    team = _investigators(investigators)
+    if len(team) < 2:
+        raise ValidationFailed.single("调查人员", "入户核查须由2名以上工作人员进行")
+    on = _today(today)
+    if visited_on > on:
+        raise ValidationFailed.single("核查日期", "不能晚于今天")
+    Investigation.objects.create(
+        application=app, kind=VisitKind.COUNTY, visited_on=visited_on, investigators=team,
+        present_members=_text(present_members, "在场家庭成员", required=True, limit=200),
+        findings=_text(findings, "核查情况", required=True, limit=5000), recorded_by=user,
+    )  # fmt: skip
+    return _move(app, user, action="county_visit", label="县级入户核查", to=Status.DECISION, on=on,
+                 comment=findings[:200], ip=ip)  # fmt: skip
+
+
+def county_visit_needed(app: Application) -> bool:
+    if not (app.sampled or app.county_visit_required or app.separate_registration):
+        return False
+    return not app.investigations.filter(kind=VisitKind.COUNTY).exists()
+
+
+@transaction.atomic
+def application_decide(
+    *, user: Any, application_id: int, approve: bool, reason: str, amount: Any = None, review_months: int = 12,
+    version: int | None = None, ip: str | None = None, today: dt.date | None = None,
+) -> Application:  # fmt: skip
+    """审批: approve (amount fixed, paid from the month after) or refuse with written reasons."""
+    app = _lock(user, application_id, version)
+    _require(user, app, (Status.DECISION,), "审批")
+    if county_visit_needed(app):
+        raise ValidationFailed.single(
+            "县级入户核查", "本件为抽查、单独登记备案或有异议的申请，须先录入县级入户核查记录再审批"
+        )
+    on = _today(today)
+    text = _text(reason, "审批理由", required=True)
+    recurring = _recurring(app.item)
+    decided = _amount(amount, "核定金额", required=approve and recurring)
+    if review_months not in (1, 3, 6, 12):
+        raise ValidationFailed.single("复核周期", "应为 1、3、6 或 12 个月")
+    app.decision = "approve" if approve else "reject"
+    app.decision_reason = text
+    app.decided_amount = decided if approve else None
+    app.decided_at = timezone.now()
+    app.decided_by = user
+    fields = ("decision", "decision_reason", "decided_amount", "decided_at", "decided_by")
+    if approve:
+        _approve_effects(app, on, decided, recurring=recurring, review_months=review_months)
+    _move(app, user, action="decide", label="审批" if approve else "不予批准",
+          to=Status.APPROVED if approve else Status.REJECTED, on=on,
+          comment=("批准：" if approve else "不予批准：") + text,
+          data={"approve": approve, "amount": str(decided) if decided is not None else None}, ip=ip,
+          fields=fields)  # fmt: skip
+    return app
+
+
+def _approve_effects(
+    app: Application, on: dt.date, amount: Decimal | None, *, recurring: bool, review_months: int
+) -> None:
+    if app.kind == Kind.NEW and recurring and amount is not None:
+        start = _first_of_next_month(on)
+        Entitlement.objects.create(
+            household=app.household, beneficiary=app.applicant, item=app.item, application=app, area=app.area,
+            monthly_amount=amount, start_month=start, review_months=review_months,
+            next_review_on=_add_months(start, review_months),
+        )  # fmt: skip
+    if app.kind in (Kind.REVIEW, Kind.RECHECK, Kind.CHANGE) and app.entitlement_id:
+        _apply_change(app, on, amount, review_months=review_months)
+    if app.item.publish_after:
+        _publish(app, NoticeKind.PUBLICATION, on, amount=amount)
+
+
+def _apply_change(app: Application, on: dt.date, amount: Decimal | None, *, review_months: int) -> None:
+    """A review or change decision takes effect from the next month (R1.14, R11.5)."""
+    ent = Entitlement.objects.select_for_update().get(pk=app.entitlement_id)
+    start = _first_of_next_month(on)
+    action = app.change_action or "keep"
+    if action == "stop":
+        ent.status = EntitlementStatus.STOPPED
+        ent.end_month = start
+        ent.stop_reason = app.decision_reason
+        ent.next_review_on = None
+    elif action == "taper":
+        ent.status = EntitlementStatus.TAPERING
+        ent.end_month = _add_months(start, review_months)
+        ent.next_review_on = None
+    else:
+        if amount is not None:
+            ent.monthly_amount = amount
+        ent.review_months = review_months
+        ent.next_review_on = _add_months(start, review_months)
+    ent.version += 1
+    ent.save()
+
+
+@transaction.atomic
+def application_notify(
+    *, user: Any, application_id: int, delivered_on: dt.date, method: str, version: int | None = None,
+    ip: str | None = None, today: dt.date | None = None,
+) -> Application:  # fmt: skip
+    """书面通知送达: the decision (with its reasons, for a refusal) reaches the applicant."""
+    app = _lock(user, application_id, version)
+    if app.notified_on is not None:
+        raise Conflict("决定书已送达")
+    _require(user, app, (Status.APPROVED, Status.REJECTED), "登记送达")
+    on = _today(today)
+    if delivered_on > on:
+        raise ValidationFailed.single("送达日期", "不能晚于今天")
+    app.notified_on = delivered_on
+    return _move(app, user, action="notify", label="送达决定书", to=app.status, on=on,
+                 comment=_text(method, "送达方式", required=True, limit=100), ip=ip, fields=("notified_on",))  # fmt: skip
+
+
+@transaction.atomic
+def application_extend(
+    *, user: Any, application_id: int, reason: str, version: int | None = None, ip: str | None = None,
+    today: dt.date | None = None,
+) -> Application:  # fmt: skip
+    """延长办理时限 to the extended total (45 working days for 低保: objections, 人户分离, hard cases)."""
+    app = _lock(user, application_id, version)
+    if app.status not in OPEN_STATUSES or app.accepted_on is None:
+        raise Conflict("只有已受理、尚未审批的申请可以延期")
+    if workflow.user_level(user) not in (Level.TOWNSHIP, Level.COUNTY, Level.DEPARTMENT):
+        raise PermissionDenied("延期由乡镇、县级或主管部门办理")
+    if app.extended:
+        raise Conflict("该申请已延期过一次")
+    text = _text(reason, "延期理由", required=True)
+    app.extended = True
+    app.total_due = workflow.total_due(
+        app.item, accepted_on=app.accepted_on, county_code=app.area.county_code, extended=True
+    )
+    return _move(app, user, action="extend", label="延长办理时限", to=app.status, on=_today(today),
+                 comment=text, ip=ip, fields=("extended", "total_due"))  # fmt: skip
+
+
+# ---- deadlines ------------------------------------------------------------------------------------------
+
+
+def deadlines_escalate(*, today: dt.date | None = None) -> int:
+    """Mark open applications past their step deadline as escalated (督办), once per step, with an event.
+    Idempotent: run it daily from the task worker or cron."""
+    on = _today(today)
+    count = 0
+    ids = list(
+        Application.objects.filter(status__in=OPEN_STATUSES, step_due__lt=on, escalated=False).values_list(
+            "pk", flat=True
+        )
+    )
+    for pk in ids:
+        with transaction.atomic():
+            app = (
+                Application.objects.select_for_update(of=("self",)).select_related("item", "area").get(pk=pk)
+            )
+            if app.escalated or app.step_due is None or app.step_due >= on:
+                continue
+            app.escalated = True
+            app.save(update_fields=["escalated", "updated_at"])
+            _event(app, None, "escalate", "逾期督办", app.status, app.status,
+                   comment=f"本环节应于{app.step_due:%Y-%m-%d}前完成，已逾期，转上级督办")  # fmt: skip
+            count += 1
+    return count
+
+
+# ---- catalogue ------------------------------------------------------------------------------------------
+
+ITEM_FIELDS = (
+    "name", "category", "programme", "accept_level", "decide_level", "needs_investigation", "needs_check",
+    "needs_opinion", "public_notice", "publish_after", "notice_days", "accept_days", "investigation_days",
+    "check_days", "opinion_days", "decision_days", "notify_days", "total_days", "total_days_delegated",
+    "total_days_extended", "sampling_percent", "materials", "reference", "unverified", "is_active", "sort",
+)  # fmt: skip
+
+
+def catalogue_load(*, path: Any = None) -> int:
+    """Load policy/catalogue.yaml: adds missing departments and items; an existing item is left as the
+    county has edited it. Returns the number of items added."""
+    from dajiuzhu.accounts.models import Department
+    from dajiuzhu.intake.catalogue import catalogue_file_items
+
+    departments, items = catalogue_file_items(path)
+    added = 0
+    with transaction.atomic():
+        for i, (code, name) in enumerate(departments):
+            Department.objects.get_or_create(code=code, defaults={"name": name, "sort": i})
+        for data in items:
+            if AssistanceItem.objects.filter(code=data["code"]).exists():
+                continue
+            department = Department.objects.get(code=data.pop("department"))
+            AssistanceItem.objects.create(department=department, **data)
+            added += 1
+    return added
+
+
+@transaction.atomic
+def item_update(*, user: Any, item_id: int, data: dict[str, Any], version: int | None = None,
+                delegated_county_codes: list[str] | None = None, ip: str | None = None) -> AssistanceItem:  # fmt: skip
+    """A county administrator changes an item (levels, limits, materials, notice); audited with the diff."""
+    from dajiuzhu.intake.catalogue import item_validate
+
+    user_require(user, Capability.CATALOGUE_ADMIN)
+    item = AssistanceItem.objects.select_for_update().filter(pk=item_id).first()
+    if item is None:
+        raise NotFound("事项不存在")
+    if version is not None and item.version != version:
+        raise Conflict("该事项已被他人修改，请刷新后重试")
+    clean = item_validate(data)
+    before = {k: getattr(item, k) for k in clean}
+    for key, value in clean.items():
+        setattr(item, key, value)
+    item.version += 1
+    item.save()
+    if delegated_county_codes is not None:
+        counties = list(Area.objects.filter(code__in=delegated_county_codes, level=3))
+        unknown = set(delegated_county_codes) - {a.code for a in counties}
+        if unknown:
+            raise ValidationFailed.single(
+                "审批权下放乡镇的县", f"未知的县级区划代码：{'、'.join(sorted(unknown))}"
+            )
+        item.delegated_counties.set(counties)
+    from dajiuzhu.audit.services import diff
+
+    b, a = diff(before, {k: getattr(item, k) for k in clean})
+    audit_record(actor=user, action=AuditAction.UPDATE, subject_type="assistance_item", subject_id=item.pk,
+                 subject_label=item.name, before=b, after=a, ip=ip)  # fmt: skip
+    return item
