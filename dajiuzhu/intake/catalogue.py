@@ -23,7 +23,7 @@ _BOOLS = (
     "is_active",
 )
 _DAYS = {
-    "notice_days": ("公示天数", 1, 30),
+    "notice_days": ("公示天数", 0, 30),
     "accept_days": ("受理时限", 0, 60),
     "investigation_days": ("调查时限", 0, 60),
     "check_days": ("核对时限", 0, 60),

@@ -104,9 +104,17 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 # ---- filing: one visit, many items -------------------------------------------------------------------
 
 
-def _required_materials(item: AssistanceItem) -> list[str]:
-    """What the applicant must bring: documents the platform can fetch are never asked for (R1.13.2)."""
+OPTIONAL_SUFFIX = "（如有）"
+
+
+def _submittable_materials(item: AssistanceItem) -> list[str]:
+    """What the applicant may bring: documents the platform can fetch are never asked for (R1.13.2)."""
     return [m["name"] for m in item.materials if not m.get("platform")]
+
+
+def _required_materials(item: AssistanceItem) -> list[str]:
+    """What must be there before acceptance: a document marked （如有） only applies to some applicants."""
+    return [m for m in _submittable_materials(item) if not m.endswith(OPTIONAL_SUFFIX)]
 
 
 def _suggestions(user: Any, household: Household, on: dt.date) -> dict[str, Any]:
@@ -203,7 +211,7 @@ def applications_file(
             report.add("申请事项", f"该家庭正在享受「{item.name}」，如情况变化请办理复核")
         required = _required_materials(item)
         received = [m.strip() for m in materials.get(code, []) if m and m.strip()]
-        unknown = [m for m in received if m not in required]
+        unknown = [m for m in received if m not in _submittable_materials(item)]
         if unknown:
             report.add(f"{item.name}·申请材料", f"不是本事项需要的材料：{'、'.join(unknown)}")
         missing_by_item[code] = [m for m in required if m not in received]
@@ -237,7 +245,7 @@ def applications_file(
             channel=channel, status=Status.MATERIALS if missing else Status.SUBMITTED, filed_by=user,
             is_proxy=bool(proxy), proxy_authorisation=proxy, separate_registration=bool(staff),
             separate_reason=staff, county_visit_required=bool(staff),
-            materials_received=[m for m in _required_materials(item) if m not in missing],
+            materials_received=[m for m in _submittable_materials(item) if m in materials.get(code, [])],
             materials_missing=missing, reason=reason_text,
             suggestion=_suggestion_for(item, suggestion),
         )  # fmt: skip
@@ -381,11 +389,12 @@ def application_supplement(
     app = _lock(user, application_id, version)
     _require(user, app, (Status.MATERIALS,), "补齐材料")
     required = _required_materials(app.item)
+    submittable = _submittable_materials(app.item)
     got = [m.strip() for m in materials if m and m.strip()]
-    unknown = [m for m in got if m not in required]
+    unknown = [m for m in got if m not in submittable]
     if unknown:
         raise ValidationFailed.single("申请材料", f"不是本事项需要的材料：{'、'.join(unknown)}")
-    received = [m for m in required if m in got or m in app.materials_received]
+    received = [m for m in submittable if m in got or m in app.materials_received]
     app.materials_received = received
     app.materials_missing = [m for m in required if m not in received]
     on = _today(today)

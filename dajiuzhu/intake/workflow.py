@@ -120,7 +120,9 @@ class Due:
 
 def step_due(item: AssistanceItem, status: str, start: dt.date) -> Due:
     days = step_limit(item, status)
-    if days is None:
+    if not days:
+        # 0 in the catalogue: the step has no limit of its own (特困's 15 days cover investigation and
+        # opinion together), only the total applies.
         return Due(None)
     d = deadline(start, days)
     return Due(d.due, d.provisional)
