@@ -62,6 +62,7 @@ demo: $(STAMP)
 	$(BIN)/dajiuzhu collectstatic --noinput --verbosity 0
 	$(BIN)/dajiuzhu demo_setup
 	$(BIN)/dajiuzhu assess --user county --if-none
+	$(BIN)/dajiuzhu intake_demo
 	@$(MAKE) --no-print-directory serve
 
 # The web server in the foreground, the task worker in the background; Ctrl-C stops both.

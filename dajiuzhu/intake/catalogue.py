@@ -68,10 +68,10 @@ def item_validate(data: dict[str, Any], *, row: int | None = None) -> dict[str, 
             clean[key] = value
     for key in _BOOLS:
         if key in data:
-            value = data[key]
-            if isinstance(value, str):
-                value = value.strip().lower() in ("1", "true", "on", "yes", "是")
-            clean[key] = bool(value)
+            raw = data[key]
+            clean[key] = (
+                raw.strip().lower() in ("1", "true", "on", "yes", "是") if isinstance(raw, str) else bool(raw)
+            )
     for key, (label, low, high) in _DAYS.items():
         if key in data:
             try:

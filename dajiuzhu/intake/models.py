@@ -249,7 +249,7 @@ class InvestigationPhoto(models.Model):
     caption = models.CharField(max_length=100, blank=True)
 
     def __str__(self) -> str:
-        return self.caption or self.image.name
+        return self.caption or str(self.image.name)
 
 
 class NoticeKind(models.TextChoices):

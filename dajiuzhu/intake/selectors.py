@@ -53,7 +53,7 @@ def _visible(user: Any) -> QuerySet[Application]:
     """Applications in the user's area subtree; a department window sees only its department's items."""
     qs = Application.objects.filter(user_scope_q(user))
     if workflow.user_level(user) == Level.DEPARTMENT:
-        qs = qs.filter(department_id=getattr(user, "department_id", None))
+        qs = qs.filter(department_id=getattr(user, "department_id", None) or 0)
     return qs
 
 

@@ -278,7 +278,7 @@ def _may_accept_at_filing(user: Any, item: AssistanceItem) -> bool:
     level = workflow.user_level(user)
     if item.accept_level == Level.DEPARTMENT:
         return level == Level.DEPARTMENT and user.department_id == item.department_id
-    rank = {Level.VILLAGE: 1, Level.TOWNSHIP: 2, Level.COUNTY: 3}
+    rank: dict[str, int] = {Level.VILLAGE: 1, Level.TOWNSHIP: 2, Level.COUNTY: 3}
     return level in rank and rank[level] >= rank.get(item.accept_level, 9)
 
 
@@ -784,7 +784,7 @@ def _approve_effects(
 
 def _apply_change(app: Application, on: dt.date, amount: Decimal | None, *, review_months: int) -> None:
     """A review or change decision takes effect from the next month (R1.14, R11.5)."""
-    ent = Entitlement.objects.select_for_update().get(pk=app.entitlement_id)
+    ent = Entitlement.objects.select_for_update().get(pk=int(app.entitlement_id or 0))
     start = _first_of_next_month(on)
     action = app.change_action or "keep"
     if action == "stop":
