@@ -138,6 +138,8 @@ def _register_routers() -> None:
     from dajiuzhu.accounts.api import router as accounts_router
     from dajiuzhu.assessment.api import router as assessment_router
     from dajiuzhu.intake.api import router as intake_router
+    from dajiuzhu.monitoring.api import router as monitoring_router
+    from dajiuzhu.verification.api import router as verification_router
     from dajiuzhu.parameters.api import router as parameters_router
     from dajiuzhu.registry.api import router as registry_router
 
@@ -146,6 +148,8 @@ def _register_routers() -> None:
     api.add_router("/assessment/", assessment_router)
     api.add_router("/parameters/", parameters_router)
     api.add_router("/intake/", intake_router)
+    api.add_router("/verification/", verification_router)
+    api.add_router("/monitoring/", monitoring_router)
 
 
 _register_routers()

@@ -34,7 +34,9 @@ INSTALLED_APPS = [
     "dajiuzhu.registry",
     "dajiuzhu.parameters",
     "dajiuzhu.assessment",
+    "dajiuzhu.verification",
     "dajiuzhu.intake",
+    "dajiuzhu.monitoring",
     "dajiuzhu.web",
 ]
 

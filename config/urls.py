@@ -12,6 +12,8 @@ urlpatterns = [
     path("intake/", include("dajiuzhu.intake.urls")),
     path("intake/dynamic/", include("dajiuzhu.intake.urls_dynamic")),
     path("notices/", include("dajiuzhu.intake.urls_public")),
+    path("verification/", include("dajiuzhu.verification.urls")),
+    path("monitoring/", include("dajiuzhu.monitoring.urls")),
     path("manage/", include("dajiuzhu.accounts.urls_admin")),
     path("", include("dajiuzhu.web.urls")),
 ]

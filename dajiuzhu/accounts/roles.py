@@ -32,6 +32,11 @@ class Capability(models.TextChoices):
     INTAKE_FILE = "intake_file", _("受理/申报救助申请")
     INTAKE_PROCESS = "intake_process", _("办理审核审批环节")
     CATALOGUE_ADMIN = "catalogue_admin", _("维护救助事项目录")
+    VERIFY_REQUEST = "verify_request", _("发起家庭经济状况核对")
+    VERIFY_ADMIN = "verify_admin", _("管理核对数据源和数据交换")
+    MONITOR_READ = "monitor_read", _("查看动态监测预警")
+    MONITOR_VISIT = "monitor_visit", _("办理预警走访任务")
+    MONITOR_ADMIN = "monitor_admin", _("维护预警规则和数据接入")
 
 
 _C = Capability
@@ -97,6 +102,20 @@ _INTAKE: dict[str, set[str]] = {
     Role.SYSADMIN: {_C.CATALOGUE_ADMIN},
 }
 for _role, _caps in _INTAKE.items():
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | frozenset(_caps)
+
+
+# Verification (核对) is requested by townships and run by the county's checking centre; monitoring
+# warnings are visited by grid and village workers, triaged by townships, configured by the county.
+_VERIFY_MONITOR: dict[str, set[str]] = {
+    Role.VILLAGE_ASSISTANT: {_C.MONITOR_READ, _C.MONITOR_VISIT},
+    Role.GRID_WORKER: {_C.MONITOR_READ, _C.MONITOR_VISIT},
+    Role.TOWNSHIP_REVIEWER: {_C.VERIFY_REQUEST, _C.MONITOR_READ, _C.MONITOR_VISIT},
+    Role.COUNTY_APPROVER: {_C.VERIFY_REQUEST, _C.VERIFY_ADMIN, _C.MONITOR_READ, _C.MONITOR_ADMIN},
+    Role.CITY_ANALYST: {_C.MONITOR_READ},
+    Role.SYSADMIN: {_C.VERIFY_ADMIN, _C.MONITOR_ADMIN},
+}
+for _role, _caps in _VERIFY_MONITOR.items():
     ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | frozenset(_caps)
 
 

@@ -1,0 +1,7 @@
+"""The monitoring API (same services and rules as the pages)."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["monitoring"])
