@@ -139,9 +139,9 @@ def _register_routers() -> None:
     from dajiuzhu.assessment.api import router as assessment_router
     from dajiuzhu.intake.api import router as intake_router
     from dajiuzhu.monitoring.api import router as monitoring_router
-    from dajiuzhu.verification.api import router as verification_router
     from dajiuzhu.parameters.api import router as parameters_router
     from dajiuzhu.registry.api import router as registry_router
+    from dajiuzhu.verification.api import router as verification_router
 
     api.add_router("/accounts/", accounts_router)
     api.add_router("/registry/", registry_router)
