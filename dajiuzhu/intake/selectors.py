@@ -12,7 +12,8 @@ from django.utils import timezone
 from dajiuzhu.accounts.roles import Capability
 from dajiuzhu.accounts.selectors import user_require, user_scope_q
 from dajiuzhu.areas.models import Area
-from dajiuzhu.core.errors import NotFound
+from dajiuzhu.core import idnumber
+from dajiuzhu.core.errors import NotFound, ValidationFailed
 from dajiuzhu.core.workdays import add_working_days
 from dajiuzhu.intake import workflow
 from dajiuzhu.intake.models import (
@@ -96,6 +97,38 @@ def application_get_for_user(*, user: Any, application_id: int) -> Application:
     if app is None:
         raise NotFound("申请不存在或不在您的管辖范围内")
     return app
+
+
+def applicant_by_id_number(*, user: Any, id_number: str, ip: str | None = None) -> tuple[Any, Any]:
+    """The applicant and their household by ID number, through the scoped household selector (an attempt
+    outside the user's area is audited and looks like "not found")."""
+    from dajiuzhu.registry.models import Person
+    from dajiuzhu.registry.selectors import household_get_for_user
+
+    if not (id_number or "").strip():
+        raise ValidationFailed.single("身份证号码", "请输入申请人的身份证号码")
+    try:
+        number = idnumber.parse(id_number).number
+    except idnumber.InvalidIdNumber as exc:
+        raise ValidationFailed.single("身份证号码", str(exc)) from exc
+    person = Person.objects.filter(id_number=number).first()
+    if person is None:
+        raise NotFound("困难群众数据库中没有这个身份证号码，请先登记家庭和成员")
+    if person.household_id is None:
+        raise ValidationFailed.single("身份证号码", "该人员目前不属于任何家庭，请先登记家庭")
+    if person.is_deceased:
+        raise ValidationFailed.single("身份证号码", "该人员已登记死亡，不能作为申请人")
+    household = household_get_for_user(user=user, household_id=person.household_id, ip=ip)
+    return household, person
+
+
+def application_entitlement(app: Application) -> Entitlement | None:
+    """The entitlement an approval started (an application already loaded through the scoped selector)."""
+    return Entitlement.objects.filter(application=app).first()
+
+
+def area_names(codes: list[str]) -> dict[str, str]:
+    return dict(Area.objects.filter(code__in=[c for c in codes if c]).values_list("code", "name"))
 
 
 def receipt_get_for_user(*, user: Any, receipt_id: int) -> Receipt:

@@ -21,7 +21,7 @@ from dajiuzhu.accounts.selectors import user_require
 from dajiuzhu.areas.models import Area
 from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record
-from dajiuzhu.core import idnumber
+from dajiuzhu.core import clock
 from dajiuzhu.core.errors import Conflict, ErrorReport, NotFound, PermissionDenied, ValidationFailed
 from dajiuzhu.core.masking import mask_name
 from dajiuzhu.core.workdays import add_working_days
@@ -46,15 +46,15 @@ from dajiuzhu.intake.models import (
     Status,
     VisitKind,
 )
-from dajiuzhu.registry.models import Household, Person
-from dajiuzhu.registry.selectors import household_get_for_user
+from dajiuzhu.intake.selectors import applicant_by_id_number
+from dajiuzhu.registry.models import Household
 
 CONFLICT_MESSAGE = "该申请已被他人处理或已变化，请刷新页面查看最新状态"
 MAX_TEXT = 1000
 
 
 def _today(today: dt.date | None) -> dt.date:
-    return today or timezone.localdate()
+    return today or clock.today()
 
 
 def _level_label(level: str) -> str:
@@ -162,18 +162,7 @@ def applications_file(
     listed once on the receipt (一次性告知)."""
     user_require(user, Capability.INTAKE_FILE)
     on = _today(today)
-    try:
-        number = idnumber.parse(id_number).number
-    except idnumber.InvalidIdNumber as exc:
-        raise ValidationFailed.single("身份证号码", str(exc)) from exc
-    person = Person.objects.filter(id_number=number).first()
-    if person is None:
-        raise NotFound("困难群众数据库中没有这个身份证号码，请先登记家庭和成员")
-    if person.household_id is None:
-        raise ValidationFailed.single("身份证号码", "该人员目前不属于任何家庭，请先登记家庭")
-    if person.is_deceased:
-        raise ValidationFailed.single("身份证号码", "该人员已登记死亡，不能作为申请人")
-    household = household_get_for_user(user=user, household_id=person.household_id, ip=ip)
+    household, person = applicant_by_id_number(user=user, id_number=id_number, ip=ip)
     codes = [c for c in dict.fromkeys((c or "").strip() for c in items) if c]
     if not codes:
         raise ValidationFailed.single("申请事项", "请至少选择一个救助事项")
@@ -641,6 +630,7 @@ def objection_handle(
     objection_id: int,
     upheld: bool,
     handling: str,
+    version: int | None = None,
     ip: str | None = None,
     today: dt.date | None = None,
 ) -> Objection:
@@ -649,7 +639,7 @@ def objection_handle(
     objection = Objection.objects.select_related("notice").filter(pk=objection_id).first()
     if objection is None:
         raise NotFound("异议不存在")
-    app = _lock(user, objection.notice.application_id, None)
+    app = _lock(user, objection.notice.application_id, version)
     _require(user, app, (Status.NOTICE,), "处理公示异议")
     objection = Objection.objects.select_for_update().get(pk=objection_id)
     if objection.status != ObjectionStatus.OPEN:

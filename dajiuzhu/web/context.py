@@ -12,6 +12,12 @@ def nav(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = [("web:home", "工作台"), ("registry:household_list", "困难群众数据库")]
+    if user.can("intake_file"):
+        items.append(("intake:start", "一窗受理"))
+    if user.can("intake_process"):
+        items.append(("intake:queue", "待办"))
+        items.append(("intake:applications", "申请查询"))
+        items.append(("intake_dynamic:index", "动态管理"))
     if user.can("assess_check"):
         items.append(("assessment:check", "即时核对"))
     if user.can("registry_import"):
@@ -20,6 +26,8 @@ def nav(request: HttpRequest) -> dict[str, Any]:
         items.append(("assessment:runs", "批量研判"))
     # Every logged-in user may read the standards in force for their area.
     items.append(("parameters:list", "政策参数"))
+    if user.can("catalogue_admin"):
+        items.append(("intake:catalogue", "事项目录"))
     if user.can("audit_read"):
         items.append(("audit:search", "审计日志"))
     if user.can("user_admin"):

@@ -6,17 +6,23 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from dajiuzhu.intake.selectors import workbench_for_user
+from dajiuzhu.intake.views import today
 from dajiuzhu.web.selectors import workbench_counts, workbench_recent_changes
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """The role's workbench: its intake queue with the counts that need attention, then the registry."""
     user = request.user
+    can_process = user.can("intake_process")  # type: ignore[union-attr]
     context = {
         "counts": workbench_counts(user=user),
         "recent": workbench_recent_changes(user=user),
         "can_write": user.can("registry_write"),  # type: ignore[union-attr]
         "can_import": user.can("registry_import"),  # type: ignore[union-attr]
+        "can_file": user.can("intake_file"),  # type: ignore[union-attr]
+        "bench": workbench_for_user(user=user, today=today()) if can_process else None,
     }
     return render(request, "web/home.html", context)
 
