@@ -25,6 +25,13 @@ def _area(code: str, name: str, level: int, parent: Any) -> Any:
     return Area.objects.create(code=code, name=name, level=level, parent=parent, full_name=full, **cols)
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    # Users are made per test; the production hasher costs about a second each (tests of hashing itself
+    # would set it back).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def areas(db: Any) -> dict[str, Any]:
     prov = _area("37", "山东省", 1, None)

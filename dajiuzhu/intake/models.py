@@ -328,6 +328,9 @@ class Entitlement(models.Model):
     review_months = models.PositiveSmallIntegerField(_("复核周期（月）"), default=12)
     next_review_on = models.DateField(_("下次复核日期"), null=True, blank=True, db_index=True)
     stop_reason = models.CharField(max_length=500, blank=True)
+    # [{"from": "2026-05-01", "amount": "650.00", "application": "SQ…"}]: the amount for a month is the
+    # last entry from on or before it (a change decided in April is paid from May).
+    amounts = models.JSONField(_("金额变动"), default=list, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
 

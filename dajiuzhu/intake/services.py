@@ -291,6 +291,9 @@ def _lock(user: Any, application_id: int, version: int | None) -> Application:
     )
     if app is None or not _scope_ok(user, app.area):
         raise NotFound("申请不存在或不在您的管辖范围内")
+    if workflow.user_level(user) == Level.DEPARTMENT and user.department_id != app.department_id:
+        # Another department's file: invisible, as on the pages.
+        raise NotFound("申请不存在或不在您的管辖范围内")
     if version is not None and app.version != version:
         raise Conflict(CONFLICT_MESSAGE)
     return app
@@ -607,8 +610,9 @@ def objection_lodge(*, notice_id: int, content: str, name: str = "", phone: str 
         raise NotFound("该公示不存在或已结束")
     text = _text(content, "异议内容", required=True, limit=2000)
     phone_text = _text(phone, "联系电话", limit=20)
-    if phone_text and not phone_text.replace("-", "").isdigit():
-        raise ValidationFailed.single("联系电话", "只能包含数字")
+    digits = phone_text.replace("-", "").replace(" ", "")
+    if phone_text and not (digits.isdigit() and 7 <= len(digits) <= 15):
+        raise ValidationFailed.single("联系电话", "请填写7到15位数字的电话号码，或留空")
     objection = Objection.objects.create(
         notice=notice, content=text, name=_text(name, "反映人", limit=50), phone=phone_text
     )
@@ -636,9 +640,10 @@ def objection_handle(
 ) -> Objection:
     """An upheld objection sends the application back to investigation (重新调查) and takes the notice
     down; the county must then visit the household before deciding (R1.13.6)."""
-    objection = Objection.objects.select_related("notice").filter(pk=objection_id).first()
-    if objection is None:
-        raise NotFound("异议不存在")
+    objection = Objection.objects.select_related("notice__application__area").filter(pk=objection_id).first()
+    if objection is None or not _scope_ok(user, objection.notice.application.area):
+        # Unknown and out of area answer alike, so an ID reveals nothing.
+        raise NotFound("异议不存在或不在您的管辖范围内")
     app = _lock(user, objection.notice.application_id, version)
     _require(user, app, (Status.NOTICE,), "处理公示异议")
     objection = Objection.objects.select_for_update().get(pk=objection_id)
@@ -737,7 +742,8 @@ def application_decide(
     on = _today(today)
     text = _text(reason, "审批理由", required=True)
     recurring = _recurring(app.item)
-    decided = _amount(amount, "核定金额", required=approve and recurring)
+    stopping = app.change_action == "stop"
+    decided = _amount(amount, "核定金额", required=approve and recurring and not stopping)
     if review_months not in (1, 3, 6, 12):
         raise ValidationFailed.single("复核周期", "应为 1、3、6 或 12 个月")
     app.decision = "approve" if approve else "reject"
@@ -764,11 +770,12 @@ def _approve_effects(
         Entitlement.objects.create(
             household=app.household, beneficiary=app.applicant, item=app.item, application=app, area=app.area,
             monthly_amount=amount, start_month=start, review_months=review_months,
+            amounts=[{"from": start.isoformat(), "amount": str(amount), "application": app.number}],
             next_review_on=_add_months(start, review_months),
         )  # fmt: skip
     if app.kind in (Kind.REVIEW, Kind.RECHECK, Kind.CHANGE) and app.entitlement_id:
         _apply_change(app, on, amount, review_months=review_months)
-    if app.item.publish_after:
+    if app.item.publish_after and app.change_action != "stop":
         _publish(app, NoticeKind.PUBLICATION, on, amount=amount)
 
 
@@ -783,11 +790,20 @@ def _apply_change(app: Application, on: dt.date, amount: Decimal | None, *, revi
         ent.stop_reason = app.decision_reason
         ent.next_review_on = None
     elif action == "taper":
+        from dajiuzhu.intake.dynamic import taper_months_max
+
+        # 渐退 keeps the amount for at most dibao.taper_months_max months (R1.15).
+        months = min(review_months, taper_months_max(on=on, region=app.area.county_code))
         ent.status = EntitlementStatus.TAPERING
-        ent.end_month = _add_months(start, review_months)
+        ent.end_month = _add_months(start, months)
         ent.next_review_on = None
     else:
-        if amount is not None:
+        if amount is not None and amount != ent.monthly_amount:
+            # The new amount is paid from next month; the history says which amount holds for which month.
+            ent.amounts = [
+                *ent.amounts,
+                {"from": start.isoformat(), "amount": str(amount), "application": app.number},
+            ]
             ent.monthly_amount = amount
         ent.review_months = review_months
         ent.next_review_on = _add_months(start, review_months)
@@ -822,8 +838,11 @@ def application_extend(
     app = _lock(user, application_id, version)
     if app.status not in OPEN_STATUSES or app.accepted_on is None:
         raise Conflict("只有已受理、尚未审批的申请可以延期")
-    if workflow.user_level(user) not in (Level.TOWNSHIP, Level.COUNTY, Level.DEPARTMENT):
-        raise PermissionDenied("延期由乡镇、县级或主管部门办理")
+    level = workflow.user_level(user)
+    if level not in (Level.TOWNSHIP, Level.COUNTY, Level.DEPARTMENT) or (
+        level == Level.DEPARTMENT and user.department_id != app.department_id
+    ):
+        raise PermissionDenied("延期由乡镇、县级民政或本事项的主管部门办理")
     if app.extended:
         raise Conflict("该申请已延期过一次")
     text = _text(reason, "延期理由", required=True)

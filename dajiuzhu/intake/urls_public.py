@@ -1,6 +1,13 @@
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from dajiuzhu.intake import views_public as views
 
 app_name = "notices"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.browse, name="browse"),
+    path("<str:village_code>/", views.board, name="board"),
+    path("<str:village_code>/<int:notice_id>/objection/", views.objection, name="objection"),
+    path("<str:village_code>/thanks/", views.thanks, name="thanks"),
+]

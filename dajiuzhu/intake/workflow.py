@@ -24,9 +24,6 @@ ROLE_LEVEL: dict[str, str] = {
     Role.DEPARTMENT_WINDOW: Level.DEPARTMENT,
 }
 
-# Level order for "at or above": a county clerk may take a township acceptance at the county centre window.
-_RANK = {Level.VILLAGE: 1, Level.TOWNSHIP: 2, Level.COUNTY: 3}
-
 
 def user_level(user: Any) -> str:
     return ROLE_LEVEL.get(getattr(user, "role", ""), "")

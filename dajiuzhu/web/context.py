@@ -24,8 +24,11 @@ def nav(request: HttpRequest) -> dict[str, Any]:
         items.append(("registry:import", "批量导入"))
     if user.can("assess_run") or user.can("assess_whatif"):
         items.append(("assessment:runs", "批量研判"))
+    items.append(("notices:browse", "公示公告"))
     # Every logged-in user may read the standards in force for their area.
     items.append(("parameters:list", "政策参数"))
+    if user.can("verify_request") or user.can("verify_admin"):
+        items.append(("verification:index", "经济状况核对"))
     if user.can("catalogue_admin"):
         items.append(("intake:catalogue", "事项目录"))
     if user.can("audit_read"):

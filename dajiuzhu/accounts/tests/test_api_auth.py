@@ -37,7 +37,10 @@ def test_token_auth_returns_the_user_with_role_area_and_capabilities(worker_a):
     assert body["area_code"] == "371424100201"
     assert body["area_name"] == "山东省德州市临邑县临邑镇东关村委会"
     codes = {c["code"] for c in body["capabilities"]}
-    assert codes == {"registry_read", "registry_write", "registry_export", "reveal_pii", "assess_check"}
+    assert codes == {
+        "registry_read", "registry_write", "registry_export", "reveal_pii", "assess_check",
+        "intake_file", "intake_process", "monitor_read", "monitor_visit",
+    }  # fmt: skip
     assert ApiToken.objects.get().last_used_at is not None
 
 
