@@ -47,6 +47,7 @@ PERSON_LABELS = {
     "school_stage": "在读学段",
     "serious_illness": "患重特大疾病",
     "illness_note": "病种",
+    "is_deceased": "已死亡",
     **{f: f"生活自理-{label}" for f, label in ADL_ITEMS},
 }
 HOUSEHOLD_LABELS = {
@@ -224,6 +225,9 @@ def clean_person(
         )
     if has("illness_note"):
         out["illness_note"] = _text(raw.get("illness_note"))[:100]
+    if has("is_deceased"):
+        # A death recorded here starts the 3-month re-check of the household's assistance (R1.14).
+        out["is_deceased"] = clean_bool(raw.get("is_deceased"), L["is_deceased"], report, row, default=False)
     for field, _label in ADL_ITEMS:
         if has(field):
             out[field] = clean_bool(raw.get(field), L[field], report, row, default=True)

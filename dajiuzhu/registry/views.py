@@ -133,6 +133,7 @@ class PersonForm(ServiceForm):
     adl_toileting = _check("能自主如厕")
     adl_walking = _check("能室内行走")
     adl_bathing = _check("能自主洗澡")
+    is_deceased = _check("已死亡（登记后将触发家庭救助复核）")
 
     error_labels = {v: k for k, v in PERSON_LABELS.items()}
     initial_new = {"labour_capacity": "full", "employment": "na", **dict.fromkeys(ADL_FIELDS, True)}
@@ -143,6 +144,7 @@ class PersonForm(ServiceForm):
             "劳动就业与就学": ["labour_capacity", "employment", "school_stage"],
             "残疾与疾病": ["disability_type", "disability_grade", "serious_illness", "illness_note"],
             "生活自理能力（不能做到的请取消勾选）": ADL_FIELDS,
+            "人员状态": ["is_deceased"],
         }
         return [(title, [self[n] for n in group if n in self.fields]) for title, group in names.items()]
 

@@ -74,9 +74,14 @@ def _to_opinion(app: Application, township: Any, county: Any, *, day: dt.date = 
 
 
 def _mark_deceased(person: Person) -> None:
-    # The registry has no service for a death yet; the record is changed as an import would change it.
-    person.is_deceased = True
-    person.save(update_fields=["is_deceased", "updated_at"])
+    # A worker records the death on the person's page (registry service, audited).
+    from dajiuzhu.accounts.models import User
+    from dajiuzhu.registry.services import person_update
+
+    worker = User.objects.filter(role="village_assistant").first() or User.objects.create(
+        username="death_recorder", role="township_reviewer", area_id=person.household.area.township_code
+    )
+    person_update(actor=worker, person_id=person.pk, data={"is_deceased": "是"}, version=None)
 
 
 # ---- scheduling ------------------------------------------------------------------------------------------
