@@ -19,11 +19,12 @@ from ninja.responses import codes_4xx
 from dajiuzhu.accounts.api import api_user, auth, client_ip
 from dajiuzhu.core.errors import ValidationFailed
 from dajiuzhu.core.masking import mask_id_number, mask_phone
-from dajiuzhu.intake import selectors, services
+from dajiuzhu.intake import dynamic, selectors, services
 from dajiuzhu.intake.models import (
     Application,
     AssistanceItem,
     Channel,
+    Entitlement,
     EntitlementStatus,
     Kind,
     Level,
@@ -38,8 +39,10 @@ from dajiuzhu.intake.schemas import (
     ApplicationDetailOut,
     ApplicationPage,
     ChainOut,
+    ChangeIn,
     CountyVisitIn,
     DecideIn,
+    EntitlementOut,
     ErrorOut,
     FileIn,
     InvestigateIn,
@@ -51,6 +54,7 @@ from dajiuzhu.intake.schemas import (
     ReasonIn,
     ReceiptOut,
     ResubmitIn,
+    ReviewOpinionIn,
     SupplementIn,
     VersionIn,
 )
@@ -306,12 +310,7 @@ def household_chain(request: HttpRequest, household_id: int) -> dict[str, Any]:
         "household_number": household.number,
         "applications": [{**_application_out(a), "events": _events_out(a)} for a in apps],
         "entitlements": [
-            {"id": e.pk, "item_code": e.item.code, "item_name": e.item.name, "application_id": e.application_id,
-             "beneficiary_name": e.beneficiary.name, "monthly_amount": money(e.monthly_amount),
-             "start_month": e.start_month, "end_month": e.end_month, "status": e.status,
-             "status_label": _label(EntitlementStatus, e.status), "review_months": e.review_months,
-             "next_review_on": e.next_review_on}
-            for e in chain["entitlements"]
+            _entitlement_out(e) for e in chain["entitlements"]
         ],
     }  # fmt: skip
 
@@ -460,3 +459,59 @@ def objection_handle(request: HttpRequest, objection_id: int, payload: Objection
     objection = services.objection_handle(user=api_user(request), objection_id=objection_id,
                                           upheld=payload.upheld, handling=payload.handling, ip=client_ip(request))  # fmt: skip
     return _detail(request, objection.notice.application_id)
+
+
+# ---- dynamic management (动态管理): reviews, re-checks and changes run through the steps above ------
+
+
+def _entitlement_out(e: Entitlement) -> dict[str, Any]:
+    return {
+        "id": e.pk, "item_code": e.item.code, "item_name": e.item.name, "application_id": e.application_id,
+        "beneficiary_name": e.beneficiary.name, "monthly_amount": money(e.monthly_amount),
+        "start_month": e.start_month, "end_month": e.end_month, "status": e.status,
+        "status_label": _label(EntitlementStatus, e.status), "review_months": e.review_months,
+        "next_review_on": e.next_review_on,
+    }  # fmt: skip
+
+
+@router.get(
+    "/entitlements", response={200: list[EntitlementOut], **ERRORS}, summary="在享待遇（可筛选到期复核）"
+)
+def entitlements(
+    request: HttpRequest,
+    item: str = "",
+    status: str = "",
+    review_due: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    size, start = _page(limit, offset)
+    qs = dynamic.entitlements_for_user(
+        user=api_user(request), item=item, status=status, review_due=review_due
+    )
+    return [_entitlement_out(e) for e in qs[start : start + size]]
+
+
+@router.post(
+    "/entitlements/{entitlement_id}/change",
+    response=STEP_RESPONSES,
+    summary="乡镇发起调整/停发/渐退（之后按调查、核对、意见、审批办理），返回新申请",
+)
+def entitlement_change(request: HttpRequest, entitlement_id: int, payload: ChangeIn) -> dict[str, Any]:
+    app = dynamic.change_propose(user=api_user(request), entitlement_id=entitlement_id, action=payload.action,
+                                 amount=payload.amount, reason=payload.reason, ip=client_ip(request))  # fmt: skip
+    return _detail(request, app.pk)
+
+
+@router.post(
+    "/applications/{application_id}/review-opinion",
+    response=STEP_RESPONSES,
+    summary="复核/调整类申请的乡镇意见（维持、增发、减发、停发、渐退）",
+)
+def step_review_opinion(
+    request: HttpRequest, application_id: int, payload: ReviewOpinionIn
+) -> dict[str, Any]:
+    dynamic.review_opinion(user=api_user(request), application_id=application_id, action=payload.action,
+                           amount=payload.amount, reason=payload.reason, version=payload.version,
+                           ip=client_ip(request))  # fmt: skip
+    return _detail(request, application_id)

@@ -323,3 +323,18 @@ class ChainOut(Schema):
     household_number: str
     applications: list[ChainApplicationOut] = Field(..., description="该户全部申请（各部门），按申报时间")
     entitlements: list[EntitlementOut] = Field(..., description="该户正在或曾经享受的救助")
+
+
+# ---- dynamic management --------------------------------------------------------------------------
+
+
+class ChangeIn(Schema):
+    action: str = Field(..., description="increase 增发、reduce 减发、stop 停发、taper 渐退")
+    amount: Amount = Field(None, description="调整后金额（元/月），增发、减发时必填")
+    reason: str = Field("", description="理由（必填，减发、停发将写入书面通知）")
+
+
+class ReviewOpinionIn(VersionIn):
+    action: str = Field(..., description="keep 维持、increase 增发、reduce 减发、stop 停发、taper 渐退")
+    amount: Amount = Field(None, description="调整后金额（元/月），增发、减发时必填")
+    reason: str = Field("", description="意见说明（必填）")
