@@ -25,6 +25,8 @@ PLAN = [
     ("dibao", "approved"),
     ("medical", "submitted"),
     ("temporary_urgent", "submitted"),
+    # Filed by the village with the authorisation still to bring: in the village's own queue.
+    ("rigid", "materials"),
 ]
 
 
@@ -48,11 +50,17 @@ class Command(BaseCommand):
         made = 0
         for code, stage in PLAN:
             item = AssistanceItem.objects.filter(code=code).first()
-            household = self._household(village.area.township_code, code, used)
+            household = (
+                self._village_household(village.area.code, used)
+                if stage == "materials"
+                else self._household(village.area.township_code, code, used)
+            )
             if item is None or household is None or household.head is None:
                 continue
             used.add(household.pk)
             materials = {code: [m["name"] for m in item.materials if not m.get("platform")]}
+            if stage == "materials":
+                materials[code] = materials[code][1:]
             # The village declares for its own households; the township window files for the others.
             filer = village if household.area.village_code == village.area.code else users["township"]
             receipt = services.applications_file(
@@ -63,6 +71,10 @@ class Command(BaseCommand):
             self._advance(app.pk, stage, users, today)
             made += 1
         self.stdout.write(f"已生成演示申请 {made} 件（乡镇、县级、部门待办中可见）")
+
+    def _village_household(self, village_code: str, used: set[int]) -> Household | None:
+        qs = Household.objects.filter(area__village_code=village_code, is_active=True, head__isnull=False)
+        return qs.exclude(pk__in=used).select_related("head", "area").order_by("number").first()
 
     def _household(self, township_code: str, code: str, used: set[int]) -> Household | None:
         """A household of the township the latest assessment run finds eligible for the item, if any."""
