@@ -126,6 +126,20 @@ def _file(
     return app
 
 
+def recheck_open(
+    *, entitlement: Entitlement, user: Any, on: dt.date, reason: str, action: str, label: str,
+    data: dict[str, Any] | None = None, ip: str | None = None,
+) -> Application:  # fmt: skip
+    """The open review/re-check/change of an entitlement, or a new 变化复核 (RECHECK) if there is none:
+    for callers outside intake (a monitoring visit that finds a household possibly ineligible). The
+    caller holds the entitlement's row lock."""
+    existing = _open_dynamic(entitlement, (Kind.RECHECK, Kind.CHANGE, Kind.REVIEW))
+    if existing is not None:
+        return existing
+    return _file(entitlement, kind=Kind.RECHECK, user=user, on=on, action=action, label=label,
+                 reason=reason[:500], data=data, ip=ip)  # fmt: skip
+
+
 # ---- the daily jobs ------------------------------------------------------------------------------------
 
 

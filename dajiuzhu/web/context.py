@@ -27,6 +27,10 @@ def nav(request: HttpRequest) -> dict[str, Any]:
     items.append(("notices:browse", "公示公告"))
     # Every logged-in user may read the standards in force for their area.
     items.append(("parameters:list", "政策参数"))
+    if user.can("monitor_visit"):
+        items.append(("monitoring:tasks", "走访任务"))
+    if user.can("monitor_read"):
+        items.append(("monitoring:dashboard", "动态监测"))
     if user.can("verify_request") or user.can("verify_admin"):
         items.append(("verification:index", "经济状况核对"))
     if user.can("catalogue_admin"):

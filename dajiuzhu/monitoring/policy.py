@@ -1,0 +1,235 @@
+"""Monitoring policy as data: feed contracts (policy/monitoring/feeds.yaml), rule definitions
+(rules.yaml) and the dated per-jurisdiction thresholds and time limits (parameters/*.yaml, read with
+the same ParameterTree as the assessment parameters: county → city → province → national)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import yaml
+
+from dajiuzhu.core.errors import ValidationFailed
+from dajiuzhu.rules.parameters import ParameterError, ParameterTree
+
+POLICY_DIR = Path(__file__).resolve().parents[2] / "policy" / "monitoring"
+COLUMN_TYPES = ("id_number", "date", "money", "int", "choice", "text", "area_code")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    label: str
+    type: str
+    required: bool
+    values: tuple[str, ...] = ()
+    min: int | None = None
+    max: int | None = None
+
+
+@dataclass(frozen=True)
+class FeedContract:
+    code: str
+    name: str
+    provider: str
+    key: str
+    columns: tuple[Column, ...]
+    full_list: bool = False
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+
+@dataclass(frozen=True)
+class RuleDef:
+    code: str
+    label: str
+    sources: tuple[str, ...]
+    population: str
+    suggested_item: str
+    outcome: str
+    reference: str
+
+
+@dataclass
+class MonitoringPolicy:
+    feeds: dict[str, FeedContract]
+    rules: dict[str, RuleDef]
+    tree: ParameterTree
+    files: list[str] = field(default_factory=list)
+
+    def rules_for(self, source: str) -> list[RuleDef]:
+        return [r for r in self.rules.values() if source in r.sources]
+
+
+def _yaml(path: Path) -> dict[str, Any]:
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ParameterError(f"监测配置文件{path.name}无法读取：{exc}") from exc
+    if not isinstance(doc, dict):
+        raise ParameterError(f"监测配置文件{path.name}格式错误")
+    return doc
+
+
+def _contract(code: str, spec: dict[str, Any]) -> FeedContract:
+    cols = []
+    for name, c in (spec.get("columns") or {}).items():
+        if c.get("type") not in COLUMN_TYPES:
+            raise ParameterError(f"feeds.yaml 数据源{code}的字段{name}类型“{c.get('type')}”无效")
+        cols.append(
+            Column(
+                name=name,
+                label=str(c.get("label", name)),
+                type=c["type"],
+                required=bool(c.get("required")),
+                values=tuple(c.get("values") or ()),
+                min=c.get("min"),
+                max=c.get("max"),
+            )
+        )
+    key = spec.get("key", "id_number")
+    if key not in {c.name for c in cols}:
+        raise ParameterError(f"feeds.yaml 数据源{code}缺少匹配字段{key}")
+    return FeedContract(
+        code=code, name=str(spec.get("name", code)), provider=str(spec.get("provider", "")), key=key,
+        columns=tuple(cols), full_list=bool(spec.get("full_list")),
+    )  # fmt: skip
+
+
+@lru_cache(maxsize=4)
+def load_policy(directory: Path = POLICY_DIR) -> MonitoringPolicy:
+    feeds_doc = _yaml(directory / "feeds.yaml")
+    rules_doc = _yaml(directory / "rules.yaml")
+    feeds = {code: _contract(code, spec) for code, spec in (feeds_doc.get("sources") or {}).items()}
+    rules = {
+        code: RuleDef(
+            code=code,
+            label=str(spec["label"]),
+            sources=tuple(spec.get("sources") or ()),
+            population=str(spec.get("population", "registry")),
+            suggested_item=str(spec.get("suggested_item", "")),
+            outcome=str(spec.get("outcome", "assist")),
+            reference=str(spec.get("reference", "")),
+        )
+        for code, spec in (rules_doc.get("rules") or {}).items()
+    }
+    tree = ParameterTree.load(directory / "parameters")
+    return MonitoringPolicy(feeds=feeds, rules=rules, tree=tree)
+
+
+def feed_contract(source: str) -> FeedContract:
+    """The contract of a source; a source without one is refused (the clear message names the source)."""
+    code = (source or "").strip().upper()
+    contract = load_policy().feeds.get(code)
+    if contract is None:
+        known = "、".join(sorted(load_policy().feeds))
+        raise ValidationFailed.single(
+            "数据源", f"数据源“{source}”没有数据接入约定，拒绝接收。已约定的数据源：{known}"
+        )
+    return contract
+
+
+def rule_label(code: str) -> str:
+    rule = load_policy().rules.get(code)
+    return rule.label if rule else code
+
+
+# ---- thresholds per county, as a frame the rules join on ---------------------------------------------------
+
+FEN = ("warn.med_oop_min", "warn.vehicle_value_min", "warn.capital_min")
+THRESHOLD_COLUMNS: dict[str, pl.DataType] = {
+    "med_oop_min_fen": pl.Int64(),
+    "med_oop_ratio": pl.Float64(),
+    "disab_grade_max": pl.Int64(),
+    "disab_mental_grade_max": pl.Int64(),
+    "vehicle_value_min_fen": pl.Int64(),
+    "capital_min_fen": pl.Int64(),
+    "disaster_severity_min": pl.Int64(),
+    "triage_days": pl.Int64(),
+    "visit_days": pl.Int64(),
+}
+
+
+def _fen(value: Any) -> int:
+    return int((Decimal(str(value)) * 100).to_integral_value())
+
+
+def county_values(county: str, on: dt.date) -> dict[str, Any]:
+    """Every threshold and time limit in force for one county on a date."""
+    tree = load_policy().tree
+
+    def v(name: str) -> Any:
+        return tree.value(name, on=on, region=county)
+
+    values: dict[str, Any] = {
+        "county_code": county,
+        "med_oop_min_fen": _fen(v("warn.med_oop_min")),
+        "med_oop_ratio": float(Decimal(str(v("warn.med_oop_ratio")))),
+        "disab_grade_max": int(v("warn.disab_grade_max")),
+        "disab_mental_grade_max": int(v("warn.disab_mental_grade_max")),
+        "vehicle_value_min_fen": _fen(v("warn.vehicle_value_min")),
+        "capital_min_fen": _fen(v("warn.capital_min")),
+        "disaster_severity_min": int(v("warn.disaster_severity_min")),
+        "triage_days": int(v("monitor.sla.triage_days")),
+        "visit_days": int(v("monitor.sla.visit_days")),
+        "school_stages": [str(s) for s in v("warn.school_stages")],
+    }
+    for code in load_policy().rules:
+        try:
+            values[f"on_{code}"] = bool(v(f"warn.{code}.enabled"))
+        except ParameterError:
+            values[f"on_{code}"] = code == "ACTIVE_DISCOVERY"
+    return values
+
+
+def thresholds_frame(counties: list[str], on: dt.date) -> pl.DataFrame:
+    """One row per county: the columns the rule expressions compare against."""
+    rows = [county_values(c, on) for c in sorted(set(counties)) if c]
+    rule_cols = {f"on_{code}": pl.Boolean() for code in load_policy().rules}
+    schema = {"county_code": pl.Utf8(), **THRESHOLD_COLUMNS, "school_stages": pl.List(pl.Utf8), **rule_cols}
+    return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
+
+
+def rules_table(county: str, on: dt.date) -> list[dict[str, Any]]:
+    """The read-only rules page: each rule with the values in force for the county and where they come from."""
+    policy = load_policy()
+    tree = policy.tree
+    names = {
+        "W_MED": ["warn.med_oop_min", "warn.med_oop_ratio"],
+        "W_DISAB": ["warn.disab_grade_max", "warn.disab_mental_grade_max"],
+        "W_SCHOOL": ["warn.school_stages"],
+        "W_ASSET": ["warn.vehicle_value_min", "warn.capital_min"],
+        "W_EVENT": ["warn.disaster_severity_min"],
+        "SLA": ["monitor.sla.triage_days", "monitor.sla.visit_days"],
+    }
+    out = []
+    for code, rule in [*policy.rules.items(), ("SLA", None)]:
+        params = []
+        for name in [f"warn.{code}.enabled", *names.get(code, [])]:
+            try:
+                pv = tree.get(name, on=on, region=county)
+            except ParameterError:
+                continue
+            param = tree.parameters[name]
+            value = "、".join(map(str, pv.value)) if isinstance(pv.value, list) else pv.value
+            if isinstance(value, bool):
+                value = "启用" if value else "停用"
+            params.append({
+                "name": name, "label": param.label, "unit": param.unit, "value": value,
+                "jurisdiction": pv.jurisdiction, "start": pv.start, "unverified": pv.unverified,
+                "reference": pv.reference,
+            })  # fmt: skip
+        out.append({
+            "code": code, "label": rule.label if rule else "研判和走访时限",
+            "sources": [policy.feeds[s].name for s in rule.sources if s in policy.feeds] if rule else [],
+            "population": rule.population if rule else "", "reference": rule.reference if rule else "R8.7",
+            "params": params,
+        })  # fmt: skip
+    return out
