@@ -518,8 +518,9 @@ def application_check(
     ip: str | None = None,
     today: dt.date | None = None,
 ) -> Application:
-    """信息核对: the county runs the engine on the household's current data and keeps the result
-    with the application (the township sees it when it gives its opinion)."""
+    """信息核对: the county checks the household against other agencies' data (a verification report,
+    when every member has signed the authorisation; a refusal is recorded otherwise) and runs the engine
+    on the household's current data; both are kept with the application for the township's opinion."""
     app = _lock(user, application_id, version)
     _require(user, app, (Status.CHECKING,), "经济状况核对")
     on = _today(today)
@@ -536,10 +537,29 @@ def application_check(
         "monthly_total_fen": outcome.monthly_total_fen,
         "programme": best.as_dict() if best else None,
         "eligible": [{"code": p.code, "label": p.label, "amount": p.amount_yuan} for p in outcome.eligible()],
+        "verification": _verification(user, app.household_id, ip),
     }
     summary = f"{best.label}：{best.status_label}，{best.amount_yuan}元/{best.period}" if best else "已核对"
+    summary += f"；{app.check_result['verification']['text']}"
     return _move(app, user, action="check", label="经济状况核对", to=workflow.after_check(app.item), on=on,
                  comment=summary, ip=ip, fields=("check_result",))  # fmt: skip
+
+
+def _verification(user: Any, household_id: int, ip: str | None) -> dict[str, Any]:
+    """The household's verification report (R7.4), or why there is none (R7.1: no authorisation, no
+    query — the refusal itself is recorded by the verification service)."""
+    from dajiuzhu.verification.errors import AuthorisationMissing
+    from dajiuzhu.verification.models import Conclusion
+    from dajiuzhu.verification.services import verification_request
+
+    try:
+        done = verification_request(user=user, household_id=household_id, ip=ip)
+    except AuthorisationMissing as exc:
+        return {"request_id": None, "conclusion": "", "text": f"未进行部门数据核对：{exc.message}"}
+    label = (
+        str(Conclusion(done.conclusion).label) if done.conclusion in Conclusion.values else done.conclusion
+    )
+    return {"request_id": done.pk, "conclusion": done.conclusion, "text": f"部门数据核对：{label}"}
 
 
 @transaction.atomic
