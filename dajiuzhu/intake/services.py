@@ -363,7 +363,32 @@ def _filer_level(app: Application) -> str:
     return Level.VILLAGE if app.channel in (Channel.VILLAGE, Channel.PROXY) else str(app.item.accept_level)
 
 
+AUTHORISATION_MATERIAL = "核对授权书"
+# The same default as the verification page: a signed authorisation serves the application and the
+# first year of reviews.
+AUTHORISATION_VALID_DAYS = 365
+
+
+def _record_authorisation(app: Application, user: Any, on: dt.date, ip: str | None) -> None:
+    """The signed 家庭经济状况核对授权书 received at the window is the authorisation verification needs
+    (R7.1): accepting the file records it once per household and day, signed by every current member."""
+    if not any(AUTHORISATION_MATERIAL in m for m in app.materials_received):
+        return
+    if not user.can(Capability.VERIFY_REQUEST):
+        return
+    from dajiuzhu.verification.models import Authorisation
+    from dajiuzhu.verification.services import authorisation_record
+
+    if Authorisation.objects.filter(household_id=app.household_id, signed_on=on).exists():
+        return
+    authorisation_record(
+        user=user, household_id=app.household_id, signed_on=on, valid_until=on + dt.timedelta(days=AUTHORISATION_VALID_DAYS),
+        note=f"随申请{app.number}受理登记", ip=ip,
+    )  # fmt: skip
+
+
 def _accept(app: Application, user: Any, on: dt.date, *, ip: str | None, comment: str = "") -> Application:
+    _record_authorisation(app, user, on, ip)
     app.accepted_on = on
     app.total_due = workflow.total_due(
         app.item, accepted_on=on, county_code=app.area.county_code, extended=app.extended

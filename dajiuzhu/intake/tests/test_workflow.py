@@ -271,30 +271,36 @@ def test_escalation_marks_overdue_once(worker_a, elder, dibao):
 def test_check_keeps_the_verification_report_or_why_there_is_none(
     worker_a, township_user, county_user, elder, dibao
 ):
-    from dajiuzhu.verification.models import RequestStatus, VerificationRequest
-    from dajiuzhu.verification.services import authorisation_record
+    from dajiuzhu.verification.models import Authorisation, RequestStatus, VerificationRequest
 
-    def to_check() -> Application:
-        app = _file(worker_a, ["dibao"]).applications.get()
+    def to_check(materials: dict[str, list[str]]) -> Application:
+        app = _file(worker_a, ["dibao"], materials=materials).applications.get()
         app = services.application_accept(user=township_user, application_id=app.pk, today=DAY)
         return services.application_investigate(
             user=township_user, application_id=app.pk, visited_on=DAY, investigators=["王敏", "李强"],
             present_members="赵老汉", findings="独居", today=DAY,
         )  # fmt: skip
 
-    # given no signed authorisation: the check goes on with the registry data, the refusal is recorded
-    app = services.application_check(user=county_user, application_id=to_check().pk, today=DAY)
-    assert app.check_result["verification"]["request_id"] is None
-    assert app.check_result["verification"]["text"].startswith("未进行部门数据核对")
-    assert VerificationRequest.objects.get().status == RequestStatus.REFUSED
-    services.application_withdraw(user=township_user, application_id=app.pk, reason="测试", today=DAY)
-    # given the household's authorisation: the report is made and kept with the application
-    authorisation_record(
-        user=township_user, household_id=elder.pk, signed_on=DAY, valid_until=dt.date(2027, 3, 1)
-    )
-    app = services.application_check(user=county_user, application_id=to_check().pk, today=DAY)
+    # given a 低保 file accepted with the signed 家庭经济状况核对授权书: acceptance records the authorisation
+    app = services.application_check(user=county_user, application_id=to_check(ALL_MATERIALS).pk, today=DAY)
+    auth = Authorisation.objects.get()
+    assert (auth.household_id, auth.signed_on, auth.id_numbers) == (elder.pk, DAY, [ELDER_ID])
+    # then the county's check makes the verification report and keeps it with the application
     done = VerificationRequest.objects.get(status=RequestStatus.DONE)
     assert app.check_result["verification"] == {
         "request_id": done.pk, "conclusion": done.conclusion,
         "text": f"部门数据核对：{done.get_conclusion_display()}",
     }  # fmt: skip
+    services.application_withdraw(user=township_user, application_id=app.pk, reason="测试", today=DAY)
+
+    # given an item whose materials have no authorisation and none on record
+    Authorisation.objects.all().delete()
+    dibao.materials = [{"name": "低保申请书", "platform": False}]
+    dibao.save()
+    app = services.application_check(
+        user=county_user, application_id=to_check({"dibao": ["低保申请书"]}).pk, today=DAY
+    )
+    # then the check goes on with the registry data and the refused query is recorded
+    assert app.check_result["verification"]["request_id"] is None
+    assert app.check_result["verification"]["text"].startswith("未进行部门数据核对")
+    assert VerificationRequest.objects.filter(status=RequestStatus.REFUSED).count() == 1
