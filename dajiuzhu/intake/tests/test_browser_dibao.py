@@ -47,9 +47,11 @@ def test_dibao_from_village_to_entitlement_in_the_browser(
     page.click("#lookup-btn")
     page.locator("#item-dibao").wait_for()
     assert "3714**********0013" in page.inner_text("#intake-household")
+    # the materials list opens when the item is ticked; documents the platform fetches are not asked for
+    assert not page.locator("input[name=materials_dibao]").first.is_visible()
+    page.check("#item-dibao")
     assert "居民身份证：平台获取，无需提交" in page.inner_text("#intake-household")
     # when she files 低保 with every material the applicant must bring
-    page.check("#item-dibao")
     for box in page.locator("input[name=materials_dibao]").all():
         box.check()
     page.fill("#id_reason", "独居老人，无劳动能力，无稳定收入")
