@@ -159,8 +159,9 @@ def medical_feed(
         pl.when(pl.col("bad")).then(pl.concat_str([pl.col("id_number").str.slice(0, 17), pl.lit("Y")]))
         .otherwise(pl.col("id_number")).alias("id_number"),
         (pl.lit(dt.date(2026, 1, 1)) + pl.duration(days=pl.col("day"))).dt.strftime("%Y-%m-%d").alias("settled_on"),
-        pl.concat_str([pl.col("amount").cast(pl.Utf8), pl.lit(".00")]).alias("self_pay"),
-        pl.concat_str([pl.lit("S"), pl.int_range(pl.len()).cast(pl.Utf8)]).alias("settlement_no"),
+        pl.concat_str([pl.col("amount").cast(pl.Utf8), pl.lit(".00")]).alias("out_of_pocket_yuan"),
+        pl.concat_str([(pl.col("amount") * 3).cast(pl.Utf8), pl.lit(".00")]).alias("total_yuan"),
+        pl.concat_str([pl.lit("S"), pl.int_range(pl.len()).cast(pl.Utf8)]).alias("record_id"),
     )  # fmt: skip
-    frame.select("id_number", "settled_on", "self_pay", "settlement_no").write_csv(path)
+    frame.select("id_number", "settled_on", "out_of_pocket_yuan", "record_id", "total_yuan").write_csv(path)
     return {"records": records, "unknown": int(unknown.sum()), "malformed": int(bad.sum())}

@@ -28,7 +28,6 @@ from dajiuzhu.assessment.building import Window, read_frame
 from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record
 from dajiuzhu.core.errors import ValidationFailed
-from dajiuzhu.core.idnumber import WEIGHTS
 from dajiuzhu.core.workdays import add_working_days
 from dajiuzhu.monitoring import rules as rule_exprs
 from dajiuzhu.monitoring.models import (
@@ -41,7 +40,10 @@ from dajiuzhu.monitoring.models import (
     TaskStatus,
     VisitTask,
 )
-from dajiuzhu.monitoring.policy import Column, FeedContract, feed_contract, load_policy, thresholds_frame
+from dajiuzhu.monitoring.policy import feed_contract, load_policy, thresholds_frame
+from dajiuzhu.verification.contracts import SourceContract
+from dajiuzhu.verification.validate import RAW, REASONS, ROW, header_map
+from dajiuzhu.verification.validate import validate as validate_rows
 
 TEMP_TABLE_MAX = 1_000_000  # distinct IDs: below this PostgreSQL joins them in SQL; above, read the registry
 CHUNK = 5000
@@ -92,103 +94,26 @@ def read_raw(data: bytes | Path, file_name: str) -> pl.DataFrame:
     return frame.with_row_index("row", offset=1).with_columns(pl.col("row").cast(pl.Int64))
 
 
-def _id_checks(col: str, label: str, on: dt.date) -> list[Any]:
-    """GB 11643 on a whole column at once: format, birth date, check character (R10.3, R10.4)."""
-    s = pl.col(col)
-    first17 = s.str.slice(0, 17).cast(pl.Int64, strict=False)
-    total = pl.sum_horizontal([((first17 // 10 ** (16 - i)) % 10) * w for i, w in enumerate(WEIGHTS)])
-    # "10X98765432"[total % 11] as a number (X = 10): integer arithmetic instead of a string lookup.
-    expected = (12 - total % 11) % 11
-    last = s.str.slice(17, 1)
-    given = pl.when(last == "X").then(pl.lit(10, dtype=pl.Int64)).otherwise(last.cast(pl.Int64, strict=False))
-    shaped = s.str.contains(r"^\d{17}[\dX]$")
-    birth = s.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
-    return [
-        pl.when(s.is_null()).then(pl.lit(f"{label}为空")),
-        pl.when(s.is_not_null() & ~shaped).then(pl.lit(f"{label}格式错误（应为18位，前17位为数字）")),
-        pl.when(
-            shaped & (birth.is_null() | (birth < pl.lit(dt.date(1900, 1, 1))) | (birth > pl.lit(on)))
-        ).then(pl.lit(f"{label}中的出生日期无效")),
-        pl.when(shaped & (given != expected)).then(pl.lit(f"{label}校验位错误")),
-    ]
-
-
-def _typed(c: Column, on: dt.date) -> tuple[pl.Expr, list[Any]]:
-    """The clean value of a column and the reasons a row's value is refused."""
-    s = pl.col(c.name)
-    missing = [pl.when(s.is_null()).then(pl.lit(f"缺少{c.label}"))] if c.required else []
-    if c.type == "id_number":
-        return s.alias(c.name), _id_checks(c.name, c.label, on)
-    if c.type == "date":
-        value = s.str.to_date("%Y-%m-%d", strict=False)
-        bad = s.is_not_null() & value.is_null()
-        return value.alias(c.name), [
-            *missing,
-            pl.when(bad).then(pl.lit(f"{c.label}不是有效日期（应为YYYY-MM-DD）")),
-            pl.when(value > pl.lit(on)).then(pl.lit(f"{c.label}晚于处理日期")),
-        ]
-    if c.type == "money":
-        value = s.str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)
-        fen = (value * 100).round(0).cast(pl.Int64, strict=False)
-        return fen.alias(f"{c.name}_fen"), [
-            *missing,
-            pl.when(s.is_not_null() & value.is_null()).then(pl.lit(f"{c.label}不是金额数字")),
-            pl.when(value < 0).then(pl.lit(f"{c.label}不能为负数")),
-        ]
-    if c.type == "int":
-        value = s.cast(pl.Int64, strict=False)
-        reasons = [*missing, pl.when(s.is_not_null() & value.is_null()).then(pl.lit(f"{c.label}应为整数"))]
-        if c.min is not None and c.max is not None:
-            reasons.append(
-                pl.when((value < c.min) | (value > c.max)).then(pl.lit(f"{c.label}应在{c.min}至{c.max}之间"))
-            )
-        return value.alias(c.name), reasons
-    if c.type == "choice":
-        return s.alias(c.name), [
-            *missing,
-            pl.when(s.is_not_null() & ~s.is_in(list(c.values))).then(
-                pl.lit(f"{c.label}取值无效（应为{'、'.join(c.values)}之一）")
-            ),
-        ]
-    if c.type == "area_code":
-        return s.alias(c.name), [
-            *missing,
-            pl.when(s.is_not_null() & ~s.str.contains(r"^\d{2,15}$")).then(pl.lit(f"{c.label}格式错误")),
-        ]
-    return s.fill_null("").alias(c.name), missing
-
-
-def validate(raw: pl.DataFrame, contract: FeedContract, on: dt.date) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(valid rows with typed columns, quarantined rows with their reasons). A file without a required
-    column is refused whole: that is a broken contract, not a bad row."""
-    absent = [c.label + f"（{c.name}）" for c in contract.columns if c.required and c.name not in raw.columns]
-    if absent:
-        raise ValidationFailed.single("文件", f"缺少约定的列：{'、'.join(absent)}")
-    present = [c for c in contract.columns if c.name in raw.columns]
-    optional_missing = [
-        pl.lit(None, dtype=pl.Utf8).alias(c.name) for c in contract.columns if c.name not in raw.columns
-    ]
-    # Blank cells count as missing; ID numbers are compared upper-case without spaces.
-    cleaned = raw.lazy().with_columns(
-        [pl.col(c.name).cast(pl.Utf8).str.strip_chars().replace("", None) for c in present] + optional_missing
+def validate(raw: pl.DataFrame, contract: SourceContract, on: dt.date) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(valid rows with typed columns, quarantined rows with their reasons), by the shared validator of
+    verification. Columns are matched by field name or Chinese label. A file without a required column
+    is refused whole: that is a broken contract, not a bad row."""
+    mapping, missing = header_map(contract, [c for c in raw.columns if c != ROW])
+    if missing:
+        absent = "、".join(f"{s.label}（{s.name}）" for s in missing)
+        raise ValidationFailed.single("文件", f"缺少约定的列：{absent}")
+    frame = raw.select(ROW, *[pl.col(col).alias(name) for col, name in mapping.items()])
+    ok, refused = validate_rows(contract, frame, on=on)
+    quarantine = refused.select(
+        ROW,
+        pl.col(RAW)
+        .str.json_path_match(f"$.{contract.match}")
+        .fill_null("")
+        .str.slice(0, 40)
+        .alias("id_number"),
+        pl.col(REASONS).list.join("；").str.slice(0, 500).alias("reasons"),
+        RAW,
     )
-    if contract.key == "id_number":
-        cleaned = cleaned.with_columns(pl.col("id_number").str.replace_all(" ", "").str.to_uppercase())
-    values: list[pl.Expr] = []
-    reasons: list[Any] = []
-    for c in contract.columns:
-        value, why = _typed(c, on)
-        values.append(value)
-        reasons.extend(why)
-    joined = pl.concat_str(reasons, separator="；", ignore_nulls=True).fill_null("")
-    checked = cleaned.with_columns(joined.alias("_reasons"))
-    bad_rows = checked.filter(pl.col("_reasons") != "").select(
-        "row", pl.col(contract.key).fill_null("").str.slice(0, 40).alias("id_number"),
-        pl.col("_reasons").str.slice(0, 500).alias("reasons"),
-        pl.struct([c.name for c in present]).struct.json_encode().alias("raw"),
-    )  # fmt: skip
-    good = checked.filter(pl.col("_reasons") == "").select("row", *values)
-    ok, quarantine = pl.collect_all([good, bad_rows])
     return ok, quarantine
 
 
@@ -530,7 +455,7 @@ def feed_ingest(
     lap("read")
     ok, quarantine = validate(raw, contract, on)
     lap("validate")
-    if contract.key == "area_code":
+    if contract.match == "area_code":
         matched, unknown, context = _match_areas(ok)
     else:
         matched, unknown, context = _match_ids(ok, contract.code, on)

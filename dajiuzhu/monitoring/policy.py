@@ -1,6 +1,8 @@
-"""Monitoring policy as data: feed contracts (policy/monitoring/feeds.yaml), rule definitions
-(rules.yaml) and the dated per-jurisdiction thresholds and time limits (parameters/*.yaml, read with
-the same ParameterTree as the assessment parameters: county → city → province → national)."""
+"""Monitoring policy as data: the feed contracts are verification's source contracts
+(policy/sources/<CODE>.yaml with `used_by: [..., monitoring]`, read through dajiuzhu.verification.contracts),
+rule definitions (policy/monitoring/rules.yaml) and the dated per-jurisdiction thresholds and time limits
+(parameters/*.yaml, read with the same ParameterTree as the assessment parameters: county → city → province
+→ national)."""
 
 from __future__ import annotations
 
@@ -16,34 +18,9 @@ import yaml
 
 from dajiuzhu.core.errors import ValidationFailed
 from dajiuzhu.rules.parameters import ParameterError, ParameterTree
+from dajiuzhu.verification.contracts import SourceContract, contracts
 
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policy" / "monitoring"
-COLUMN_TYPES = ("id_number", "date", "money", "int", "choice", "text", "area_code")
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    label: str
-    type: str
-    required: bool
-    values: tuple[str, ...] = ()
-    min: int | None = None
-    max: int | None = None
-
-
-@dataclass(frozen=True)
-class FeedContract:
-    code: str
-    name: str
-    provider: str
-    key: str
-    columns: tuple[Column, ...]
-    full_list: bool = False
-
-    @property
-    def required(self) -> list[str]:
-        return [c.name for c in self.columns if c.required]
 
 
 @dataclass(frozen=True)
@@ -59,7 +36,7 @@ class RuleDef:
 
 @dataclass
 class MonitoringPolicy:
-    feeds: dict[str, FeedContract]
+    feeds: dict[str, SourceContract]
     rules: dict[str, RuleDef]
     tree: ParameterTree
     files: list[str] = field(default_factory=list)
@@ -78,36 +55,10 @@ def _yaml(path: Path) -> dict[str, Any]:
     return doc
 
 
-def _contract(code: str, spec: dict[str, Any]) -> FeedContract:
-    cols = []
-    for name, c in (spec.get("columns") or {}).items():
-        if c.get("type") not in COLUMN_TYPES:
-            raise ParameterError(f"feeds.yaml 数据源{code}的字段{name}类型“{c.get('type')}”无效")
-        cols.append(
-            Column(
-                name=name,
-                label=str(c.get("label", name)),
-                type=c["type"],
-                required=bool(c.get("required")),
-                values=tuple(c.get("values") or ()),
-                min=c.get("min"),
-                max=c.get("max"),
-            )
-        )
-    key = spec.get("key", "id_number")
-    if key not in {c.name for c in cols}:
-        raise ParameterError(f"feeds.yaml 数据源{code}缺少匹配字段{key}")
-    return FeedContract(
-        code=code, name=str(spec.get("name", code)), provider=str(spec.get("provider", "")), key=key,
-        columns=tuple(cols), full_list=bool(spec.get("full_list")),
-    )  # fmt: skip
-
-
 @lru_cache(maxsize=4)
 def load_policy(directory: Path = POLICY_DIR) -> MonitoringPolicy:
-    feeds_doc = _yaml(directory / "feeds.yaml")
     rules_doc = _yaml(directory / "rules.yaml")
-    feeds = {code: _contract(code, spec) for code, spec in (feeds_doc.get("sources") or {}).items()}
+    feeds = contracts("monitoring")
     rules = {
         code: RuleDef(
             code=code,
@@ -124,7 +75,7 @@ def load_policy(directory: Path = POLICY_DIR) -> MonitoringPolicy:
     return MonitoringPolicy(feeds=feeds, rules=rules, tree=tree)
 
 
-def feed_contract(source: str) -> FeedContract:
+def feed_contract(source: str) -> SourceContract:
     """The contract of a source; a source without one is refused (the clear message names the source)."""
     code = (source or "").strip().upper()
     contract = load_policy().feeds.get(code)

@@ -26,6 +26,12 @@ CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
 EARNING = ("employed", "flexible", "farming")
 Rule = Callable[[pl.LazyFrame, pl.LazyFrame], pl.LazyFrame]
 MENTAL = ("intellectual", "mental")
+# The source contracts (policy/sources) use the providers' Chinese values; the registry and the
+# thresholds use codes.
+DISABILITY_CODES = {"视力": "visual", "听力": "hearing", "言语": "speech", "肢体": "physical", "智力": "intellectual",
+                    "精神": "mental", "多重": "multiple"}  # fmt: skip
+STAGE_CODES = {"学前": "preschool", "小学": "primary", "初中": "junior", "高中": "senior", "中职": "vocational",
+               "高职": "college", "本科": "bachelor", "研究生": "graduate"}  # fmt: skip
 
 
 def _out(
@@ -60,7 +66,7 @@ def w_med(df: pl.LazyFrame, th: pl.LazyFrame) -> pl.LazyFrame:
     per_year = (
         df.group_by("person_id", "household_id", "county_code", "income_year_fen", year.alias("year"))
         .agg(
-            pl.col("self_pay_fen").sum().alias("total_fen"),
+            pl.col("out_of_pocket_yuan_fen").sum().alias("total_fen"),
             pl.len().alias("bills"),
             pl.col("settled_on").max(),
         )
@@ -85,7 +91,7 @@ def w_disab(frame: pl.LazyFrame, th: pl.LazyFrame) -> pl.LazyFrame:
     """A disability card of grade 1–2 (or up to grade 3 intellectual/mental), more severe than what
     the registry already records for the person."""
     df = frame.join(th, on="county_code")
-    grade, kind = pl.col("grade"), pl.col("disability_type")
+    grade, kind = pl.col("grade"), pl.col("disability_type").replace(DISABILITY_CODES)
     severe = (grade <= pl.col("disab_grade_max")) | (
         kind.is_in(MENTAL) & (grade <= pl.col("disab_mental_grade_max"))
     )
@@ -94,7 +100,7 @@ def w_disab(frame: pl.LazyFrame, th: pl.LazyFrame) -> pl.LazyFrame:
     hits = df.filter(pl.col("on_W_DISAB") & severe & new)
     return _out(
         hits, "W_DISAB", _pid(kind, grade),
-        {"disability_type": kind, "grade": grade, "card_no": pl.col("card_no"),
+        {"disability_type": kind, "grade": grade, "card_no": pl.col("record_id"),
          "recorded_grade": recorded},
         pl.col("issued_on"),
     )  # fmt: skip
@@ -104,7 +110,7 @@ def w_unemp(frame: pl.LazyFrame, th: pl.LazyFrame) -> pl.LazyFrame:
     """Unemployment registration of the household's main earner: the head, or the only member who works."""
     df = frame.join(th, on="county_code")
     main = (pl.col("relation") == "head") | (pl.col("employment").is_in(EARNING) & (pl.col("earners") <= 1))
-    hits = df.filter(pl.col("on_W_UNEMP") & main)
+    hits = df.filter(pl.col("on_W_UNEMP") & main & (pl.col("status") == "失业"))
     return _out(
         hits, "W_UNEMP", _pid(pl.col("registered_on")),
         {"registered_on": pl.col("registered_on").cast(pl.Utf8), "relation": pl.col("relation"),
@@ -127,28 +133,33 @@ def w_death(frame: pl.LazyFrame, th: pl.LazyFrame) -> pl.LazyFrame:
 def w_school(frame: pl.LazyFrame, th: pl.LazyFrame) -> pl.LazyFrame:
     """Enrolment in senior high school or college (warn.school_stages) of a low-income household's child."""
     df = frame.join(th, on="county_code")
+    df = df.with_columns(pl.col("stage").replace(STAGE_CODES))
     stage_hit = pl.col("school_stages").list.contains(pl.col("stage"))
     hits = df.filter(pl.col("on_W_SCHOOL") & low_income() & stage_hit)
     return _out(
-        hits, "W_SCHOOL", _pid(pl.col("stage"), pl.col("enrolled_on").dt.year()),
-        {"stage": pl.col("stage"), "enrolled_on": pl.col("enrolled_on").cast(pl.Utf8)},
-        pl.col("enrolled_on"),
+        hits, "W_SCHOOL", _pid(pl.col("stage"), pl.col("school_year_start").dt.year()),
+        {"stage": pl.col("stage"), "enrolled_on": pl.col("school_year_start").cast(pl.Utf8)},
+        pl.col("school_year_start"),
     )  # fmt: skip
 
 
-def _asset(source: str, value_col: str | None, min_col: str | None) -> Rule:
+def _asset(
+    source: str, value_col: str | None, min_col: str | None, active: tuple[str, ...] | None = None
+) -> Rule:
     def rule(frame: pl.LazyFrame, th: pl.LazyFrame) -> pl.LazyFrame:
         """New registration (real estate, vehicle, market entity) in a household receiving 低保/特困."""
         df = frame.join(th, on="county_code")
         cond = pl.col("on_W_ASSET") & ((pl.col("category_mask") & ASSISTED_MASK) > 0)
+        if active:  # the contract's active statuses (a cancelled registration is no new asset)
+            cond = cond & pl.col("status").is_in(list(active))
         if value_col and min_col:
             cond = cond & (pl.col(value_col).fill_null(0) >= pl.col(min_col))
         hits = df.filter(cond)
-        signal = {"source": pl.lit(source), "registration_no": pl.col("registration_no"),
+        signal = {"source": pl.lit(source), "registration_no": pl.col("record_id"),
                   "registered_on": pl.col("registered_on").cast(pl.Utf8)}  # fmt: skip
         if value_col:
             signal["value_fen"] = pl.col(value_col)
-        cause = pl.concat_str([pl.lit(source + ":"), pl.col("registration_no")])
+        cause = pl.concat_str([pl.lit(source + ":"), pl.col("record_id")])
         return _out(hits, "W_ASSET", cause, signal, pl.col("registered_on"))
 
     return rule
@@ -177,8 +188,8 @@ SOURCE_RULES: dict[str, list[Rule]] = {
     "DEATH_FUNERAL": [w_death],
     "STUDENT_AID": [w_school],
     "REAL_ESTATE": [_asset("REAL_ESTATE", None, None)],
-    "VEHICLE": [_asset("VEHICLE", "value_fen", "vehicle_value_min_fen")],
-    "MARKET_ENTITY": [_asset("MARKET_ENTITY", "capital_fen", "capital_min_fen")],
+    "VEHICLE": [_asset("VEHICLE", "value_yuan_fen", "vehicle_value_min_fen", ("正常",))],
+    "MARKET_ENTITY": [_asset("MARKET_ENTITY", "capital_yuan_fen", "capital_min_fen", ("存续",))],
     "DISASTER": [w_event],
 }
 

@@ -31,7 +31,12 @@ from .errors import ContractInvalid, UnknownSource
 SOURCES_DIR = Path(settings.BASE_DIR) / "policy" / "sources"
 RULES_FILE = SOURCES_DIR / "rules.yaml"
 
-FIELD_TYPES = ("id_number", "string", "date", "decimal_yuan", "decimal", "integer", "enum")
+FIELD_TYPES = ("id_number", "string", "date", "decimal_yuan", "decimal", "integer", "enum", "area_code")
+MATCH_FIELDS = (
+    "id_number",
+    "area_code",
+)  # how a record finds its subject: a person, or an administrative area
+PURPOSES = ("verification", "monitoring")  # which apps take deliveries of a source
 EFFECT_KINDS = ("income", "financial_asset", "property", "vehicle", "business", "flag", "expense", "spending")
 # The order of the sources on pages and in reports (policy-spec R7.2, R8.3).
 SOURCE_ORDER = (
@@ -49,6 +54,9 @@ class FieldSpec:
     type: str
     required: bool
     values: tuple[str, ...] = ()
+    min: int | None = None  # integer / decimal_yuan / decimal: smallest value allowed
+    max: int | None = None
+    not_future: bool = False  # date: refuse a date after the processing day
 
     def clean(self, raw: Any) -> Any:
         """The typed value (JSON-ready: dates and decimals as text) or ValueError with a Chinese message."""
@@ -118,6 +126,9 @@ class SourceContract:
     fields: tuple[FieldSpec, ...]
     meaning: str
     effect: dict[str, Any] = field(hash=False, compare=False)
+    match: str = "id_number"  # the field that finds the subject (a person's ID number or an area code)
+    used_by: tuple[str, ...] = ("verification",)
+    full_list: bool = False  # each delivery is the whole current list (monitoring: RELAPSE_LIST)
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -179,23 +190,44 @@ def _parse(path: Path) -> SourceContract:
         values = tuple(str(v) for v in raw.get("values") or ())
         if kind == "enum" and not values:
             raise _refuse(where, f"枚举字段 {raw['name']} 缺少 values")
-        specs.append(FieldSpec(str(raw["name"]), str(raw["label"]), kind, bool(raw.get("required")), values))
+        bounds = [raw.get("min"), raw.get("max")]
+        if any(b is not None and (not isinstance(b, int) or kind not in ("integer", "decimal_yuan", "decimal"))
+               for b in bounds):  # fmt: skip
+            raise _refuse(where, f"字段 {raw['name']} 的 min/max 应为整数，且只用于数值字段")
+        spec = FieldSpec(
+            str(raw["name"]), str(raw["label"]), kind, bool(raw.get("required")), values,
+            min=bounds[0], max=bounds[1], not_future=bool(raw.get("not_future")) and kind == "date",
+        )  # fmt: skip
+        specs.append(spec)
     names = [s.name for s in specs]
     if len(set(names)) != len(names):
         raise _refuse(where, "字段名重复")
+    match = str(data.get("match") or "id_number")
+    if match not in MATCH_FIELDS:
+        raise _refuse(where, f"match 应为 {'、'.join(MATCH_FIELDS)} 之一")
     id_fields = [s for s in specs if s.type == "id_number"]
-    if len(id_fields) != 1 or id_fields[0].name != "id_number" or not id_fields[0].required:
+    if match == "id_number" and (
+        len(id_fields) != 1 or id_fields[0].name != "id_number" or not id_fields[0].required
+    ):
         raise _refuse(where, "必须有且只有一个必填的 id_number 字段（身份证号码）")
+    if match == "area_code" and not any(s.name == "area_code" and s.type == "area_code" and s.required
+                                        for s in specs):  # fmt: skip
+        raise _refuse(where, "match 为 area_code 时必须有必填的 area_code 字段（区划代码）")
+    used_by = tuple(str(u) for u in data.get("used_by") or ("verification",))
+    if not used_by or any(u not in PURPOSES for u in used_by):
+        raise _refuse(where, f"used_by 应为 {'、'.join(PURPOSES)} 中的一项或多项")
+    if "verification" in used_by and match != "id_number":
+        raise _refuse(where, "核对（verification）只接收按身份证号码匹配的数据源")
     key = tuple(str(k) for k in data["key"])
-    if "id_number" not in key or any(k not in names for k in key):
-        raise _refuse(where, "key 必须包含 id_number，且只能引用已声明的字段")
+    if match not in key or any(k not in names for k in key):
+        raise _refuse(where, f"key 必须包含 {match}，且只能引用已声明的字段")
     if any(not s.required for s in specs if s.name in key):
         raise _refuse(where, "key 中的字段必须是必填字段")
     if data["effective_field"] not in names:
         raise _refuse(where, f"effective_field {data['effective_field']} 不是已声明的字段")
     hit = data["hit"] or {}
     effect = dict(hit.get("effect") or {})
-    if effect.get("kind") not in EFFECT_KINDS:
+    if "verification" in used_by and effect.get("kind") not in EFFECT_KINDS:
         raise _refuse(where, f"hit.effect.kind 应为 {'、'.join(EFFECT_KINDS)} 之一")
     for ref in ("field", "area_field", "value_field", "status_field", "dwelling_field"):
         if ref in effect and effect[ref] not in names:
@@ -214,6 +246,9 @@ def _parse(path: Path) -> SourceContract:
         fields=tuple(specs),
         meaning=str(hit.get("meaning") or ""),
         effect=effect,
+        match=match,
+        used_by=used_by,
+        full_list=bool(data.get("full_list")),
     )
 
 
@@ -230,8 +265,15 @@ def contracts_load(directory: Path = SOURCES_DIR) -> dict[str, SourceContract]:
 
 
 @functools.cache
-def contracts() -> dict[str, SourceContract]:
+def contracts_all() -> dict[str, SourceContract]:
+    """Every source contract, whichever app takes its deliveries."""
     return contracts_load()
+
+
+@functools.cache
+def contracts(purpose: str = "verification") -> dict[str, SourceContract]:
+    """The contracts of the sources one app takes (verification by default: pages, reports, ingest)."""
+    return {code: c for code, c in contracts_all().items() if purpose in c.used_by}
 
 
 def contract_get(code: str) -> SourceContract:

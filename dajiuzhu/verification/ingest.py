@@ -9,17 +9,17 @@ matched to someone by guessing.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import io
 import json
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import polars as pl
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -34,6 +34,7 @@ from dajiuzhu.registry.models import Person
 from .contracts import SourceContract, contract_get
 from .errors import FileUnreadable
 from .models import BatchChannel, BatchStatus, ExchangeBatch, ExchangeRecord, QuarantinedRow
+from .validate import RAW, REASONS, ROW, header_map, validate
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +43,14 @@ CHUNK = 2000  # rows per INSERT / per key lookup
 UNKNOWN_LISTED = 100  # unknown ID numbers kept by name in the batch summary (the count is always exact)
 
 
-@dataclass(frozen=True)
-class RawRow:
-    number: int  # the row as the provider sees it: spreadsheet line, JSONL line, list position
-    data: dict[str, Any] | None
-    raw: Any
-    problem: str = ""  # set when the row could not even be read (bad JSON line)
+@dataclass
+class Delivery:
+    """A delivery read into columns: `frame` has `row` and one text column per contract field delivered;
+    `unreadable` lists the rows that could not even be read (row number, raw content, problem)."""
+
+    frame: pl.DataFrame
+    unreadable: list[tuple[int, Any, str]]
+    total: int
 
 
 # ---- reading the delivery --------------------------------------------------------------------------
@@ -63,47 +66,80 @@ def _decode_csv(content: bytes) -> str:
     raise FileUnreadable("无法识别CSV文件的文字编码（应为UTF-8或GBK），请另存为“CSV UTF-8”后重新上传")
 
 
-def _header_map(contract: SourceContract, header: list[Any]) -> dict[int, str]:
-    """Column position → field name, by the field's name or its Chinese label (with or without the unit)."""
-    names: dict[str, str] = {}
-    for spec in contract.fields:
-        names[spec.name.lower()] = spec.name
-        names[spec.label] = spec.name
-        names[spec.label.split("（")[0]] = spec.name
-    mapping: dict[int, str] = {}
-    for i, cell in enumerate(header):
-        text = str(cell or "").strip().lstrip("\ufeff")
-        found = names.get(text) or names.get(text.lower())
-        if found and found not in mapping.values():
-            mapping[i] = found
-    missing = [s for s in contract.fields if s.required and s.name not in mapping.values()]
+def _cell_text(value: Any) -> str | None:
+    """A delivered value as the text the validator reads (spreadsheets turn codes into floats)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _as_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every column as text; whole floats (1.0) without their decimal part, as a spreadsheet means them."""
+    exprs = []
+    for name, dtype in frame.schema.items():
+        col = pl.col(name)
+        if dtype.is_float():
+            exprs.append(
+                pl.when(col == col.round(0)).then(col.cast(pl.Int64, strict=False).cast(pl.Utf8))
+                .otherwise(col.cast(pl.Utf8)).alias(name)
+            )  # fmt: skip
+        elif dtype != pl.Utf8:
+            exprs.append(col.cast(pl.Utf8).alias(name))
+    return frame.with_columns(exprs) if exprs else frame
+
+
+def _table(contract: SourceContract, table: pl.DataFrame) -> Delivery:
+    """A sheet read without a header: the first row is the header, data rows are numbered as the provider
+    sees them (the header is row 1); blank rows are skipped but keep their number."""
+    if table.height == 0:
+        raise FileUnreadable("文件是空的，没有表头")
+    header = [str(v) if v is not None else "" for v in table.row(0)]
+    positions = {f"column_{i}": h for i, h in enumerate(header)}
+    mapping, missing = header_map(contract, header)
     if missing:
         wanted = "、".join(f"{s.label}（{s.name}）" for s in missing)
         raise FileUnreadable(f"文件第1行（表头）缺少必填列：{wanted}。表头应使用交换约定中的字段名或中文名")
-    return mapping
+    chosen = {col: mapping[h] for col, h in positions.items() if h in mapping}
+    # The first column carrying a field wins (as the header map does).
+    seen: set[str] = set()
+    select = []
+    for col, name in chosen.items():
+        if name not in seen:
+            seen.add(name)
+            select.append(pl.col(col).alias(name))
+    body = table.slice(1).with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
+    blank = pl.all_horizontal(
+        [pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in table.columns]
+    )
+    body = body.filter(~blank)
+    return Delivery(body.select(ROW, *select), [], body.height)
 
 
-def _table_rows(contract: SourceContract, table: Iterable[list[Any]]) -> Iterator[RawRow]:
-    iterator = iter(table)
-    header = next(iterator, None)
-    if header is None:
-        raise FileUnreadable("文件是空的，没有表头")
-    mapping = _header_map(contract, list(header))
-    for number, cells in enumerate(iterator, start=2):
-        if not any(c not in (None, "") for c in cells):
-            continue  # blank lines at the end of a sheet
-        data = {name: (cells[i] if i < len(cells) else None) for i, name in mapping.items()}
-        yield RawRow(number, data, data)
-
-
-def _csv_table(content: bytes) -> Iterator[list[Any]]:
+def _csv_frame(content: bytes) -> pl.DataFrame:
     text = _decode_csv(content)
     first = text.split("\n", 1)[0]
     delimiter = max((",", "\t", ";"), key=first.count)
-    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return pl.read_csv(
+            text.encode(), has_header=False, infer_schema=False, separator=delimiter,
+            truncate_ragged_lines=True, raise_if_empty=False,
+        )  # fmt: skip
+    except pl.exceptions.PolarsError as exc:
+        log.info("unreadable csv delivery: %r", exc)
+        raise FileUnreadable("CSV文件格式有误，无法按行列读取，请检查引号和分隔符") from exc
 
 
-def _xlsx_table(content: bytes) -> list[list[Any]]:
+def _xlsx_frame(content: bytes) -> pl.DataFrame:
     from openpyxl import load_workbook
 
     try:
@@ -111,38 +147,64 @@ def _xlsx_table(content: bytes) -> list[list[Any]]:
         try:
             sheet = workbook.worksheets[0]
             sheet.reset_dimensions()
-            return [list(r) for r in sheet.iter_rows(values_only=True)]
+            rows = [list(r) for r in sheet.iter_rows(values_only=True)]
         finally:
             workbook.close()
     except Exception as exc:  # a damaged upload gets a message, never a stack trace
         log.info("unreadable xlsx delivery: %r", exc)
         raise FileUnreadable("文件已损坏或不是有效的Excel工作簿（.xlsx）") from exc
+    width = max((len(r) for r in rows), default=0)
+    columns = {f"column_{i}": [_cell_text(r[i]) if i < len(r) else None for r in rows] for i in range(width)}
+    return pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.Utf8))
 
 
-def _jsonl_rows(content: bytes) -> Iterator[RawRow]:
+def _objects(contract: SourceContract, numbered: list[tuple[int, dict[str, Any]]], problems: list[tuple[int, Any, str]],
+             total: int) -> Delivery:  # fmt: skip
+    """JSON objects (API push, JSONL lines that need a second look) → columns by field name."""
+    names = [f.name for f in contract.fields]
+    columns: dict[str, list[Any]] = {ROW: [n for n, _d in numbered]}
+    for name in names:
+        columns[name] = [_cell_text(d.get(name)) for _n, d in numbered]
+    frame = pl.DataFrame(columns, schema={ROW: pl.Int64, **dict.fromkeys(names, pl.Utf8)})
+    return Delivery(frame, problems, total)
+
+
+def _jsonl(contract: SourceContract, content: bytes) -> Delivery:
     text = _decode_csv(content)
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
+    lines = text.splitlines()
+    numbers = [i for i, line in enumerate(lines, start=1) if line.strip()]
+    try:  # the usual case: every line an object, read in one go
+        frame = pl.read_ndjson(io.BytesIO("\n".join(lines[i - 1] for i in numbers).encode()),
+                               infer_schema_length=None)  # fmt: skip
+        names = [f.name for f in contract.fields if f.name in frame.columns]
+        frame = _as_text(frame.select(names)).with_columns(pl.Series(ROW, numbers, dtype=pl.Int64))
+        return Delivery(frame.select(ROW, *names), [], len(numbers))
+    except (pl.exceptions.PolarsError, ValueError):
+        pass
+    numbered: list[tuple[int, dict[str, Any]]] = []
+    problems: list[tuple[int, Any, str]] = []
+    for number in numbers:
+        line = lines[number - 1]
         try:
             data = json.loads(line)
         except json.JSONDecodeError:
-            yield RawRow(number, None, line[:1000], "不是有效的JSON对象")
+            problems.append((number, line[:1000], "不是有效的JSON对象"))
             continue
         if not isinstance(data, dict):
-            yield RawRow(number, None, line[:1000], "每行应为一个JSON对象（{...}）")
+            problems.append((number, line[:1000], "每行应为一个JSON对象（{...}）"))
             continue
-        yield RawRow(number, data, data)
+        numbered.append((number, data))
+    return _objects(contract, numbered, problems, len(numbers))
 
 
-def file_rows(contract: SourceContract, *, filename: str, content: bytes) -> Iterator[RawRow]:
+def file_delivery(contract: SourceContract, *, filename: str, content: bytes) -> Delivery:
     name = (filename or "").lower()
     if name.endswith(".csv"):
-        return _table_rows(contract, _csv_table(content))
+        return _table(contract, _csv_frame(content))
     if name.endswith(".xlsx"):
-        return _table_rows(contract, _xlsx_table(content))
+        return _table(contract, _xlsx_frame(content))
     if name.endswith(".jsonl"):
-        return _jsonl_rows(content)
+        return _jsonl(contract, content)
     raise FileUnreadable(f"不支持的文件类型“{filename}”，请上传 {'、'.join(FILE_EXTENSIONS)} 文件")
 
 
@@ -192,7 +254,7 @@ def _ingest(
     *,
     actor: Any,
     contract: SourceContract,
-    rows: Iterable[RawRow],
+    read: Callable[[], Delivery],
     channel: str,
     file_name: str,
     sha256: str,
@@ -222,40 +284,27 @@ def _ingest(
             _audit(actor, batch)
         return batch
 
-    good: dict[str, tuple[int, dict[str, Any], str, str]] = {}  # key → (row, values, hash, JSON text)
-    quarantined: list[QuarantinedRow] = []
-    total = 0
-    id_field = contract.label_of("id_number")
-    for row in rows:
-        total += 1
-        if row.data is None:
-            quarantined.append(
-                QuarantinedRow(
-                    row_number=row.number,
-                    raw=_json_safe(row.raw),
-                    reasons=[f"第{row.number}行：{row.problem}"],
-                )
-            )
-            continue
-        values, errors = contract.clean_row(row.data, row=row.number)
-        reasons = [str(e) for e in errors]
-        if not errors:
-            key = contract.record_key(values)
-            text = json.dumps(values, sort_keys=True, ensure_ascii=False)
-            digest = _payload_hash(text)
-            seen = good.get(key)
-            if seen is not None and seen[2] != digest:
-                reasons.append(
-                    f"第{row.number}行：与第{seen[0]}行的记录标识（{'、'.join(contract.key)}）相同但内容不同，请核对"
-                )
-            elif seen is None:
-                good[key] = (row.number, values, digest, text)
-        if reasons:
-            quarantined.append(
-                QuarantinedRow(row_number=row.number, raw=_json_safe(row.raw), reasons=reasons)
-            )
-    if total == 0:
+    delivery = read()
+    if delivery.total == 0:
         raise FileUnreadable("交付内容没有数据行")
+    ok, refused = validate(contract, delivery.frame, on=timezone.localdate())
+    rows, conflicts = _good_rows(contract, ok)
+    quarantined = [
+        QuarantinedRow(row_number=n, raw=_json_safe(raw), reasons=[f"第{n}行：{problem}"])
+        for n, raw, problem in delivery.unreadable
+    ]
+    # Only the refused rows are turned into objects (reasons are Python lists in the JSON column).
+    for n, raw_text, reasons in refused.select(ROW, RAW, REASONS).iter_rows():
+        quarantined.append(
+            QuarantinedRow(row_number=n, raw=json.loads(raw_text), reasons=[f"第{n}行 {r}" for r in reasons])
+        )
+    for n, raw_text, first in conflicts.iter_rows():
+        quarantined.append(QuarantinedRow(row_number=n, raw=json.loads(raw_text), reasons=[
+            f"第{n}行：与第{first}行的记录标识（{'、'.join(contract.key)}）相同但内容不同，请核对"
+        ]))  # fmt: skip
+    quarantined.sort(key=lambda q: q.row_number)
+    total = delivery.total
+    id_field = contract.label_of("id_number")
 
     with transaction.atomic():
         batch = ExchangeBatch.objects.create(
@@ -263,13 +312,12 @@ def _ingest(
             created_by=actor, area=actor.area, status=BatchStatus.DONE, rows_total=total,
             rows_quarantined=len(quarantined),
         )  # fmt: skip
-        rows_good = list(good.items())
         if connection.vendor == "postgresql":
-            inserted, updated, unknown = _store_postgres(contract, batch, rows_good, now)
+            inserted, updated, unknown = _store_postgres(contract, batch, rows, now)
         else:
-            inserted, updated, unknown = _store_generic(contract, batch, rows_good, now)
+            inserted, updated, unknown = _store_generic(contract, batch, rows, now)
         batch.rows_inserted, batch.rows_updated = inserted, updated
-        batch.rows_unchanged = len(good) - inserted - updated
+        batch.rows_unchanged = rows.height - inserted - updated
         batch.unknown_persons = len(unknown)
         for q in quarantined:
             q.batch = batch
@@ -300,25 +348,58 @@ _COLUMNS = (
 _UPDATED = ("id_number", "payload", "payload_hash", "effective_date", "batch_id", "updated_at")
 
 
-def _db_row(
-    contract: SourceContract, batch_id: int, key: str, good: tuple[int, dict[str, Any], str, str], stamp: Any
-) -> tuple[Any, ...]:
-    _row, values, digest, text = good
-    return (
-        contract.code, key, values["id_number"], text, digest, values.get(contract.effective_field), batch_id, stamp,
+def _good_rows(contract: SourceContract, ok: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(rows to store: record_key, id_number, payload, payload_hash, effective_date, one per key;
+    rows in conflict: row, raw, first row — a key delivered again with other content).
+
+    The payload is the typed fields as JSON (sorted keys, dates and amounts as text); a key delivered
+    twice with the same content is stored once."""
+    names = sorted(contract.field_names)
+    payload = pl.struct([
+        (pl.col(n).dt.strftime("%Y-%m-%d") if ok.schema[n] == pl.Date else pl.col(n)).alias(n) for n in names
+    ]).struct.json_encode()  # fmt: skip
+    key_text = pl.concat_str([pl.col(k).cast(pl.Utf8).fill_null("") for k in contract.key], separator="\x1f")
+    frame = ok.select(ROW, *contract.field_names, payload.alias("payload"), key_text.alias("_key"))
+    # Hashing is the one step per row (sha256 has no Polars expression): plain comprehensions over columns.
+    keys = [hashlib.sha256(t.encode()).hexdigest()[:40] for t in frame["_key"]]
+    digests = [_payload_hash(t) for t in frame["payload"]]
+    effective = contract.effective_field
+    frame = frame.with_columns(
+        pl.Series("record_key", keys, dtype=pl.Utf8),
+        pl.Series("payload_hash", digests, dtype=pl.Utf8),
+        pl.col(effective).cast(pl.Date, strict=False).alias("effective_date") if ok.schema[effective] == pl.Date
+        else pl.lit(None, dtype=pl.Date).alias("effective_date"),
     )  # fmt: skip
+    first = frame.group_by("record_key", maintain_order=True).agg(
+        pl.col(ROW).first().alias("first_row"), pl.col("payload_hash").first().alias("first_hash")
+    )
+    frame = frame.join(first, on="record_key", how="left")
+    conflicts = frame.filter(pl.col("payload_hash") != pl.col("first_hash")).select(
+        ROW, pl.struct(list(contract.field_names)).struct.json_encode().alias(RAW), "first_row"
+    )
+    stored = frame.filter(pl.col(ROW) == pl.col("first_row")).select(
+        "record_key", "id_number", "payload", "payload_hash", "effective_date"
+    )
+    return stored, conflicts
 
 
-GoodRows = list[tuple[str, tuple[int, dict[str, Any], str, str]]]
+_CSV_COLUMNS = ("source", "record_key", "id_number", "payload", "payload_hash", "effective_date", "batch_id",
+                "updated_at")  # fmt: skip
 
 
 def _store_generic(
-    contract: SourceContract, batch: ExchangeBatch, rows: GoodRows, now: Any
+    contract: SourceContract, batch: ExchangeBatch, rows: pl.DataFrame, now: Any
 ) -> tuple[int, int, list[str]]:
     """SQLite and others: look up existing keys, then executemany an upsert of the new and changed rows."""
-    existing = _existing_hashes(contract.code, [k for k, _v in rows])
-    to_write = [(k, v) for k, v in rows if existing.get(k) != v[2]]
-    inserted = sum(1 for k, _v in to_write if k not in existing)
+    existing = _existing_hashes(contract.code, rows["record_key"].to_list())
+    known = pl.DataFrame(
+        {"record_key": list(existing), "old_hash": list(existing.values())},
+        schema={"record_key": pl.Utf8, "old_hash": pl.Utf8},
+    )
+    changed = rows.join(known, on="record_key", how="left").filter(
+        pl.col("old_hash").is_null() | (pl.col("old_hash") != pl.col("payload_hash"))
+    )
+    inserted = changed.filter(pl.col("old_hash").is_null()).height
     table = ExchangeRecord._meta.db_table
     cols = ", ".join(_COLUMNS)
     upsert = ", ".join(f"{c} = EXCLUDED.{c}" for c in _UPDATED)
@@ -327,15 +408,20 @@ def _store_generic(
         f"ON CONFLICT (source, record_key) DO UPDATE SET {upsert}"
     )
     stamp = connection.ops.adapt_datetimefield_value(now)
+    params = changed.select(
+        pl.lit(contract.code).alias("source"), "record_key", "id_number", "payload", "payload_hash",
+        pl.col("effective_date").dt.strftime("%Y-%m-%d"), pl.lit(batch.pk).alias("batch_id"),
+        pl.lit(stamp).alias("updated_at"),
+    )  # fmt: skip
     with connection.cursor() as cursor:
-        for part in _chunks(to_write, 5000):
-            cursor.executemany(sql, [_db_row(contract, batch.pk, k, g, stamp) for k, g in part])
-    unknown = _unknown_ids(sorted({v[1]["id_number"] for _k, v in rows}))
-    return inserted, len(to_write) - inserted, unknown
+        for start in range(0, params.height, 5000):
+            cursor.executemany(sql, params.slice(start, 5000).rows())
+    unknown = _unknown_ids(rows["id_number"].unique().sort().to_list())
+    return inserted, changed.height - inserted, unknown
 
 
 def _store_postgres(
-    contract: SourceContract, batch: ExchangeBatch, rows: GoodRows, now: Any
+    contract: SourceContract, batch: ExchangeBatch, rows: pl.DataFrame, now: Any
 ) -> tuple[int, int, list[str]]:
     """PostgreSQL: COPY every good row into a temporary table, upsert only the new or changed ones in one
     statement (RETURNING whether each was an insert), and find the unknown ID numbers with one join."""
@@ -343,6 +429,12 @@ def _store_postgres(
     person_table = Person._meta.db_table
     cols = ", ".join(_COLUMNS)
     upsert = ", ".join(f"{c} = EXCLUDED.{c}" for c in _UPDATED)
+    buffer = io.BytesIO()
+    rows.select(
+        pl.lit(contract.code).alias("source"), "record_key", "id_number", "payload", "payload_hash",
+        "effective_date", pl.lit(batch.pk).alias("batch_id"), pl.lit(now.isoformat()).alias("updated_at"),
+    ).write_csv(buffer, include_header=False, null_value="\\N")  # fmt: skip
+    buffer.seek(0)
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMP TABLE IF NOT EXISTS verification_record_in (source varchar(30), record_key varchar(40), "
@@ -350,9 +442,11 @@ def _store_postgres(
             "updated_at timestamptz) ON COMMIT DELETE ROWS"
         )
         cursor.execute("TRUNCATE verification_record_in")
-        with cursor.cursor.copy(f"COPY verification_record_in ({cols}) FROM STDIN") as copy:
-            for key, g in rows:
-                copy.write_row(_db_row(contract, batch.pk, key, g, now))
+        with cursor.cursor.copy(
+            f"COPY verification_record_in ({cols}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+        ) as copy:
+            while chunk := buffer.read(1 << 20):
+                copy.write(chunk)
         cursor.execute(
             f"INSERT INTO {table} AS r ({cols}) SELECT {cols} FROM verification_record_in "  # noqa: S608
             f"ON CONFLICT (source, record_key) DO UPDATE SET {upsert} "
@@ -395,9 +489,9 @@ def batch_ingest_file(
         raise FileUnreadable("文件过大，请拆分后分批交换")
     if not (filename or "").lower().endswith(FILE_EXTENSIONS):
         raise FileUnreadable(f"不支持的文件类型“{filename}”，请上传 {'、'.join(FILE_EXTENSIONS)} 文件")
-    rows = file_rows(contract, filename=filename, content=content)
     return _ingest(
-        actor=actor, contract=contract, rows=rows, channel=BatchChannel.FILE, file_name=filename,
+        actor=actor, contract=contract, read=lambda: file_delivery(contract, filename=filename, content=content),
+        channel=BatchChannel.FILE, file_name=filename,
         sha256=hashlib.sha256(content).hexdigest(), delivered_at=delivered_at,
     )  # fmt: skip
 
@@ -410,14 +504,18 @@ def batch_ingest_rows(
     contract = contract_get(source)
     if not isinstance(rows, list) or not rows:
         raise ValidationFailed.single("rows", "应为非空的对象列表")
-    raw_rows = (
-        RawRow(i, r, r) if isinstance(r, dict) else RawRow(i, None, r, "应为JSON对象（{...}）")
-        for i, r in enumerate(rows, start=1)
-    )
+
+    def read() -> Delivery:
+        numbered = [(i, r) for i, r in enumerate(rows, start=1) if isinstance(r, dict)]
+        problems = [
+            (i, r, "应为JSON对象（{...}）") for i, r in enumerate(rows, start=1) if not isinstance(r, dict)
+        ]
+        return _objects(contract, numbered, problems, len(rows))
+
     digest = hashlib.sha256(
         json.dumps(_json_safe(rows), sort_keys=True, ensure_ascii=False).encode()
     ).hexdigest()
     return _ingest(
-        actor=actor, contract=contract, rows=raw_rows, channel=BatchChannel.API, file_name=label or "接口推送",
+        actor=actor, contract=contract, read=read, channel=BatchChannel.API, file_name=label or "接口推送",
         sha256=digest, delivered_at=delivered_at,
     )  # fmt: skip

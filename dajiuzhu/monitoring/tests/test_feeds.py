@@ -10,9 +10,9 @@ import pytest
 from dajiuzhu.core.errors import PermissionDenied, ValidationFailed
 from dajiuzhu.monitoring.models import Alert, FeedDelivery, FeedIssue, VisitTask
 
-from .conftest import DAY, IDS
+from .conftest import DAY, IDS, csv_bytes
 
-MED = ["id_number", "settled_on", "self_pay", "settlement_no"]
+MED = ["id_number", "settled_on", "out_of_pocket_yuan", "record_id"]
 
 
 def _alerts(rule: str | None = None) -> list[tuple[str, str, str]]:
@@ -88,10 +88,14 @@ def test_malformed_rows_are_quarantined_with_reasons_and_the_rest_processed(
         .values_list("row_number", "reasons")
     )
     assert issues == [
-        (1, "身份证号码校验位错误"),
-        (2, "缺少结算日期"),
-        (3, "个人自付金额不能为负数"),
-        (4, "结算日期不是有效日期（应为YYYY-MM-DD）；个人自付金额不是金额数字"),
+        (1, f"身份证号码（id_number）：校验码错误（应为{IDS['zhang'][17]}），请核对号码是否抄错"),
+        (2, "结算日期（settled_on）：不能为空"),
+        (3, "个人自付（元）（out_of_pocket_yuan）：不能为负数"),
+        (
+            4,
+            "结算日期（settled_on）：“2026-13-01”不是有效日期（应为 YYYY-MM-DD）；"
+            "个人自付（元）（out_of_pocket_yuan）：“abc”不是有效的金额",
+        ),
     ]
     assert result.delivery.rows_quarantined == 4
     assert result.delivery.rows_valid == 1
@@ -141,10 +145,15 @@ def test_a_source_without_contract_is_refused(county_user: Any, families: Any) -
     assert FeedDelivery.objects.count() == 0
 
 
-def test_a_file_without_a_contracted_column_is_refused(ingest: Any, families: Any) -> None:
+def test_a_file_without_a_contracted_column_is_refused(county_user: Any, families: Any) -> None:
+    from dajiuzhu.monitoring.feeds import feed_ingest
+
     with pytest.raises(ValidationFailed) as exc:
-        ingest("MEDICAL_SETTLEMENT", ["id_number", "settled_on"], [[IDS["zhang"], "2026-01-10"]])
-    assert exc.value.message == "文件：缺少约定的列：个人自付金额（self_pay）"
+        feed_ingest(user=county_user, source="MEDICAL_SETTLEMENT", file_name="m.csv", on=DAY,
+                    data=csv_bytes(["id_number", "settled_on"], [[IDS["zhang"], "2026-01-10"]]))  # fmt: skip
+    assert exc.value.message == (
+        "文件：缺少约定的列：结算单号（record_id）、医疗总费用（元）（total_yuan）、个人自付（元）（out_of_pocket_yuan）"
+    )
     assert FeedDelivery.objects.count() == 0
 
 
@@ -165,11 +174,15 @@ def test_jsonl_and_parquet_are_read_like_csv(
 
     from dajiuzhu.monitoring.feeds import feed_ingest
 
-    frame = pl.DataFrame({"id_number": [IDS["zhang"]], "died_on": ["2026-02-01"]})
+    frame = pl.DataFrame(
+        {"id_number": [IDS["zhang"]], "died_on": ["2026-02-01"], "record_id": ["D1"], "kind": ["火化"]}
+    )
     path = tmp_path / "deaths.parquet"
     frame.write_parquet(path)
     feed_ingest(user=county_user, source="DEATH_FUNERAL", data=path, on=DAY)
-    frame2 = pl.DataFrame({"id_number": [IDS["wang"]], "died_on": ["2026-02-02"]})
+    frame2 = pl.DataFrame(
+        {"id_number": [IDS["wang"]], "died_on": ["2026-02-02"], "record_id": ["D2"], "kind": ["火化"]}
+    )
     feed_ingest(
         user=county_user,
         source="DEATH_FUNERAL",
@@ -184,11 +197,11 @@ def test_jsonl_and_parquet_are_read_like_csv(
 
 
 def test_disability_grade_rules(families: Any, population: Any, ingest: Any) -> None:
-    header = ["id_number", "issued_on", "disability_type", "grade", "card_no"]
+    header = ["id_number", "issued_on", "disability_type", "grade", "record_id"]
     rows = [
-        [IDS["zhang"], "2026-02-01", "physical", "3", "C1"],  # grade 3 physical: not severe
-        [IDS["li"], "2026-02-01", "mental", "3", "C2"],  # grade 3 mental: severe
-        [IDS["wang"], "2026-02-01", "physical", "2", "C3"],  # grade 2: severe
+        [IDS["zhang"], "2026-02-01", "肢体", "3", "C1"],  # grade 3 physical: not severe
+        [IDS["li"], "2026-02-01", "精神", "3", "C2"],  # grade 3 mental: severe
+        [IDS["wang"], "2026-02-01", "肢体", "2", "C3"],  # grade 2: severe
     ]
     ingest("DISABILITY_CARD", header, rows)
     assert sorted((r[0], r[1]) for r in _alerts()) == sorted(
@@ -201,7 +214,7 @@ def test_disability_already_recorded_is_not_new(families: Any, population: Any, 
 
     Person.objects.filter(id_number=IDS["wang"]).update(disability_type="physical", disability_grade=2)
     ingest("DISABILITY_CARD", ["id_number", "issued_on", "disability_type", "grade"],
-           [[IDS["wang"], "2026-02-01", "physical", "2"]])  # fmt: skip
+           [[IDS["wang"], "2026-02-01", "肢体", "2"]])  # fmt: skip
     assert Alert.objects.count() == 0
 
 
@@ -221,18 +234,18 @@ def test_death_warns_for_low_income_households_only(families: Any, population: A
 
 
 def test_school_enrolment_in_configured_stages(families: Any, population: Any, ingest: Any) -> None:
-    header = ["id_number", "enrolled_on", "stage"]
+    header = ["id_number", "school_year_start", "stage"]
     ingest(
         "STUDENT_AID",
         header,
-        [[IDS["zhang_son"], "2025-09-01", "senior"], [IDS["zhang"], "2025-09-01", "primary"]],
+        [[IDS["zhang_son"], "2025-09-01", "高中"], [IDS["zhang"], "2025-09-01", "小学"]],
     )
     son = families["zhang"].members.get(id_number=IDS["zhang_son"])
     assert _alerts() == [("W_SCHOOL", families["zhang"].number, f"P{son.pk}:senior:2025")]
 
 
 def test_new_assets_of_assisted_households(families: Any, population: Any, ingest: Any) -> None:
-    header = ["id_number", "registered_on", "registration_no", "value"]
+    header = ["id_number", "registered_on", "record_id", "value_yuan"]
     ingest(
         "VEHICLE",
         header,

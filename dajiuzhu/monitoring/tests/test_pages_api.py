@@ -11,7 +11,7 @@ from django.test import Client
 
 from dajiuzhu.monitoring.models import Alert, FeedDelivery, VisitTask
 
-from .conftest import IDS, csv_bytes
+from .conftest import IDS, feed_csv
 
 
 def _client(user: Any) -> Client:
@@ -22,14 +22,16 @@ def _client(user: Any) -> Client:
 
 def test_feed_upload_page_shows_the_delivery(county_user: Any, families: Any, population: Any) -> None:
     c = _client(county_user)
-    data = csv_bytes(["id_number", "died_on"], [[IDS["zhang"], "2026-02-01"], ["123", "2026-02-01"]])
+    data = feed_csv(
+        "DEATH_FUNERAL", ["id_number", "died_on"], [[IDS["zhang"], "2026-02-01"], ["123", "2026-02-01"]]
+    )
     resp = c.post(
         "/monitoring/feeds/", {"source": "DEATH_FUNERAL", "file": SimpleUploadedFile("d.csv", data)}
     )
     d = FeedDelivery.objects.get()
     assert resp.status_code == 302 and resp["Location"] == f"/monitoring/feeds/{d.pk}/"
     page = c.get(resp["Location"]).content.decode()
-    assert "身份证号码格式错误（应为18位，前17位为数字）" in page
+    assert "身份证号码（id_number）：身份证号码应为18位（或15位旧号码），实际为3位" in page
     assert (d.rows_quarantined, d.alerts_created) == (1, 1)
 
 
@@ -47,7 +49,7 @@ def test_grid_worker_pages_and_visit_form(grid_user: Any, county_user: Any, fami
     from dajiuzhu.monitoring.feeds import feed_ingest
 
     feed_ingest(user=county_user, source="DEATH_FUNERAL", file_name="d.csv",
-                data=csv_bytes(["id_number", "died_on"], [[IDS["zhang_son"], "2026-02-01"]]))  # fmt: skip
+                data=feed_csv("DEATH_FUNERAL", ["id_number", "died_on"], [[IDS["zhang_son"], "2026-02-01"]]))  # fmt: skip
     task = VisitTask.objects.get()
     c = _client(grid_user)
     assert "家庭成员死亡" in c.get("/monitoring/tasks/").content.decode()
@@ -85,7 +87,7 @@ def test_api_push_alerts_tasks_visit_report(
     county_user: Any, grid_user: Any, families: Any, population: Any
 ) -> None:
     c = _client(county_user)
-    data = csv_bytes(["id_number", "registered_on"], [[IDS["zhang"], "2026-02-01"]])
+    data = feed_csv("UNEMPLOYMENT", ["id_number", "registered_on"], [[IDS["zhang"], "2026-02-01"]])
     resp = c.post("/api/monitoring/feeds/UNEMPLOYMENT", {"file": SimpleUploadedFile("u.csv", data)})
     assert resp.status_code == 201, resp.content
     assert resp.json()["alerts_created"] == 1

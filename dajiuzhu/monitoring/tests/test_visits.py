@@ -13,7 +13,7 @@ from dajiuzhu.monitoring.models import Alert, HouseholdCategory, TaskStatus, Vis
 
 from .conftest import DAY, IDS
 
-MED = ["id_number", "settled_on", "self_pay", "settlement_no"]
+MED = ["id_number", "settled_on", "out_of_pocket_yuan", "record_id"]
 
 
 @pytest.fixture
@@ -74,7 +74,7 @@ def test_possibly_ineligible_opens_a_recheck(
     from dajiuzhu.intake.models import Application
     from dajiuzhu.monitoring.services import visit_record
 
-    ingest("VEHICLE", ["id_number", "registered_on", "registration_no", "value"],
+    ingest("VEHICLE", ["id_number", "registered_on", "record_id", "value_yuan"],
            [[IDS["zhang"], "2026-02-01", "鲁N12345", "90000"]])  # fmt: skip
     township = make_user("township_reviewer", "township")
     visit = visit_record(user=township, task_id=VisitTask.objects.get().pk, visited_on=DAY, visitors="乡镇干部",
