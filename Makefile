@@ -63,6 +63,7 @@ demo: $(STAMP)
 	$(BIN)/dajiuzhu demo_setup
 	$(BIN)/dajiuzhu assess --user county --if-none
 	$(BIN)/dajiuzhu intake_demo
+	$(BIN)/dajiuzhu monitoring_demo
 	@$(MAKE) --no-print-directory serve
 
 # The web server in the foreground, the task worker in the background; Ctrl-C stops both.
