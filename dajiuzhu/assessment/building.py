@@ -365,12 +365,17 @@ def attach_param_keys(frames: Frames, keys: dict[tuple[str, str], int]) -> tuple
         [(r, s, k) for (r, s), k in keys.items()], schema={"region": pl.Utf8, "residence": pl.Utf8, "k": pl.Int64},
         orient="row",
     )  # fmt: skip
+    # Sorted by household (the joins do not keep any order): the engine then finds each household's
+    # members as one run of rows and takes its segmented path, no group-by or join between levels.
     h = (
         frames.households.join(lookup, on=["region", "residence"], how="inner")
         .with_columns(pl.col("k").alias("param_key"))
         .drop("k")
+        .sort("household_id")
     )
-    p = frames.persons.drop("param_key").join(
-        h.select("household_id", "param_key"), on="household_id", how="inner"
+    p = (
+        frames.persons.drop("param_key")
+        .sort("household_id")
+        .join(h.select("household_id", "param_key"), on="household_id", how="inner", maintain_order="left")
     )
     return h, p
