@@ -21,6 +21,7 @@ from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record
 from dajiuzhu.core.errors import DomainError, ValidationFailed
 from dajiuzhu.core.masking import mask_id_number
+from dajiuzhu.rules.explain import yuan
 
 from . import feeds, selectors, services
 from .models import DiscoveryChannel, FeedIssue, Outcome, TaskStatus
@@ -151,8 +152,31 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
         "items": AssistanceItem.objects.filter(is_active=True).order_by("sort", "code"),
         "error": error, "form": request.POST if error else {}, "today": timezone.localdate(),
         "can_visit": user.can(Capability.MONITOR_VISIT) and task.status != TaskStatus.DONE,
-        "signal": alert.signal if isinstance(alert.signal, dict) else {},
+        "signal": signal_display(alert.signal if isinstance(alert.signal, dict) else {}),
     })  # fmt: skip
+
+
+SIGNAL_LABELS = {
+    "source": "数据来源", "year": "年度", "self_pay_fen": "个人自付", "bills": "结算笔数", "threshold_fen": "预警线",
+    "income_year_fen": "家庭年收入", "ratio": "自付占收入比例预警线", "grade": "残疾等级", "recorded_grade": "原登记等级",
+    "disability_type": "残疾类别", "card_no": "残疾人证号", "registered_on": "登记日期", "died_on": "死亡日期",
+    "relation": "与户主关系", "earners": "有收入成员数", "stage": "学段", "enrolled_on": "入学日期",
+    "registration_no": "登记编号", "value_fen": "价值", "event_no": "灾情编号", "event_on": "发生日期",
+    "severity": "灾情等级", "description": "说明", "area_code": "区划代码", "categories": "监测类别",
+}  # fmt: skip
+
+
+def signal_display(signal: dict[str, Any]) -> list[tuple[str, str]]:
+    """The alert's data as a worker reads it: Chinese names, amounts in yuan (fen in the store)."""
+    rows = []
+    for key, value in signal.items():
+        text = (
+            yuan(int(value)) + " 元"
+            if key.endswith("_fen") and isinstance(value, int | float)
+            else str(value)
+        )
+        rows.append((SIGNAL_LABELS.get(key, key), text))
+    return rows
 
 
 @login_required
