@@ -8,6 +8,7 @@ so a page, the API and the Excel import give the same Chinese messages.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -230,20 +231,45 @@ def _village_options(request: HttpRequest) -> list[Any]:
 # --- list and search -------------------------------------------------------------------------------
 
 
+SEARCH_KEYS = ("q", "area", "area_code", "residence_type")
+SEARCH_SESSION_KEY = "registry_search"
+
+
+def search_filters(request: HttpRequest) -> tuple[dict[str, str], str]:
+    """The household search's filters and the query string that pages and exports carry.
+
+    The search form is POSTed and its filters kept in the session, so a typed name or ID number never
+    enters an address (browser history, access logs); pages and the export then say only `s=1`. A plain
+    GET with the filters (an old bookmark) still works."""
+    if request.method == "POST":
+        filters = {k: (request.POST.get(k) or "").strip() for k in SEARCH_KEYS}
+        request.session[SEARCH_SESSION_KEY] = filters
+        return filters, "s=1"
+    if request.GET.get("s"):
+        saved = request.session.get(SEARCH_SESSION_KEY) or {}
+        return {k: str(saved.get(k, "")) for k in SEARCH_KEYS}, "s=1"
+    filters = {k: request.GET.get(k, "").strip() for k in SEARCH_KEYS}
+    return filters, urlencode({k: v for k, v in request.GET.items() if k in SEARCH_KEYS and v})
+
+
 @login_required
 def household_list(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "").strip()
-    area_code = request.GET.get("area_code", "").strip() or request.GET.get("area", "").strip()
-    residence_type = request.GET.get("residence_type", "").strip()
+    filters, carried = search_filters(request)
+    if request.method == "POST" and not request.headers.get("HX-Request"):
+        return redirect(reverse("registry:household_list") + "?s=1")
+    q = filters["q"]
+    area_code = filters["area_code"] or filters["area"]
+    residence_type = filters["residence_type"]
     households = selectors.household_search(
         user=request.user, q=q, area_code=area_code, residence_type=residence_type
     )
     page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
+        "carried": carried,
         "q": q,
-        "area": request.GET.get("area", ""),
-        "area_code": request.GET.get("area_code", ""),
+        "area": filters["area"],
+        "area_code": filters["area_code"],
         "residence_type": residence_type,
         "residence_choices": ch.ResidenceType.choices,
         "child_areas": area_children(request.user.area) if request.user.area else [],  # type: ignore[union-attr]

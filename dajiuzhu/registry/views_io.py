@@ -88,7 +88,14 @@ def import_error_report(request: HttpRequest, token: str) -> HttpResponseBase:
 @login_required
 @require_GET
 def export_households(request: HttpRequest) -> HttpResponse:
-    filters = {key: request.GET.get(key, "").strip() for key in ("q", "area", "residence_type")}
+    from dajiuzhu.registry.views import search_filters
+
+    found, _carried = search_filters(request)
+    filters = {
+        "q": found["q"],
+        "area": found["area_code"] or found["area"],
+        "residence_type": found["residence_type"],
+    }
     content = households_export(actor=request.user, queryset_or_filters=filters)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return _xlsx_response(content, f"困难家庭成员-{stamp}.xlsx")

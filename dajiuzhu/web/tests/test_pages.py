@@ -355,3 +355,31 @@ def test_session_expiry_is_refreshed_on_each_request(client, worker_a):
     client.force_login(worker_a)
     client.get(reverse("web:home"))
     assert client.session.get_expiry_age() == settings.SESSION_COOKIE_AGE
+
+
+def test_household_search_is_posted_and_kept_out_of_addresses(
+    client, township_user, household_a, household_b
+):
+    client.force_login(township_user)
+    number = household_b.head.id_number
+    # when a worker types an ID number into the search (htmx POST)
+    response = client.post(reverse("registry:household_list"), {"q": number}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    # then the household is found and no link on the page carries the number
+    assert response.status_code == 200
+    assert household_b.number in html and household_a.number not in html
+    assert number not in html
+    assert reverse("registry:export") + "?s=1" in html
+    # and without htmx the POST redirects to an address that names no search term
+    response = client.post(reverse("registry:household_list"), {"q": number})
+    assert response.status_code == 302 and response["Location"].endswith("?s=1")
+    page = client.get(response["Location"]).content.decode()
+    assert household_b.number in page and household_a.number not in page
+    # and the export of that search has the same one household
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(BytesIO(client.get(reverse("registry:export") + "?s=1").content)).active
+    numbers = {row[0] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert household_b.number in numbers and household_a.number not in numbers
