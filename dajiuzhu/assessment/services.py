@@ -24,11 +24,11 @@ from dajiuzhu.accounts.selectors import area_in_user_scope, user_require
 from dajiuzhu.areas.models import Area, AreaLevel
 from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record
-from dajiuzhu.core import idnumber
-from dajiuzhu.core.errors import FieldError, NotFound, ValidationFailed
+from dajiuzhu.core import clock
+from dajiuzhu.core.errors import FieldError, ValidationFailed
 from dajiuzhu.parameters.selectors import parameter_tree
-from dajiuzhu.registry.models import Household, Person
-from dajiuzhu.registry.selectors import household_get_for_user
+from dajiuzhu.registry.models import Household
+from dajiuzhu.registry.selectors import household_by_id_number, household_get_for_user
 from dajiuzhu.rules.engine import SingleResult, assess_one, assess_polars
 from dajiuzhu.rules.explain import ProgrammeResult, explain
 from dajiuzhu.rules.parameters import ParameterError, ParameterTree
@@ -139,23 +139,11 @@ def check_household(
     """即时核对: every programme's result for one household, with the explanation. Scoped to the user's
     area (out of scope → NotFound, audited) and recorded in the audit trail."""
     user_require(user, Capability.ASSESS_CHECK)
-    on = on or timezone.localdate()
-    if id_number:
-        try:
-            number = idnumber.parse(id_number).number
-        except idnumber.InvalidIdNumber as exc:
-            raise ValidationFailed.single("身份证号码", str(exc)) from exc
-        person = Person.objects.filter(id_number=number).only("id", "household_id").first()
-        if person is None:
-            raise NotFound("困难群众数据库中没有这个身份证号码，请先登记家庭和成员")
-        if person.household_id is None:
-            raise ValidationFailed.single(
-                "身份证号码", "该人员目前不属于任何家庭，请先在困难群众数据库中登记家庭"
-            )
-        household_id = person.household_id
-    if household_id is None:
-        raise ValidationFailed.single("身份证号码", "请输入身份证号码")
-    household = household_get_for_user(user=user, household_id=household_id, ip=ip)
+    on = on or clock.today()
+    if id_number or household_id is None:
+        household, _person = household_by_id_number(user=user, id_number=id_number, ip=ip)
+    else:
+        household = household_get_for_user(user=user, household_id=household_id, ip=ip)
     tree = parameter_tree()
     region = household.area.county_code
     lookback = _lookback(tree, on, region)

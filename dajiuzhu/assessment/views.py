@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
@@ -19,6 +18,7 @@ from dajiuzhu.accounts.roles import Capability
 from dajiuzhu.accounts.selectors import user_require
 from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record
+from dajiuzhu.core import clock
 from dajiuzhu.core.errors import NotFound, ValidationFailed
 from dajiuzhu.rules.explain import yuan
 
@@ -46,7 +46,7 @@ def _ip(request: HttpRequest) -> str | None:
 
 def _date(raw: str | None, field: str = "评估日期") -> dt.date:
     if not raw:
-        return timezone.localdate()
+        return clock.today()
     try:
         return dt.date.fromisoformat(raw.strip())
     except ValueError as exc:
@@ -128,7 +128,7 @@ def runs(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     qs = selectors.runs_for_user(user)
     return render(request, "assessment/runs.html", {
-        "runs": qs[:50], "today": timezone.localdate().isoformat(),
+        "runs": qs[:50], "today": clock.today().isoformat(),
         "can_run": user.can(Capability.ASSESS_RUN), "can_whatif": user.can(Capability.ASSESS_WHATIF),
         "whatif_choices": WHATIF_CHOICES,
     })  # fmt: skip

@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
 
 from dajiuzhu.accounts.roles import Capability
 from dajiuzhu.accounts.selectors import user_require, user_scope_q
 from dajiuzhu.areas.models import Area
-from dajiuzhu.core import idnumber
+from dajiuzhu.core import clock
 from dajiuzhu.core.errors import NotFound, ValidationFailed
 from dajiuzhu.core.workdays import add_working_days
 from dajiuzhu.intake import workflow
@@ -102,24 +101,60 @@ def application_get_for_user(*, user: Any, application_id: int) -> Application:
 def applicant_by_id_number(*, user: Any, id_number: str, ip: str | None = None) -> tuple[Any, Any]:
     """The applicant and their household by ID number, through the scoped household selector (an attempt
     outside the user's area is audited and looks like "not found")."""
-    from dajiuzhu.registry.models import Person
-    from dajiuzhu.registry.selectors import household_get_for_user
+    from dajiuzhu.registry.selectors import household_by_id_number
 
     if not (id_number or "").strip():
         raise ValidationFailed.single("身份证号码", "请输入申请人的身份证号码")
-    try:
-        number = idnumber.parse(id_number).number
-    except idnumber.InvalidIdNumber as exc:
-        raise ValidationFailed.single("身份证号码", str(exc)) from exc
-    person = Person.objects.filter(id_number=number).first()
-    if person is None:
-        raise NotFound("困难群众数据库中没有这个身份证号码，请先登记家庭和成员")
-    if person.household_id is None:
-        raise ValidationFailed.single("身份证号码", "该人员目前不属于任何家庭，请先登记家庭")
+    household, person = household_by_id_number(user=user, id_number=id_number, ip=ip)
     if person.is_deceased:
         raise ValidationFailed.single("身份证号码", "该人员已登记死亡，不能作为申请人")
-    household = household_get_for_user(user=user, household_id=person.household_id, ip=ip)
     return household, person
+
+
+def best_result(results: Any, programme: str) -> Any:
+    """A programme's most favourable result among a household's (person programmes give one per member)."""
+    return max(
+        (p for p in results if p.code == programme), key=lambda p: (p.status, p.amount_fen), default=None
+    )
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    """The instant check's advice for a household at filing (R11.3: advisory), or why there is none."""
+
+    available: bool
+    on: dt.date | None = None
+    results: tuple[Any, ...] = ()
+    error: str = ""
+
+    @property
+    def eligible(self) -> list[Any]:
+        return [p for p in self.results if p.status != 0]
+
+    @property
+    def codes(self) -> set[str]:
+        return {p.code for p in self.eligible}
+
+    @property
+    def amounts(self) -> dict[str, str]:
+        return {p.code: f"{p.amount_yuan}元/{p.period}" for p in self.eligible if p.amount_fen}
+
+    def best(self, programme: str) -> Any:
+        return best_result(self.results, programme)
+
+
+def suggestions_for(*, user: Any, household_id: int, on: dt.date, ip: str | None = None) -> Suggestions:
+    from dajiuzhu.accounts.roles import Capability as Cap
+    from dajiuzhu.assessment.services import check_household
+    from dajiuzhu.core.errors import DomainError
+
+    if not user.can(Cap.ASSESS_CHECK):
+        return Suggestions(available=False)
+    try:
+        outcome = check_household(user=user, household_id=household_id, on=on, ip=ip)
+    except DomainError as exc:
+        return Suggestions(available=True, on=on, error=exc.message)
+    return Suggestions(available=True, on=on, results=tuple(outcome.programmes))
 
 
 def application_entitlement(app: Application) -> Entitlement | None:
@@ -163,7 +198,7 @@ class Workbench:
 
 
 def workbench_for_user(*, user: Any, today: dt.date | None = None) -> Workbench:
-    on = today or timezone.localdate()
+    on = today or clock.today()
     soon = add_working_days(on, WARN_WORKING_DAYS)
     queue = queue_for_user(user=user)
     counts = queue.aggregate(
@@ -189,7 +224,7 @@ def workbench_for_user(*, user: Any, today: dt.date | None = None) -> Workbench:
 def overdue_for_user(*, user: Any, today: dt.date | None = None) -> QuerySet[Application]:
     """Supervision list (县级监管): every open application in the area past its step deadline."""
     user_require(user, Capability.REGISTRY_READ)
-    on = today or timezone.localdate()
+    on = today or clock.today()
     return (
         _visible(user)
         .filter(status__in=OPEN_STATUSES, step_due__lt=on)
@@ -219,7 +254,7 @@ def household_chain(*, household_id: int, user: Any) -> dict[str, Any]:
 def public_notices(*, village_code: str, today: dt.date | None = None) -> dict[str, list[PublicNotice]]:
     """What the village notice board shows: notices up today (公示) and approvals (公布) of the last year.
     Nothing here identifies a person beyond the masked name (R11.4)."""
-    on = today or timezone.localdate()
+    on = today or clock.today()
     base = PublicNotice.objects.filter(village_id=village_code).select_related("application__item")
     publicity = base.filter(kind=NoticeKind.PUBLICITY, closed=False, starts_on__lte=on, ends_on__gte=on)
     publication = base.filter(kind=NoticeKind.PUBLICATION, starts_on__gte=on - dt.timedelta(days=365))

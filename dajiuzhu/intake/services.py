@@ -23,6 +23,7 @@ from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record
 from dajiuzhu.core import clock
 from dajiuzhu.core.errors import Conflict, ErrorReport, NotFound, PermissionDenied, ValidationFailed
+from dajiuzhu.core.inputs import check_photos, clean_text
 from dajiuzhu.core.masking import mask_name
 from dajiuzhu.core.workdays import add_working_days
 from dajiuzhu.intake import workflow
@@ -46,8 +47,7 @@ from dajiuzhu.intake.models import (
     Status,
     VisitKind,
 )
-from dajiuzhu.intake.selectors import applicant_by_id_number
-from dajiuzhu.registry.models import Household
+from dajiuzhu.intake.selectors import Suggestions, applicant_by_id_number, best_result, suggestions_for
 
 CONFLICT_MESSAGE = "该申请已被他人处理或已变化，请刷新页面查看最新状态"
 MAX_TEXT = 1000
@@ -66,12 +66,7 @@ def _status_label(status: str) -> str:
 
 
 def _text(value: str | None, field: str, *, required: bool = False, limit: int = MAX_TEXT) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise ValidationFailed.single(field, "不能为空")
-    if len(text) > limit:
-        raise ValidationFailed.single(field, f"不能超过{limit}个字")
-    return text
+    return clean_text(value, field, required=required, limit=limit)
 
 
 def _amount(value: Any, field: str, *, required: bool) -> Decimal | None:
@@ -115,27 +110,6 @@ def _submittable_materials(item: AssistanceItem) -> list[str]:
 def _required_materials(item: AssistanceItem) -> list[str]:
     """What must be there before acceptance: a document marked （如有） only applies to some applicants."""
     return [m for m in _submittable_materials(item) if not m.endswith(OPTIONAL_SUFFIX)]
-
-
-def _suggestions(user: Any, household: Household, on: dt.date) -> dict[str, Any]:
-    """Instant-check results by programme, kept with the application (advisory only, R11.3)."""
-    if not user.can(Capability.ASSESS_CHECK):
-        return {}
-    from dajiuzhu.assessment.services import check_household
-
-    try:
-        outcome = check_household(user=user, household_id=household.pk, on=on)
-    except ValidationFailed as exc:
-        return {"error": exc.message}
-    by_code: dict[str, Any] = {}
-    for p in outcome.programmes:
-        best = by_code.get(p.code)
-        if best is None or (p.status, p.amount_fen) > (best["status"], best["amount_fen"]):
-            by_code[p.code] = {
-                "status": p.status, "status_label": p.status_label, "amount_fen": p.amount_fen,
-                "amount": p.amount_yuan, "person": p.person_name, "label": p.label,
-            }  # fmt: skip
-    return {"on": on.isoformat(), "programmes": by_code}
 
 
 def _number(prefix: str, pk: int, on: dt.date) -> str:
@@ -223,7 +197,11 @@ def applications_file(
     )  # fmt: skip
     receipt.number = _number("HZ", receipt.pk, on)
     receipt.save(update_fields=["number"])
-    suggestion = _suggestions(user, household, on) if any(catalogue[c].programme for c in codes) else {}
+    suggestion = (
+        suggestions_for(user=user, household_id=household.pk, on=on)
+        if any(catalogue[c].programme for c in codes)
+        else Suggestions(available=False)
+    )
     county = household.area.county_code
     for code in codes:
         item = catalogue[code]
@@ -254,13 +232,18 @@ def applications_file(
     return receipt
 
 
-def _suggestion_for(item: AssistanceItem, suggestion: dict[str, Any]) -> dict[str, Any]:
-    if "error" in suggestion:
-        return {"error": suggestion["error"]}
-    programme = (suggestion.get("programmes") or {}).get(item.programme)
-    if not programme:
+def _suggestion_for(item: AssistanceItem, suggestion: Suggestions) -> dict[str, Any]:
+    """What the application keeps of the check: its item's programme result, or why there is none."""
+    if suggestion.error:
+        return {"error": suggestion.error}
+    p = suggestion.best(item.programme) if suggestion.on else None
+    if p is None:
         return {}
-    return {"on": suggestion.get("on"), **programme}
+    return {
+        "on": suggestion.on.isoformat() if suggestion.on else None, "status": p.status,
+        "status_label": p.status_label, "amount_fen": p.amount_fen, "amount": p.amount_yuan,
+        "person": p.person_name, "label": p.label,
+    }  # fmt: skip
 
 
 def _may_accept_at_filing(user: Any, item: AssistanceItem) -> bool:
@@ -518,17 +501,9 @@ def application_investigate(
                  comment=record.findings[:200], data={"investigators": team, "remote": remote}, ip=ip)  # fmt: skip
 
 
-PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp", "image/heic"}
-PHOTO_MAX_BYTES = 10 * 1024 * 1024
-
-
 def _save_photos(record: Investigation, photos: list[Any]) -> None:
-    for i, photo in enumerate(photos, start=1):
-        kind = getattr(photo, "content_type", "") or ""
-        if kind not in PHOTO_TYPES:
-            raise ValidationFailed.single(f"照片{i}", "只接受 JPG、PNG、WEBP、HEIC 图片")
-        if getattr(photo, "size", 0) > PHOTO_MAX_BYTES:
-            raise ValidationFailed.single(f"照片{i}", "单张照片不能超过10MB")
+    check_photos(photos)
+    for photo in photos:
         InvestigationPhoto.objects.create(
             investigation=record, image=photo, caption=getattr(photo, "name", "")[:100]
         )
@@ -555,8 +530,7 @@ def application_check(
         outcome = check_household(user=user, household_id=app.household_id, on=on, ip=ip)
     except ValidationFailed as exc:
         raise ValidationFailed.single("经济状况核对", f"家庭数据有误，无法核对：{exc.message}") from exc
-    mine = [p for p in outcome.programmes if p.code == app.item.programme]
-    best = max(mine, key=lambda p: (p.status, p.amount_fen), default=None)
+    best = best_result(outcome.programmes, app.item.programme)
     app.check_result = {
         "on": on.isoformat(),
         "monthly_total_fen": outcome.monthly_total_fen,

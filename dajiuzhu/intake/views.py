@@ -94,25 +94,6 @@ def _household_for(user: User, id_number: str, ip: str | None) -> tuple[Househol
     return selectors.applicant_by_id_number(user=user, id_number=id_number, ip=ip)
 
 
-def _suggestions(user: User, household: Household, on: dt.date, ip: str | None) -> dict[str, Any]:
-    """The instant check's eligible programmes (advisory, R11.3), by programme code."""
-    if not user.can(Capability.ASSESS_CHECK):
-        return {"available": False, "eligible": [], "codes": set()}
-    from dajiuzhu.assessment.services import check_household
-
-    try:
-        outcome = check_household(user=user, household_id=household.pk, on=on, ip=ip)
-    except DomainError as exc:
-        return {"available": True, "error": exc.message, "eligible": [], "codes": set()}
-    eligible = outcome.eligible()
-    return {
-        "available": True,
-        "eligible": eligible,
-        "codes": {p.code for p in eligible},
-        "amounts": {p.code: f"{p.amount_yuan}元/{p.period}" for p in eligible if p.amount_fen},
-    }
-
-
 def _catalogue_groups(
     posted: Any | None, eligible_codes: set[str], amounts: dict[str, str]
 ) -> list[dict[str, Any]]:
@@ -153,12 +134,12 @@ def start(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             context["error"] = exc
         else:
-            hints = _suggestions(user, household, on, _ip(request))
+            hints = selectors.suggestions_for(user=user, household_id=household.pk, on=on, ip=_ip(request))
             context.update({
                 "household": household, "person": person, "members": list(household_members(household)),
                 "hints": hints, "is_grid": user.role == "grid_worker",
-                "groups": _catalogue_groups(request.POST if action == "file" else None, hints["codes"],
-                                            hints.get("amounts", {})),
+                "groups": _catalogue_groups(request.POST if action == "file" else None, hints.codes,
+                                            hints.amounts),
             })  # fmt: skip
             if action == "file":
                 codes = request.POST.getlist("items")

@@ -11,10 +11,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from dajiuzhu.accounts.models import User
+from dajiuzhu.core import clock
 from dajiuzhu.core.errors import Conflict, PermissionDenied, ValidationFailed
 from dajiuzhu.intake import dynamic
 from dajiuzhu.intake.models import EntitlementStatus
@@ -42,7 +42,7 @@ def _action_choices(actions: tuple[str, ...]) -> list[tuple[str, str]]:
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    today = timezone.localdate()
+    today = clock.today()
     item = (request.GET.get("item") or "").strip()
     status = (request.GET.get("status") or "").strip()
     if status not in EntitlementStatus.values:
@@ -94,7 +94,7 @@ def entitlement_view(request: HttpRequest, entitlement_id: int) -> HttpResponse:
         "history": history,
         "can_propose": dynamic.may_propose(user, ent),
         "actions": _action_choices(dynamic.CHANGE_ACTIONS),
-        "taper_months": dynamic.taper_months_max(on=timezone.localdate(), region=ent.area.code),
+        "taper_months": dynamic.taper_months_max(on=clock.today(), region=ent.area.code),
         "form": form,
         "error": error,
     }
@@ -126,7 +126,7 @@ def opinion(request: HttpRequest, application_id: int) -> HttpResponse:
         "ent": app.entitlement,
         "can_act": dynamic.may_give_opinion(user, app),
         "actions": _action_choices(dynamic.OPINION_ACTIONS),
-        "taper_months": dynamic.taper_months_max(on=timezone.localdate(), region=app.area.code),
+        "taper_months": dynamic.taper_months_max(on=clock.today(), region=app.area.code),
         "form": form,
         "error": error,
     }

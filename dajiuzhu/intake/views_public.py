@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from dajiuzhu.areas.models import Area, AreaLevel
 from dajiuzhu.areas.selectors import area_ancestors, area_get
+from dajiuzhu.core import clock
 from dajiuzhu.core.errors import DomainError, NotFound, ValidationFailed
 from dajiuzhu.intake import selectors, services
 from dajiuzhu.intake.models import NoticeKind, Objection, PublicNotice
@@ -85,7 +86,7 @@ def board(request: HttpRequest, village_code: str) -> HttpResponse:
         village = _village(village_code)
     except NotFound as exc:
         return _message(request, exc)
-    today = timezone.localdate()
+    today = clock.today()
     notices = selectors.public_notices(village_code=village.code, today=today)
     context = {
         "village": village,
@@ -123,7 +124,7 @@ def objection(request: HttpRequest, village_code: str, notice_id: int) -> HttpRe
     context = {
         "village": village,
         "notice": notice,
-        "is_up": _is_up(notice, timezone.localdate()),
+        "is_up": _is_up(notice, clock.today()),
         "form": form,
         "error": error,
     }

@@ -27,6 +27,7 @@ from dajiuzhu.accounts.selectors import user_require
 from dajiuzhu.assessment.building import Window, read_frame
 from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record
+from dajiuzhu.core import clock
 from dajiuzhu.core.errors import ValidationFailed
 from dajiuzhu.core.workdays import add_working_days
 from dajiuzhu.monitoring import rules as rule_exprs
@@ -430,7 +431,7 @@ def feed_ingest(
     if user is not None:
         user_require(user, Capability.MONITOR_ADMIN)
     contract = feed_contract(source)
-    on = on or timezone.localdate()
+    on = on or clock.today()
     name = file_name or (data.name if isinstance(data, Path) else "")
     t0 = time.perf_counter()
     timings: dict[str, float] = {}

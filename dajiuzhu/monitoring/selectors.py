@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
-from django.utils import timezone
 
 from dajiuzhu.accounts.roles import Capability
 from dajiuzhu.accounts.selectors import user_require, user_scope_q
 from dajiuzhu.areas.models import LEVEL_COLUMN, Area, AreaLevel
+from dajiuzhu.core import clock
 from dajiuzhu.core.errors import NotFound
 from dajiuzhu.monitoring.models import (
     Alert,
@@ -39,7 +39,7 @@ def alerts_for_user(*, user: Any, status: str = "", rule: str = "") -> QuerySet[
 def tasks_for_user(*, user: Any, open_only: bool = True, today: dt.date | None = None) -> QuerySet[VisitTask]:
     """The caller's tasks: overdue first (by how late), then by visit deadline."""
     user_require(user, Capability.MONITOR_READ)
-    on = today or timezone.localdate()
+    on = today or clock.today()
     qs = VisitTask.objects.filter(user_scope_q(user))
     if open_only:
         qs = qs.exclude(status=TaskStatus.DONE)

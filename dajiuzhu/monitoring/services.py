@@ -18,10 +18,10 @@ from dajiuzhu.accounts.roles import Capability
 from dajiuzhu.accounts.selectors import user_require
 from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record
-from dajiuzhu.core import idnumber
+from dajiuzhu.core import clock, idnumber
 from dajiuzhu.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from dajiuzhu.core.inputs import check_photos, clean_text
 from dajiuzhu.core.workdays import add_working_days
-from dajiuzhu.intake.services import PHOTO_MAX_BYTES, PHOTO_TYPES
 from dajiuzhu.monitoring.models import (
     CATEGORY_BITS,
     Alert,
@@ -54,16 +54,11 @@ MAX_TEXT = 2000
 
 
 def _today(today: dt.date | None) -> dt.date:
-    return today or timezone.localdate()
+    return today or clock.today()
 
 
 def _text(value: str | None, field: str, *, required: bool = False, limit: int = MAX_TEXT) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise ValidationFailed.single(field, "不能为空")
-    if len(text) > limit:
-        raise ValidationFailed.single(field, f"不能超过{limit}个字")
-    return text
+    return clean_text(value, field, required=required, limit=limit)
 
 
 # ---- population ------------------------------------------------------------------------------------------
@@ -294,12 +289,8 @@ def visit_record(
         application_id_ref=application.pk if application else None,
         application_number=application.number if application else "", recorded_by=user,
     )  # fmt: skip
-    for i, photo in enumerate(photos or [], start=1):
-        # Same rules as the intake home visit: pictures only, at most 10 MB each.
-        if (getattr(photo, "content_type", "") or "") not in PHOTO_TYPES:
-            raise ValidationFailed.single(f"照片{i}", "只接受 JPG、PNG、WEBP、HEIC 图片")
-        if getattr(photo, "size", 0) > PHOTO_MAX_BYTES:
-            raise ValidationFailed.single(f"照片{i}", "单张照片不能超过10MB")
+    check_photos(photos or [])
+    for photo in photos or []:
         VisitPhoto.objects.create(visit=visit, image=photo, caption=str(getattr(photo, "name", ""))[:100])
     task.status = TaskStatus.DONE
     task.triaged_on = task.triaged_on or on

@@ -12,13 +12,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 
 from dajiuzhu.accounts.models import Department, User
 from dajiuzhu.accounts.roles import Capability
 from dajiuzhu.accounts.selectors import user_require
 from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record
+from dajiuzhu.core import clock
 from dajiuzhu.core.errors import DomainError, ValidationFailed
 from dajiuzhu.core.masking import mask_id_number
 from dajiuzhu.rules.explain import yuan
@@ -46,7 +46,7 @@ def _date(raw: str | None, field: str, default: dt.date) -> dt.date:
 
 
 def _period(request: HttpRequest) -> tuple[dt.date, dt.date]:
-    today = timezone.localdate()
+    today = clock.today()
     start = _date(request.GET.get("start"), "起始日期", today.replace(month=1, day=1))
     end = _date(request.GET.get("end"), "截止日期", today)
     if end < start:
@@ -102,7 +102,7 @@ def kpi_export(request: HttpRequest) -> HttpResponse:
 def tasks(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     show_all = request.GET.get("all") == "1"
-    today = timezone.localdate()
+    today = clock.today()
     items = list(selectors.tasks_for_user(user=user, open_only=not show_all, today=today)[:200])
     for t in items:
         t.rule_label = rule_label(t.alert.rule)  # type: ignore[attr-defined]
@@ -128,7 +128,7 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
             else:
                 visit = services.visit_record(
                     user=user, task_id=task.pk,
-                    visited_on=_date(request.POST.get("visited_on"), "走访日期", timezone.localdate()),
+                    visited_on=_date(request.POST.get("visited_on"), "走访日期", clock.today()),
                     visitors=request.POST.get("visitors", ""), findings=request.POST.get("findings", ""),
                     outcome=request.POST.get("outcome", ""), item=request.POST.get("item", ""),
                     department=request.POST.get("department", ""),
@@ -150,7 +150,7 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
         "visits": selectors.task_visits(task), "history": selectors.category_history(household_id=alert.household_id),
         "outcomes": Outcome.choices, "departments": Department.objects.order_by("sort", "code"),
         "items": AssistanceItem.objects.filter(is_active=True).order_by("sort", "code"),
-        "error": error, "form": request.POST if error else {}, "today": timezone.localdate(),
+        "error": error, "form": request.POST if error else {}, "today": clock.today(),
         "can_visit": user.can(Capability.MONITOR_VISIT) and task.status != TaskStatus.DONE,
         "signal": signal_display(alert.signal if isinstance(alert.signal, dict) else {}),
     })  # fmt: skip
@@ -217,7 +217,7 @@ def delivery(request: HttpRequest, delivery_id: int) -> HttpResponse:
 def rules(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     user_require(user, Capability.MONITOR_READ)
-    on = _date(request.GET.get("on"), "日期", timezone.localdate())
+    on = _date(request.GET.get("on"), "日期", clock.today())
     county = (user.area.county_code or user.area.code) if user.area else ""
     return render(
         request, "monitoring/rules.html", {"rules": rules_table(county, on), "county": county, "on": on}
@@ -237,7 +237,7 @@ def report(request: HttpRequest) -> HttpResponse:
                 user=user, channel=p.get("channel", ""), content=p.get("content", ""),
                 id_number=p.get("id_number", ""), household_number=p.get("household_number", ""),
                 reporter=p.get("reporter", ""), reporter_phone=p.get("reporter_phone", ""),
-                reported_on=_date(p.get("reported_on"), "反映日期", timezone.localdate()), ip=_ip(request),
+                reported_on=_date(p.get("reported_on"), "反映日期", clock.today()), ip=_ip(request),
             )  # fmt: skip
             messages.success(request, "已登记，并生成走访任务")
             task_id: Any = rep.alert.task.pk if rep.alert else None
@@ -246,5 +246,5 @@ def report(request: HttpRequest) -> HttpResponse:
             error = exc
     return render(request, "monitoring/report.html", {
         "channels": DiscoveryChannel.choices, "error": error, "form": request.POST if error else {},
-        "today": timezone.localdate(),
+        "today": clock.today(),
     })  # fmt: skip

@@ -15,10 +15,10 @@ from functools import lru_cache
 from typing import Any
 
 from django.db.models import Count, Max
-from django.utils import timezone
 
 from dajiuzhu.accounts.roles import Capability
 from dajiuzhu.areas.models import Area, AreaLevel
+from dajiuzhu.core import clock
 from dajiuzhu.core.errors import NotFound, PermissionDenied
 from dajiuzhu.parameters.models import ParameterChange
 from dajiuzhu.parameters.validation import KIND_HELP, parameter_kind, typed_value
@@ -213,7 +213,7 @@ def parameter_list(*, user: Any, on: dt.date | None = None, q: str = "") -> list
     """Every parameter with the value in force for the user's area on `on` (default today), sorted
     by name; `q` keeps those whose name or label contains it."""
     _require_reader(user)
-    on = on or timezone.localdate()
+    on = on or clock.today()
     region = _region(user)
     layered = _layered()
     names = jurisdiction_names(region_chain(region))
@@ -281,7 +281,7 @@ def parameter_history(*, user: Any, name: str, on: dt.date | None = None) -> Par
     definition = parameter_definition(name)
     if definition is None:
         raise NotFound(f"参数“{name}”不存在")
-    on = on or timezone.localdate()
+    on = on or clock.today()
     region = _region(user)
     chain = region_chain(region)
     names = jurisdiction_names(chain)

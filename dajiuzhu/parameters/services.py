@@ -14,6 +14,7 @@ from dajiuzhu.accounts.roles import Capability
 from dajiuzhu.accounts.selectors import user_require
 from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record
+from dajiuzhu.core import clock
 from dajiuzhu.core.errors import ErrorReport, NotFound, PermissionDenied, ValidationFailed
 from dajiuzhu.parameters.errors import AlreadyWithdrawn
 from dajiuzhu.parameters.models import ParameterChange
@@ -85,7 +86,7 @@ def parameter_change_create(
         report.add("参数名称", f"未定义参数“{name}”，只能调整政策参数文件中已有的参数")
 
     start_date, problem = parse_date(start)
-    today = timezone.localdate()
+    today = clock.today()
     if problem:
         report.add("起始日期", problem)
     elif start_date is not None and start_date < today and not note:

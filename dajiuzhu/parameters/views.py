@@ -13,9 +13,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from dajiuzhu.core import clock
 from dajiuzhu.core.errors import DomainError, FieldError, ValidationFailed
 from dajiuzhu.parameters import selectors, services
 from dajiuzhu.parameters.validation import parse_date
@@ -48,9 +48,9 @@ class ChangeForm(forms.Form):
 def parameter_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     raw_on = request.GET.get("on", "").strip()
-    on, problem = parse_date(raw_on) if raw_on else (timezone.localdate(), "")
+    on, problem = parse_date(raw_on) if raw_on else (clock.today(), "")
     error = ValidationFailed.single("日期", problem) if problem else None
-    on = on or timezone.localdate()
+    on = on or clock.today()
     rows = selectors.parameter_list(user=request.user, on=on, q=q)
     context = {
         "rows": rows,
@@ -69,7 +69,7 @@ def _detail(
 ) -> HttpResponse:
     history = selectors.parameter_history(user=request.user, name=name)
     if form is None:
-        form = ChangeForm(initial={"start": timezone.localdate().isoformat()})
+        form = ChangeForm(initial={"start": clock.today().isoformat()})
     form.fields["value"].help_text = (
         f"{history.kind_help}；单位：{history.unit}" if history.unit else history.kind_help
     )

@@ -20,14 +20,13 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max, OuterRef, Subquery
-from django.utils import timezone
 
 from dajiuzhu.accounts.roles import Capability
 from dajiuzhu.accounts.selectors import user_require
 from dajiuzhu.areas.models import Area, AreaLevel
 from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record
-from dajiuzhu.core import idnumber
+from dajiuzhu.core import clock, idnumber
 from dajiuzhu.core.errors import ErrorReport, FieldError, ValidationFailed
 from dajiuzhu.registry.choices import (
     ADL_ITEMS,
@@ -497,7 +496,7 @@ def _allocate_numbers(groups: list[_Group], areas: dict[str, Area]) -> list[str]
 
 @transaction.atomic
 def _insert(actor: Any, parsed: ParsedFile, groups: list[_Group], areas: dict[str, Area]) -> ImportResult:
-    today = timezone.localdate()
+    today = clock.today()
     numbers = _allocate_numbers(groups, areas)
     households = [
         Household(number=number, area=areas[g.area_code], member_count=len(g.people), **g.household)

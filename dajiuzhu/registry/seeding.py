@@ -30,6 +30,7 @@ from dajiuzhu.areas.models import LEVEL_COLUMN, Area, AreaLevel
 from dajiuzhu.areas.services import grids_ensure
 from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record
+from dajiuzhu.core import clock
 from dajiuzhu.core.idnumber import CHECK_CHARS, WEIGHTS
 from dajiuzhu.registry.models import Asset, Expenditure, Household, Income, Membership, Person
 
@@ -884,7 +885,7 @@ def _verify_links(first_hid: int) -> None:
 def default_as_of() -> dt.date:
     """The first day of this month: synthetic incomes and expenditures then cover exactly the 12 whole
     months before it, the window an assessment made this month reads (assessment.building.Window)."""
-    return timezone.localdate().replace(day=1)
+    return clock.today().replace(day=1)
 
 
 def seed_households(

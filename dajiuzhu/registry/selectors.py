@@ -15,7 +15,7 @@ from dajiuzhu.areas.selectors import area_q
 from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record
 from dajiuzhu.core import idnumber
-from dajiuzhu.core.errors import NotFound
+from dajiuzhu.core.errors import NotFound, ValidationFailed
 from dajiuzhu.registry.models import Household, Person
 
 _ID_LIKE = re.compile(r"^\d{6,17}[\dXx]?$")
@@ -62,6 +62,25 @@ def household_get_for_user(*, user: Any, household_id: int, ip: str | None = Non
         _audit_denied(user, "household", household_id, household.area_id, ip)
         raise NotFound()
     return household
+
+
+def household_by_id_number(*, user: Any, id_number: str, ip: str | None = None) -> tuple[Household, Person]:
+    """The household and the person of an ID number, through household_get_for_user (an attempt outside
+    the user's area is audited and looks like "not found"). Every "type an ID number" page uses it."""
+    if not (id_number or "").strip():
+        raise ValidationFailed.single("身份证号码", "请输入身份证号码")
+    try:
+        number = idnumber.parse(id_number).number
+    except idnumber.InvalidIdNumber as exc:
+        raise ValidationFailed.single("身份证号码", str(exc)) from exc
+    person = Person.objects.filter(id_number=number).first()
+    if person is None:
+        raise NotFound("困难群众数据库中没有这个身份证号码，请先登记家庭和成员")
+    if person.household_id is None:
+        raise ValidationFailed.single(
+            "身份证号码", "该人员目前不属于任何家庭，请先在困难群众数据库中登记家庭"
+        )
+    return household_get_for_user(user=user, household_id=person.household_id, ip=ip), person
 
 
 def person_get_for_user(*, user: Any, person_id: int, ip: str | None = None) -> Person:

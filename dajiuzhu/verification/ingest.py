@@ -28,6 +28,7 @@ from dajiuzhu.accounts.roles import Capability
 from dajiuzhu.accounts.selectors import user_require
 from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record
+from dajiuzhu.core import clock
 from dajiuzhu.core.errors import ValidationFailed
 from dajiuzhu.registry.models import Person
 
@@ -287,7 +288,7 @@ def _ingest(
     delivery = read()
     if delivery.total == 0:
         raise FileUnreadable("交付内容没有数据行")
-    ok, refused = validate(contract, delivery.frame, on=timezone.localdate())
+    ok, refused = validate(contract, delivery.frame, on=clock.today())
     rows, conflicts = _good_rows(contract, ok)
     quarantined = [
         QuarantinedRow(row_number=n, raw=_json_safe(raw), reasons=[f"第{n}行：{problem}"])

@@ -11,10 +11,9 @@ from django.utils import timezone
 
 from dajiuzhu.accounts.roles import Capability
 from dajiuzhu.accounts.selectors import user_require, user_scope_q
-from dajiuzhu.core import idnumber
-from dajiuzhu.core.errors import NotFound, PermissionDenied, ValidationFailed
+from dajiuzhu.core.errors import NotFound, PermissionDenied
 from dajiuzhu.registry.models import Household, Person
-from dajiuzhu.registry.selectors import household_get_for_user
+from dajiuzhu.registry.selectors import household_by_id_number
 
 from .contracts import SourceContract, contracts
 from .models import (
@@ -91,14 +90,7 @@ def batch_quarantine(batch: ExchangeBatch, *, limit: int = 500) -> list[Quaranti
 def household_for_id_number(*, user: Any, id_number: str, ip: str | None = None) -> Household:
     """The household of the person with this ID number, if it lies in the user's area. Unknown and out of
     scope answer the same (NotFound), so a number outside one's area reveals nothing."""
-    try:
-        number = idnumber.parse(id_number).number
-    except idnumber.InvalidIdNumber as exc:
-        raise ValidationFailed.single("身份证号码", str(exc)) from exc
-    person = Person.objects.filter(id_number=number).only("household_id").first()
-    if person is None or person.household_id is None:
-        raise NotFound("库中无此人，或此人不在您的管辖范围内")
-    return household_get_for_user(user=user, household_id=person.household_id, ip=ip)
+    return household_by_id_number(user=user, id_number=id_number, ip=ip)[0]
 
 
 def household_members_current(household: Household) -> list[Person]:

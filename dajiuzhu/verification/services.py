@@ -18,7 +18,7 @@ from dajiuzhu.accounts.roles import Capability
 from dajiuzhu.accounts.selectors import user_require
 from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record
-from dajiuzhu.core import idnumber
+from dajiuzhu.core import clock, idnumber
 from dajiuzhu.core.errors import ErrorReport, ValidationFailed
 from dajiuzhu.core.masking import mask_id_number
 from dajiuzhu.registry.selectors import household_get_for_user
@@ -87,7 +87,7 @@ def authorisation_record(
             f"{'、'.join(mask_id_number(n) for n in strangers)} 不是本户共同生活成员（赡养人请填在“赡养/抚养/扶养义务人”中）",
         )
     supporters = _id_list(supporter_id_numbers or [], "赡养/抚养/扶养义务人身份证号码", report)
-    today = timezone.localdate()
+    today = clock.today()
     if signed_on > today:
         report.add("签署日期", "不能晚于今天")
     if valid_until < signed_on:
@@ -145,7 +145,7 @@ def verification_request(
     if not members:
         raise ValidationFailed.single("家庭成员", "该户没有共同生活成员，无法核对")
     now = timezone.now()
-    on = timezone.localdate()
+    on = clock.today()
     required = [m.id_number for m in members] + [
         s for s in supporters if s not in {m.id_number for m in members}
     ]

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from dajiuzhu.accounts.roles import Capability
 from dajiuzhu.accounts.selectors import user_require
+from dajiuzhu.core import clock
 from dajiuzhu.core.errors import NotFound, ValidationFailed
 from dajiuzhu.core.masking import mask_id_number
 from dajiuzhu.rules.explain import yuan
@@ -93,7 +94,7 @@ def batch_view(request: HttpRequest, batch_id: int) -> HttpResponse:
 @login_required
 def authorisation_new(request: HttpRequest) -> HttpResponse:
     user_require(request.user, Capability.VERIFY_REQUEST)
-    today = timezone.localdate()
+    today = clock.today()
     context: dict[str, Any] = {
         "sources": contracts().values(), "signed_on": today.isoformat(),
         "valid_until": today.replace(year=today.year + 1).isoformat() if (today.month, today.day) != (2, 29)

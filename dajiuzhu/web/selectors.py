@@ -6,10 +6,10 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from dajiuzhu.accounts.selectors import user_scope_q
 from dajiuzhu.audit.models import AuditAction, AuditEvent
+from dajiuzhu.core import clock
 from dajiuzhu.registry.models import Household, Person
 
 ELDERLY_AGE = 60  # display bucket on the workbench only; no benefit depends on it
@@ -34,7 +34,7 @@ def workbench_persons(*, user: Any) -> QuerySet[Person]:
 def workbench_counts(*, user: Any) -> dict[str, int]:
     households = Household.objects.filter(user_scope_q(user), is_active=True)
     persons = workbench_persons(user=user)
-    born_before = _years_ago(timezone.localdate(), ELDERLY_AGE)
+    born_before = _years_ago(clock.today(), ELDERLY_AGE)
     return {
         "households": households.count(),
         "persons": persons.count(),

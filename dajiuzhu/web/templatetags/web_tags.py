@@ -7,8 +7,8 @@ import json
 from typing import Any
 
 from django import template
-from django.utils import timezone
 
+from dajiuzhu.core import clock
 from dajiuzhu.core.masking import mask_id_number, mask_phone
 
 register = template.Library()
@@ -47,7 +47,7 @@ def get_item(mapping: Any, key: Any) -> Any:
 def age(birth_date: dt.date | None) -> int | str:
     if not birth_date:
         return ""
-    today = timezone.localdate()
+    today = clock.today()
     return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
 
 

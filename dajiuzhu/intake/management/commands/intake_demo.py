@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
 from dajiuzhu.accounts.models import User
+from dajiuzhu.core import clock
 from dajiuzhu.intake import services
 from dajiuzhu.intake.models import Application, AssistanceItem
 from dajiuzhu.registry.models import Household
@@ -45,7 +45,7 @@ class Command(BaseCommand):
         assert village.area is not None
         if Application.objects.filter(filed_by__in=users.values()).exists():
             return
-        today = timezone.localdate()
+        today = clock.today()
         used: set[int] = set()
         made = 0
         for code, stage in PLAN:

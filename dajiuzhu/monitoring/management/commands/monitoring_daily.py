@@ -7,8 +7,8 @@ import datetime as dt
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
+from dajiuzhu.core import clock
 from dajiuzhu.core.errors import DomainError
 from dajiuzhu.monitoring.services import daily_jobs
 
@@ -22,7 +22,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         raw = options.get("date")
         try:
-            on = dt.date.fromisoformat(raw) if raw else timezone.localdate()
+            on = dt.date.fromisoformat(raw) if raw else clock.today()
         except ValueError as exc:
             raise CommandError(f"日期“{raw}”无效，应为 YYYY-MM-DD") from exc
         try:

@@ -9,9 +9,9 @@ from typing import Any
 
 import polars as pl
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
 from dajiuzhu.accounts.models import User
+from dajiuzhu.core import clock
 from dajiuzhu.monitoring import services
 from dajiuzhu.monitoring.feeds import feed_ingest
 from dajiuzhu.monitoring.models import DiscoveryReport
@@ -31,7 +31,7 @@ class Command(BaseCommand):
         if village is None or village.area is None or county is None:
             self.stdout.write("未找到演示账号，请先运行 demo_setup")
             return
-        today = timezone.localdate()
+        today = clock.today()
         services.population_refresh(today=today)
         # One member of each of the first households of the village (their heads).
         people = list(
