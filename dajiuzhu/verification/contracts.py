@@ -11,20 +11,14 @@ a contract file is refused: nothing is ever ingested or queried on guessed colum
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import hashlib
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 import yaml
 from django.conf import settings
-
-from dajiuzhu.core import idnumber
-from dajiuzhu.core.errors import FieldError
-from dajiuzhu.core.money import InvalidAmount, parse_yuan
 
 from .errors import ContractInvalid, UnknownSource
 
@@ -58,61 +52,6 @@ class FieldSpec:
     max: int | None = None
     not_future: bool = False  # date: refuse a date after the processing day
 
-    def clean(self, raw: Any) -> Any:
-        """The typed value (JSON-ready: dates and decimals as text) or ValueError with a Chinese message."""
-        text = "" if raw is None else str(raw).strip()
-        if isinstance(raw, float) and raw.is_integer() and self.type in ("string", "id_number", "integer"):
-            text = str(int(raw))  # spreadsheets turn numeric codes into floats
-        if text == "":
-            if self.required:
-                raise ValueError("不能为空")
-            return None
-        if self.type == "id_number":
-            try:
-                return idnumber.parse(text).number
-            except idnumber.InvalidIdNumber as exc:
-                raise ValueError(str(exc)) from exc
-        if self.type == "string":
-            if len(text) > MAX_TEXT:
-                raise ValueError(f"不能超过{MAX_TEXT}个字")
-            return text
-        if self.type == "date":
-            if isinstance(raw, dt.datetime):
-                return raw.date().isoformat()
-            if isinstance(raw, dt.date):
-                return raw.isoformat()
-            candidate = text.replace("/", "-").replace(".", "-")[:10]
-            try:
-                return dt.date.fromisoformat(candidate).isoformat()
-            except ValueError:
-                if len(text) == 8 and text.isdigit():  # 20250131
-                    try:
-                        return dt.date(int(text[:4]), int(text[4:6]), int(text[6:])).isoformat()
-                    except ValueError:
-                        pass
-                raise ValueError(f"“{text}”不是有效日期（应为 YYYY-MM-DD）") from None
-        if self.type == "decimal_yuan":
-            try:
-                return str(parse_yuan(text))
-            except InvalidAmount as exc:
-                raise ValueError(str(exc)) from exc
-        if self.type == "decimal":
-            try:
-                value = Decimal(text.replace(",", ""))
-            except InvalidOperation:
-                raise ValueError(f"“{text}”不是有效的数字") from None
-            if not value.is_finite():
-                raise ValueError(f"“{text}”不是有效的数字")
-            return str(value)
-        if self.type == "integer":
-            if not text.lstrip("-").isdigit():
-                raise ValueError(f"“{text}”不是整数")
-            return int(text)
-        # enum
-        if text not in self.values:
-            raise ValueError(f"“{text}”不是有效选项，可选：{'、'.join(self.values)}")
-        return text
-
 
 @dataclass(frozen=True)
 class SourceContract:
@@ -139,20 +78,6 @@ class SourceContract:
             if f.name == name:
                 return f.label
         return name
-
-    def clean_row(self, raw: dict[str, Any], *, row: int) -> tuple[dict[str, Any], list[FieldError]]:
-        """Check one delivered row: every declared field typed, every required one present.
-
-        Columns the contract does not declare are ignored (providers add columns; we never guess at them).
-        """
-        values: dict[str, Any] = {}
-        errors: list[FieldError] = []
-        for spec in self.fields:
-            try:
-                values[spec.name] = spec.clean(raw.get(spec.name))
-            except ValueError as exc:
-                errors.append(FieldError(field=f"{spec.label}（{spec.name}）", message=str(exc), row=row))
-        return values, errors
 
     def record_key(self, values: dict[str, Any]) -> str:
         """Stable identity of a record within its source: the key fields, hashed to a fixed width."""

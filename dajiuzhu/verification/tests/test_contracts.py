@@ -33,22 +33,32 @@ GOOD = "37142419800101001" + idnumber.check_char("37142419800101001")
 BAD = "37142419800101001" + ("1" if GOOD[-1] != "1" else "2")
 
 
-def test_clean_row_types_values_and_names_the_field_and_row():
+def test_a_row_is_typed_or_refused_naming_the_field_and_row():
+    import datetime as dt
+
+    import polars as pl
+
+    from dajiuzhu.verification.validate import validate
+
     c = contract_get("BANK_DEPOSIT")
-    values, errors = c.clean_row(
-        {"id_number": GOOD, "record_id": "6222", "bank": "农行", "as_of": "2026/03/01",
-         "balance_yuan": "1,234.5"}, row=7,
+    names = ["id_number", "record_id", "bank", "as_of", "balance_yuan"]
+    raw = pl.DataFrame(
+        {"row": [7, 9], **dict(zip(names, zip(
+            (GOOD, "6222", "农行", "2026/03/01", "1,234.5"), (BAD, "", "农行", "2026-02-30", "x"), strict=True
+        ), strict=True))},
+        schema={"row": pl.Int64, **dict.fromkeys(names, pl.Utf8)},
     )  # fmt: skip
-    assert errors == []
-    assert values == {"id_number": GOOD, "record_id": "6222", "bank": "农行",
-                      "as_of": "2026-03-01", "balance_yuan": "1234.50"}  # fmt: skip
-    _values, errors = c.clean_row({"id_number": BAD, "record_id": "", "bank": "农行",
-                                   "as_of": "2026-02-30", "balance_yuan": "x"}, row=9)  # fmt: skip
-    assert [str(e) for e in errors] == [
-        f"第9行 身份证号码（id_number）：校验码错误（应为{GOOD[-1]}），请核对号码是否抄错",
-        "第9行 账号（record_id）：不能为空",
-        "第9行 余额日期（as_of）：“2026-02-30”不是有效日期（应为 YYYY-MM-DD）",
-        "第9行 余额（元）（balance_yuan）：“x”不是有效的金额",
+    ok, refused = validate(c, raw, on=dt.date(2026, 3, 2))
+    assert ok.select("row", *names).rows(named=True) == [
+        {"row": 7, "id_number": GOOD, "record_id": "6222", "bank": "农行", "as_of": dt.date(2026, 3, 1),
+         "balance_yuan": "1234.50"},
+    ]  # fmt: skip
+    assert refused["row"].to_list() == [9]
+    assert refused["reasons"].to_list()[0] == [
+        f"身份证号码（id_number）：校验码错误（应为{GOOD[-1]}），请核对号码是否抄错",
+        "账号（record_id）：不能为空",
+        "余额日期（as_of）：“2026-02-30”不是有效日期（应为 YYYY-MM-DD）",
+        "余额（元）（balance_yuan）：“x”不是有效的金额",
     ]
 
 
