@@ -12,6 +12,9 @@ server time of the instant check (service call and the whole page) over random h
 
 from __future__ import annotations
 
+import dajiuzhu  # noqa: F401  (before Polars loads: sets its allocator's configuration)
+
+# isort: split
 import argparse
 import datetime as dt
 import os

@@ -12,6 +12,9 @@ a thread sampling VmRSS every 5 ms. Then counts eligible households per programm
 
 from __future__ import annotations
 
+import dajiuzhu  # noqa: F401  (before Polars loads: sets its allocator's configuration)
+
+# isort: split
 import argparse
 import gc
 import os

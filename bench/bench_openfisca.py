@@ -15,6 +15,9 @@ Builds the synthetic tables once (bench/engine_data.py), then
 
 from __future__ import annotations
 
+import dajiuzhu  # noqa: F401  (before Polars loads: sets its allocator's configuration)
+
+# isort: split
 import argparse
 import gc
 import hashlib

@@ -141,6 +141,11 @@ def test_segmented_and_join_plans_agree(generated, rnd):
     join_h, join_p = assess_polars(RULES, hdf.lazy(), pdf.lazy(), TABLE, person_outputs=True)
     assert seg_h.equals(join_h.sort("household_id"))
     assert seg_p.sort("person_id").equals(join_p.sort("person_id"))
+    # and so do slices of a few households run two at a time (a person without household included)
+    for size in (1, 2, 3):
+        sl_h, sl_p = assess_polars(RULES, hdf, pdf, TABLE, person_outputs=True, slice_households=size)
+        assert sl_h.equals(seg_h) and sl_p.equals(seg_p), size
+        assert assess_polars(RULES, hdf, pdf, TABLE, slice_households=size).equals(seg_h)
     # and persons in any order (the group-by/join plan) give the same values again
     shuffled = pdf.sample(fraction=1.0, shuffle=True, seed=rnd.randrange(2**32))
     assert _segments(RULES, hdf, shuffled) is None or shuffled["household_id"].is_sorted()
