@@ -549,9 +549,13 @@ elderly_total = Agg(
     "sum", longevity_allowance + disabled_elderly_subsidy, "elderly_total", "高龄津贴与失能老人补贴合计"
 )
 med_total = Agg("sum", med_amount, "med_total", "医疗救助金额合计（年度）")
-person_total = Agg("sum", person_monthly, "person_total", "个人按月发放合计")
+# The household's sum of person_monthly, from the programme totals (the same sum, without adding every
+# person's amounts a second time).
+person_total = (
+    tekun_total.ref + single_dibao_total.ref + child_total.ref + disab_total.ref + elderly_total.ref
+).named("person_total", "个人按月发放合计（特困、单人户低保、儿童、残疾人、老年人）")
 
-monthly_total = (dibao_amount + person_total.ref).named("monthly_total", "家庭每月救助金额合计")
+monthly_total = (dibao_amount + person_total).named("monthly_total", "家庭每月救助金额合计")
 
 
 RULES = RuleSet(
@@ -581,9 +585,8 @@ RULES = RuleSet(
         ),
         aggregate_stage(
             n_tekun, tekun_total, single_dibao_total, child_total, disab_total, elderly_total, med_total,
-            person_total,
         ),
-        household_stage(monthly_total),
+        household_stage(person_total, monthly_total),
     ]
 )  # fmt: skip
 
