@@ -228,12 +228,19 @@ def _reads(stages: Sequence[Any]) -> set[str]:
     return names
 
 
+def _is_int(node: Any, value: int) -> bool:
+    return isinstance(node, Lit) and type(node.value) is int and node.value == value
+
+
 def _aggregate_input(agg: Agg) -> tuple[Any, bool]:
     """The per-person value an aggregate adds up, and whether it is a 0/1 flag: an Int64 for sums, a
     Boolean for the others (all counts the members that are false). Nulls count as nothing, as the
     group-by ignores them."""
     import polars as pl
 
+    e = agg.expr
+    if agg.kind == "sum" and isinstance(e, Where) and _is_int(e.then, 1) and _is_int(e.otherwise, 0):
+        return e.cond.to_polars().fill_null(False), True  # a sum of 1 where a condition holds: a count
     if agg.kind == "count" and isinstance(agg.expr, Lit):
         # Summed: all or none. A column, not a literal, so that its cumulative sum counts the rows.
         return pl.repeat(1 if agg.expr.value else 0, pl.len(), dtype=pl.Int64), False
@@ -245,7 +252,7 @@ def _aggregate_input(agg: Agg) -> tuple[Any, bool]:
 
 
 def _segment_aggregates(
-    pp: Any, keep: Sequence[str], aggs: Sequence[Agg], seg: _Segments, opts: Any
+    pp: Any, keep: Sequence[str], inputs: Sequence[tuple[Agg, Any, bool]], seg: _Segments, opts: Any
 ) -> tuple[Any, Any]:
     """The person columns in `keep` (collected) and one row per run with every aggregate, as a
     difference of cumulative sums at the run ends (exact in wrapping Int64 arithmetic). Flags are packed
@@ -258,8 +265,7 @@ def _segment_aggregates(
 
     sums: list[tuple[Agg, Any]] = []
     flags: list[tuple[Agg, Any]] = []
-    for agg in aggs:
-        value, is_flag = _aggregate_input(agg)
+    for agg, value, is_flag in inputs:
         (flags if is_flag else sums).append((agg, value))
     bits = max(seg.longest.bit_length(), 1)
     per_word = 63 // bits
@@ -299,7 +305,7 @@ def _segment_aggregates(
         for i, (agg, _v) in enumerate(word):
             count = (packed >> np.int64(bits * i)) & mask
             columns[agg.name] = count > 0 if agg.kind == "any" else count == 0 if agg.kind == "all" else count
-    runs = pl.DataFrame({a.name: columns[a.name] for a in aggs})
+    runs = pl.DataFrame({a.name: columns[a.name] for a, _v, _f in inputs})
     return frame.select(keep), runs
 
 
@@ -333,7 +339,7 @@ def _run_segmented(
             person_cols += stage.names()
         elif stage.kind == "aggregate":
             keep = [c for c in pp.collect_schema() if c in later]
-            frame, per_run = _segment_aggregates(pp, keep, stage.items, seg, opts)
+            frame, per_run = _segment_aggregates(pp, keep, plan.aggregates[k], seg, opts)
             if seg.run_of_household is not None:
                 per_run = per_run.select(pl.all().gather(seg.run_of_household)).with_columns(
                     _empty_household_fill(stage)
@@ -439,6 +445,7 @@ class _Compiled:
 
     steps: dict[int, list[_Step]]
     later: list[set[str]]
+    aggregates: dict[int, list[tuple[Agg, Any, bool]]]  # (aggregate, per-person value, packed flag)
     dense_names: set[str] = field(default_factory=set)  # sparse candidates that were not sparse
 
 
@@ -477,7 +484,12 @@ def _compile(rules: RuleSet, outputs: Sequence[str], *, sparse: bool) -> _Compil
                         keep,
                     )
                 )
-    return _Compiled(steps, later)
+    aggregates = {
+        k: [(agg, *_aggregate_input(agg)) for agg in stage.items]
+        for k, stage in enumerate(rules.stages)
+        if stage.kind == "aggregate"
+    }
+    return _Compiled(steps, later, aggregates)
 
 
 # Households per slice on the segmented path. Each slice runs every stage on its own (its persons are
@@ -567,7 +579,9 @@ def assess_polars(
         return run(blocks[0])
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=2) as pool:  # Polars and numpy release the GIL
+    # One slice more than Polars has threads: while a slice is in Python (building its plan, between
+    # collects) the others keep the cores busy. Polars and numpy release the GIL.
+    with ThreadPoolExecutor(max_workers=min(pl.thread_pool_size() + 1, 16)) as pool:
         parts = list(pool.map(run, blocks))
     if not person_outputs:
         return pl.concat(parts)

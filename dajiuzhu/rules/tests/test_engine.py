@@ -153,3 +153,43 @@ def test_segmented_and_join_plans_agree(generated, rnd):
     assert any_h.sort("household_id").equals(seg_h)
     assert any_p.sort("person_id").equals(seg_p.sort("person_id"))
     assert pl.Series(seg_h["household_id"]).is_sorted()  # households come back in their input order
+
+
+def test_slices_read_parameters_inside_aggregates_and_sparse_branches():
+    # given rules whose aggregate and whose costly branch read a parameter that differs between the
+    # urban and the rural set, and households of both kinds
+    from dajiuzhu.rules.engine import _sparse_candidate, assess_polars
+    from dajiuzhu.rules.expr import Agg, RuleSet, aggregate_stage, col, param, person_stage, where
+
+    from .support import RURAL, TABLE, URBAN, frames
+
+    std = param("dibao.standard")
+    costly = where(col("age") > 60, (std * 3 - col("age") * 7) // 2 + std, 0).named("costly", "示例", "")
+    rules = RuleSet(stages=[
+        person_stage(costly),
+        aggregate_stage(Agg("sum", col("age") * std, "age_std", ""), Agg("sum", costly, "costly_sum", ""),
+                        Agg("sum", where(col("age") > 60, 1, 0), "n_old", ""),
+                        Agg("count", col("age") >= param("addon.elderly_age"), "n_elder", "")),
+    ])  # fmt: skip
+    assert _sparse_candidate(costly)
+    households = [household(household_id=i, param_key=URBAN if i % 2 else RURAL) for i in range(1, 9)]
+    persons = [
+        person(
+            household_id=i, person_id=10 * i + j, age=30 + 9 * i + j, param_key=households[i - 1]["param_key"]
+        )
+        for i in range(1, 9)
+        for j in range(3)
+    ]
+    hdf, pdf = frames(households, persons)
+    # when it runs whole, in slices of two households, and one household at a time
+    whole = assess_polars(rules, hdf, pdf, TABLE, slice_households=10**6)
+    # then every way gives the single path's values
+    for h in households:
+        members = [p for p in persons if p["household_id"] == h["household_id"]]
+        single = assess_one(rules, h, members, TABLE.values[h["param_key"]]).household
+        row = whole.filter(whole["household_id"] == h["household_id"]).to_dicts()[0]
+        names = ("age_std", "costly_sum", "n_old", "n_elder")
+        assert {k: row[k] for k in names} == {k: single[k] for k in names}
+    for size in (1, 2, 3):
+        assert assess_polars(rules, hdf, pdf, TABLE, slice_households=size).equals(whole)
+    assert whole["n_old"].sum() > 0 and whole["costly_sum"].sum() > 0
