@@ -101,15 +101,43 @@ def _evaluate_step(named: Named, row: dict[str, Any], params: Mapping[str, int],
 # ---- Polars ----------------------------------------------------------------------------------------
 
 
-def param_columns_polars(table: ParamTable, names: Sequence[str]) -> list[Any]:
-    """One column per parameter, gathered from the small parameter table by each row's param_key."""
+def param_columns_polars(table: ParamTable, names: Sequence[str], *, keys_checked: bool = False) -> list[Any]:
+    """One column per parameter, gathered from the small parameter table by each row's param_key.
+
+    With `keys_checked` (every param_key is known to index the table) a parameter that takes at most
+    four distinct values is instead selected by key (the common case: urban and rural standards of one
+    county), a few comparisons instead of a bounds-checked gather per row."""
     import polars as pl
 
     exprs = []
+    key = pl.col("param_key")
     for name in names:
-        values = pl.Series(table.column(name), dtype=pl.Int64)
-        exprs.append(pl.lit(values).gather(pl.col("param_key")).alias(param_column(name)))
+        column = table.column(name)
+        by_value: dict[int, list[int]] = {}
+        for k, v in enumerate(column):
+            by_value.setdefault(v, []).append(k)
+        if not keys_checked or len(by_value) > 4:
+            values = pl.Series(column, dtype=pl.Int64)
+            exprs.append(pl.lit(values).gather(key).alias(param_column(name)))
+            continue
+        *others, last = by_value
+        expr = pl.lit(last, dtype=pl.Int64)
+        for value in others:
+            keys = by_value[value]
+            test = key.is_in(keys) if len(keys) > 4 else pl.any_horizontal([key == k for k in keys])
+            expr = pl.when(test).then(pl.lit(value, dtype=pl.Int64)).otherwise(expr)
+        exprs.append(expr.alias(param_column(name)))
     return exprs
+
+
+def _keys_in_table(table: ParamTable, *frames: Any) -> bool:
+    """Whether every param_key of these DataFrames indexes the parameter table."""
+    n = len(table.values)
+    for frame in frames:
+        keys = frame.get_column("param_key")
+        if keys.len() and (keys.null_count() or keys.min() < 0 or keys.max() >= n):
+            return False
+    return True
 
 
 def _plan_polars(rules: RuleSet, hh: Any, pp: Any) -> tuple[Any, Any, list[str]]:
@@ -354,10 +382,11 @@ def _run_segmented(
             households = hh.select(keep).collect(optimizations=opts, engine="in-memory")  # one chunk
             # Gathered eagerly and put beside the persons: at 3 M households about 40 % less CPU for
             # the next person stage than gathering from literals inside the streaming plan.
-            values = households.select([pl.col(c).gather(seg.household_of_person) for c in stage.items])
+            wanted = [c for c in stage.items if c in later]  # the household-only run skips the rest
+            values = households.select([pl.col(c).gather(seg.household_of_person) for c in wanted])
             pp = pl.concat([pp, values.lazy()], how="horizontal")
             hh = households.lazy()
-            person_cols += list(stage.items)
+            person_cols += wanted
     return hh, pp, person_cols
 
 
@@ -553,8 +582,10 @@ def assess_polars(
     token = POLARS_CONSTANT_PARAMS.set(constants)
     try:
         # Only parameters that differ between sets become columns, gathered by param_key (no join).
-        params = param_columns_polars(table, varying) if varying else []
-        if not _segmentable(rules, households, persons):
+        segmented = _segmentable(rules, households, persons)
+        checked = segmented and _keys_in_table(table, households, persons)
+        params = param_columns_polars(table, varying, keys_checked=checked) if varying else []
+        if not segmented:
             hh = households.lazy() if isinstance(households, pl.DataFrame) else households
             pp = persons.lazy() if isinstance(persons, pl.DataFrame) else persons
             if params:
