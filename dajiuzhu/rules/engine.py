@@ -6,6 +6,7 @@ agree exactly. The Spark path (rules.spark) walks them too.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -238,11 +239,6 @@ def _segments_of(households: Any, persons: Any) -> _Segments:
     return _Segments(ends, _positions(values, hid), household_of_run.gather(run_id), longest)
 
 
-def _segments(rules: RuleSet, households: Any, persons: Any) -> _Segments | None:
-    """Where each household's members are, or None when the segmented path does not apply."""
-    return _segments_of(households, persons) if _segmentable(rules, households, persons) else None
-
-
 def _reads(stages: Sequence[Any]) -> set[str]:
     """Every column the given stages read (inputs, earlier results, parameter columns)."""
     names: set[str] = set()
@@ -266,9 +262,9 @@ def _aggregate_input(agg: Agg) -> tuple[Any, bool]:
     group-by ignores them."""
     import polars as pl
 
-    e = agg.expr
-    if agg.kind == "sum" and isinstance(e, Where) and _is_int(e.then, 1) and _is_int(e.otherwise, 0):
-        return e.cond.to_polars().fill_null(False), True  # a sum of 1 where a condition holds: a count
+    node = agg.expr
+    if agg.kind == "sum" and isinstance(node, Where) and _is_int(node.then, 1) and _is_int(node.otherwise, 0):
+        return node.cond.to_polars().fill_null(False), True  # a sum of 1 where a condition holds: a count
     if agg.kind == "count" and isinstance(agg.expr, Lit):
         # Summed: all or none. A column, not a literal, so that its cumulative sum counts the rows.
         return pl.repeat(1 if agg.expr.value else 0, pl.len(), dtype=pl.Int64), False
@@ -480,8 +476,6 @@ class _Compiled:
 
 def _substitute(node: Any, inline: Mapping[str, Expr]) -> Any:
     """The expression with every named rule in `inline` replaced by its definition."""
-    import dataclasses
-
     if isinstance(node, Named):
         return _substitute(inline[node.name], inline) if node.name in inline else node
     if not isinstance(node, Expr) or isinstance(node, Col | Lit | Param):
@@ -506,15 +500,9 @@ def _inline_helpers(stage: Any, needed: set[str]) -> Any:
     if not inline:
         return stage
     items = tuple(
-        dataclasses_replace(n, expr=_substitute(n.expr, inline)) for n in stage.items if n.name not in inline
+        dataclasses.replace(n, expr=_substitute(n.expr, inline)) for n in stage.items if n.name not in inline
     )
     return type(stage)(stage.kind, items)
-
-
-def dataclasses_replace(obj: Any, **changes: Any) -> Any:
-    import dataclasses
-
-    return dataclasses.replace(obj, **changes)
 
 
 def _compile(rules: RuleSet, outputs: Sequence[str], *, sparse: bool) -> _Compiled:

@@ -128,14 +128,14 @@ def test_segmented_and_join_plans_agree(generated, rnd):
     # them without members, plus a person whose household is missing
     import polars as pl
 
-    from dajiuzhu.rules.engine import _segments, assess_polars
+    from dajiuzhu.rules.engine import _segmentable, assess_polars
 
     from .support import TABLE, frames
 
     households, persons = build_generated(generated)
     persons.append(person(household_id=10_000, person_id=10_000))
     hdf, pdf = frames(households, persons)
-    assert _segments(RULES, hdf, pdf) is not None
+    assert _segmentable(RULES, hdf, pdf)
     # then the segmented path gives the values of the group-by/join plan (which lazy inputs take)
     seg_h, seg_p = assess_polars(RULES, hdf, pdf, TABLE, person_outputs=True)
     join_h, join_p = assess_polars(RULES, hdf.lazy(), pdf.lazy(), TABLE, person_outputs=True)
@@ -148,7 +148,7 @@ def test_segmented_and_join_plans_agree(generated, rnd):
         assert assess_polars(RULES, hdf, pdf, TABLE, slice_households=size).equals(seg_h)
     # and persons in any order (the group-by/join plan) give the same values again
     shuffled = pdf.sample(fraction=1.0, shuffle=True, seed=rnd.randrange(2**32))
-    assert _segments(RULES, hdf, shuffled) is None or shuffled["household_id"].is_sorted()
+    assert not _segmentable(RULES, hdf, shuffled) or shuffled["household_id"].is_sorted()
     any_h, any_p = assess_polars(RULES, hdf, shuffled, TABLE, person_outputs=True)
     assert any_h.sort("household_id").equals(seg_h)
     assert any_p.sort("person_id").equals(seg_p.sort("person_id"))

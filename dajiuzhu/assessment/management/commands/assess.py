@@ -3,7 +3,6 @@ Useful from cron, after an import, and in `make demo` so the demo opens with res
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -12,6 +11,7 @@ from django.db import transaction
 from dajiuzhu.accounts.models import User
 from dajiuzhu.assessment import services
 from dajiuzhu.assessment.models import AssessmentRun, RunStatus
+from dajiuzhu.core.commands import date_option
 from dajiuzhu.core.errors import DomainError
 
 
@@ -31,10 +31,7 @@ class Command(BaseCommand):
         if options["if_none"] and AssessmentRun.objects.filter(status=RunStatus.DONE).exists():
             self.stdout.write("已有研判结果，跳过")
             return
-        try:
-            on = dt.date.fromisoformat(options["date"]) if options["date"] else dt.date.today()
-        except ValueError as exc:
-            raise CommandError(f"评估日期“{options['date']}”无效，应为 YYYY-MM-DD") from exc
+        on = date_option(options["date"], "评估日期")
         try:
             with transaction.atomic():
                 run = services.run_start(user=user, on=on, area_code=options["area"], defer=True)

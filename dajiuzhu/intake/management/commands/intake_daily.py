@@ -3,12 +3,11 @@ Run it from cron once a day; running it twice on the same day opens nothing new.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from dajiuzhu.core import clock
+from dajiuzhu.core.commands import date_option
 from dajiuzhu.core.errors import DomainError
 from dajiuzhu.intake.dynamic import daily_jobs
 
@@ -20,11 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--date", help="按该日期运行 YYYY-MM-DD，默认今天")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        raw = options.get("date")
-        try:
-            on = dt.date.fromisoformat(raw) if raw else clock.today()
-        except ValueError as exc:
-            raise CommandError(f"日期“{raw}”无效，应为 YYYY-MM-DD") from exc
+        on = date_option(options.get("date"))
         try:
             counts = daily_jobs(today=on)
         except DomainError as exc:
