@@ -1,7 +1,8 @@
 """Engine benchmark: `assess_polars` over N synthetic households (bench/engine_data.py).
 
     .venv/bin/python bench/bench_engine.py 1000000
-    .venv/bin/python bench/bench_engine.py 10000000 --strings enum
+    .venv/bin/python bench/bench_engine.py 10000000 --repeat 5
+    .venv/bin/python bench/bench_engine.py 10000000 --strings string   # coded columns as String
 
 Reports the input size (sum of polars' estimated_size of both frames, and the physical size that also
 counts the 16-byte view of every String value), the time of the first run and the best of `--repeat`
@@ -184,7 +185,7 @@ def main() -> None:
     parser.add_argument("households", nargs="?", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--strings", choices=["string", "enum"], default="string")
+    parser.add_argument("--strings", choices=["string", "enum"], default="enum")
     parser.add_argument(
         "--sample", type=int, default=1_000_000, help="households used for the person-level programme counts"
     )

@@ -122,7 +122,7 @@ def main() -> None:
     parser.add_argument("households", nargs="?", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3, help="engine runs (best is reported)")
-    parser.add_argument("--strings", choices=["string", "enum"], default="string")
+    parser.add_argument("--strings", choices=["string", "enum"], default="enum")
     args = parser.parse_args()
     period = f"{ON.year}-{ON.month:02d}"
     load_before = os.getloadavg()

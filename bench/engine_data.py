@@ -25,8 +25,10 @@ so the same seed and N give the same tables. Shape of the population (county 371
   raise them, institutional care, households already on 低保 (gradual exit), temporary-assistance
   requests.
 
-Money is integer fen per month. `strings="enum"` gives the string columns as `pl.Enum` (1 byte a value)
-instead of `pl.String` (the schema's `str`, 16 bytes a value in memory).
+Money is integer fen per month. `strings="enum"` (the default) gives the coded columns the registry
+reader's types, `pl.Enum` of `dajiuzhu.rules.inputs.CODES` (1 byte a value; `relation`, which no rule
+reads, stays String); `strings="string"` gives every string column as `pl.String` (16 bytes a value in
+memory), the type of a frame built by hand.
 """
 
 from __future__ import annotations
@@ -38,7 +40,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from dajiuzhu.rules.inputs import HOUSEHOLD_COLUMNS, PERSON_COLUMNS, household_defaults, person_defaults
+from dajiuzhu.rules.inputs import (
+    CODES,
+    HOUSEHOLD_COLUMNS,
+    PERSON_COLUMNS,
+    household_defaults,
+    person_defaults,
+)
 from dajiuzhu.rules.parameters import ParameterTree
 from dajiuzhu.rules.params import ParamTable, build_table
 from dajiuzhu.rules.programmes import PARAMS
@@ -401,19 +409,22 @@ def _person_draws(rng: np.random.Generator, h: dict[str, np.ndarray]) -> dict[st
 def _series(name: str, kind: type, values: np.ndarray, strings: str) -> pl.Series:
     if kind is str:
         cats = CATEGORIES[name]
-        dtype: pl.DataType = pl.Enum(list(cats)) if strings == "enum" else pl.String()
+        dtype: pl.DataType = (
+            pl.Enum(list(CODES[name])) if strings == "enum" and name in CODES else pl.String()
+        )
         codes = pl.Series(name, values)
         return codes.replace_strict(list(range(len(cats))), list(cats), return_dtype=dtype)
     return pl.Series(name, values).cast(_PL_TYPES[kind])
 
 
 def _default_series(
-    name: str, kind: type, n: int, defaults: dict[str, object], missing: list[str]
+    name: str, kind: type, n: int, defaults: dict[str, object], missing: list[str], strings: str
 ) -> pl.Series:
     if name not in defaults:
         missing.append(name)
     value = defaults.get(name, kind())
-    return pl.select(pl.repeat(value, n, dtype=_PL_TYPES[kind]).alias(name)).to_series()
+    dtype = pl.Enum(list(CODES[name])) if strings == "enum" and name in CODES else _PL_TYPES[kind]
+    return pl.select(pl.repeat(value, n, dtype=dtype).alias(name)).to_series()
 
 
 def _frame(
@@ -425,12 +436,12 @@ def _frame(
             columns.append(_series(name, kind, arrays.pop(name), strings))
         else:
             defaulted.append(name)
-            columns.append(_default_series(name, kind, n, defaults, missing))
+            columns.append(_default_series(name, kind, n, defaults, missing, strings))
     return pl.DataFrame(columns), defaulted, missing
 
 
 def generate(
-    n_households: int, *, seed: int = 1, table: ParamTable | None = None, strings: str = "string"
+    n_households: int, *, seed: int = 1, table: ParamTable | None = None, strings: str = "enum"
 ) -> SyntheticData:
     """Persons and households for `n_households` households in county 371424, urban and rural."""
     if strings not in {"string", "enum"}:

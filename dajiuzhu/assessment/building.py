@@ -18,7 +18,9 @@ from typing import Any, Literal
 import polars as pl
 from django.db import connection
 
+from dajiuzhu.rules.expr import COLUMN_LABELS
 from dajiuzhu.rules.inputs import (
+    CODES,
     EXPENDITURE_COLUMNS,
     INCOME_COLUMNS,
     household_defaults,
@@ -257,11 +259,15 @@ def assemble(
     """One lazy Polars plan from the raw rows to the engine's two tables, collected once."""
     on = window.on
     ref = on.replace(day=1) - dt.timedelta(days=1)  # ages as on the last day of last month (R10.6)
-    problem_frame = (
-        persons.filter(pl.col("birth_date") > pl.lit(on))
-        .select("household_id", pl.lit("成员出生日期晚于评估日期").alias("problem"))
-        .unique("household_id")
-    )
+    problem_frame = pl.concat(
+        [
+            persons.filter(pl.col("birth_date") > pl.lit(on)).select(
+                "household_id", pl.lit("成员出生日期晚于评估日期").alias("problem")
+            ),
+            _invalid_codes(persons, pl.format("成员（编号{}）", pl.col("person_id"))),
+            _invalid_codes(households, pl.lit("家庭")),
+        ]
+    ).unique("household_id", keep="first", maintain_order=True)
     pp = persons.lazy()
     # The head receives household-level records; a household without a head gives them to its first member.
     heads = (
@@ -351,18 +357,35 @@ def assemble(
     # The streaming engine pays off on a county; for the instant check's one household the in-memory
     # engine starts faster (half the check's time went into plan start-up).
     engine: Literal["in-memory", "auto"] = "in-memory" if households.height < SMALL else "auto"
+    # Coded columns as the engine's Enum types (the households with a value outside a list are out).
     h_out, p_out = pl.collect_all([
-        h.select([*HOUSEHOLD_SCHEMA, "region", "number", "township_code", "village_code"]),
-        p.select([*PERSON_SCHEMA, "name"]),
+        h.select(*[pl.col(n).cast(t) for n, t in HOUSEHOLD_SCHEMA.items()], "region", "number", "township_code",
+                 "village_code"),
+        p.select(*[pl.col(n).cast(t) for n, t in PERSON_SCHEMA.items()], "name"),
     ], engine=engine)  # fmt: skip
     combos = sorted({(r, s) for r, s in h_out.select("region", "residence").unique().iter_rows()})
     return Frames(households=h_out, persons=p_out, combos=combos, problems=problem_frame)
 
 
+def _invalid_codes(frame: pl.DataFrame, who: pl.Expr) -> pl.DataFrame:
+    """household_id and a Chinese problem for every row with a coded value outside its list (CODES)."""
+    parts = [
+        frame.filter(~pl.col(name).is_in(codes)).select(
+            "household_id",
+            pl.format(f"{{}}的{COLUMN_LABELS[name]}代码“{{}}”不在代码表中（应为{'、'.join(c or '空' for c in codes)}）",
+                      who, pl.col(name)).alias("problem"),
+        )
+        for name, codes in CODES.items()
+        if name in frame.columns
+    ]  # fmt: skip
+    return pl.concat(parts) if parts else pl.DataFrame(schema={"household_id": pl.Int64, "problem": pl.Utf8})
+
+
 def attach_param_keys(frames: Frames, keys: dict[tuple[str, str], int]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Give every row the param_key of its (county, urban/rural) parameter set."""
     lookup = pl.DataFrame(
-        [(r, s, k) for (r, s), k in keys.items()], schema={"region": pl.Utf8, "residence": pl.Utf8, "k": pl.Int64},
+        [(r, s, k) for (r, s), k in keys.items()],
+        schema={"region": pl.Utf8, "residence": HOUSEHOLD_SCHEMA["residence"], "k": pl.Int64},
         orient="row",
     )  # fmt: skip
     # Sorted by household (the joins do not keep any order): the engine then finds each household's

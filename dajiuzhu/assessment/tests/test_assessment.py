@@ -184,6 +184,61 @@ def test_a_household_with_bad_data_is_reported_and_the_run_goes_on(
     assert HouseholdResult.objects.filter(run=run).count() == 299
 
 
+def test_a_code_outside_its_list_leaves_the_household_out_with_a_message(
+    linyi_seeded, immediate_tasks, django_capture_on_commit_callbacks
+):
+    county = _county_user(None)
+    # given a person whose disability type was written straight into the database with a code the
+    # registry does not know (the engine reads coded columns as Enum of the known codes)
+    person = Person.objects.filter(household__isnull=False).order_by("-pk").first()
+    Person.objects.filter(pk=person.pk).update(disability_type="blind")
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.run_start(user=county, on=ON)
+    run.refresh_from_db()
+    # then the run finishes, the other 299 households are assessed and the one is reported by field
+    assert run.status == RunStatus.DONE, run.error
+    assert run.problems == [{
+        "household_id": person.household_id,
+        "problem": f"成员（编号{person.pk}）的残疾类别代码“blind”不在代码表中"
+                   "（应为空、visual、hearing、speech、physical、intellectual、mental、multiple）",
+    }]  # fmt: skip
+    assert HouseholdResult.objects.filter(run=run).count() == 299
+    # and the instant check of that household says the same instead of failing
+    with pytest.raises(ValidationFailed) as err:
+        services.check_household(user=county, household_id=person.household_id, on=ON)
+    assert "残疾类别代码“blind”" in err.value.errors[0].message
+
+
+def test_engine_code_lists_are_the_registry_choices():
+    from dajiuzhu.registry import choices
+    from dajiuzhu.rules.inputs import CODES
+
+    registry = {
+        "sex": choices.Sex, "disability_type": choices.DisabilityType, "labour_capacity": choices.LabourCapacity,
+        "residence": choices.ResidenceType,
+    }  # fmt: skip
+    for name, kind in registry.items():
+        assert set(CODES[name]) == set(kind.values), name
+    # every literal a rule compares a coded column with is in that column's list
+    from dajiuzhu.rules.expr import Bin, Col, IsIn, Lit
+    from dajiuzhu.rules.programmes import RULES
+
+    def literals(node, out):
+        if isinstance(node, Bin) and isinstance(node.left, Col) and isinstance(node.right, Lit):
+            out.append((node.left.name, node.right.value))
+        if isinstance(node, IsIn) and isinstance(node.inner, Col):
+            out.extend((node.inner.name, v) for v in node.values)
+        for child in vars(node).values():
+            if hasattr(child, "to_polars"):
+                literals(child, out)
+        return out
+
+    found = [pair for stage in RULES.stages if stage.kind in {"person", "household"}
+             for item in stage.items for pair in literals(item.expr, [])]  # fmt: skip
+    coded = [(n, v) for n, v in found if n in CODES]
+    assert len(coded) > 10 and all(v in CODES[n] for n, v in coded), coded
+
+
 def test_who_may_run_what(linyi_seeded):
     from dajiuzhu.accounts.models import User
     from dajiuzhu.areas.models import Area

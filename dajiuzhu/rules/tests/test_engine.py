@@ -4,6 +4,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dajiuzhu.rules.engine import assess_one
+from dajiuzhu.rules.inputs import CODES
 from dajiuzhu.rules.programmes import ELIGIBLE, NOT_ELIGIBLE, REVIEW, RULES
 
 from .support import (
@@ -153,6 +154,12 @@ def test_segmented_and_join_plans_agree(generated, rnd):
     assert any_h.sort("household_id").equals(seg_h)
     assert any_p.sort("person_id").equals(seg_p.sort("person_id"))
     assert pl.Series(seg_h["household_id"]).is_sorted()  # households come back in their input order
+    # and the coded columns as String instead of Enum (the single check's and Spark's type) give the same
+    text_h = hdf.cast({n: pl.Utf8 for n in CODES if n in hdf.columns})
+    text_p = pdf.cast({n: pl.Utf8 for n in CODES if n in pdf.columns})
+    assert text_p.schema["sex"] == pl.Utf8 and pdf.schema["sex"] == pl.Enum(list(CODES["sex"]))
+    str_h, str_p = assess_polars(RULES, text_h, text_p, TABLE, person_outputs=True, slice_households=2)
+    assert str_h.equals(seg_h) and str_p.equals(seg_p)
 
 
 def test_slices_read_parameters_inside_aggregates_and_sparse_branches():
