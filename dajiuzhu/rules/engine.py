@@ -318,25 +318,26 @@ def _segment_aggregates(
             # mode="clip": the ends are in range, and numpy buffers `out` (a copy of the whole
             # cumulative sum) in its default mode "raise".
             np.take(buffer, ends, out=totals[j], mode="clip")
-    at_ends = pl.DataFrame({r.meta.output_name(): totals[j] for j, r in enumerate(running)})
-
-    def difference(name: str) -> Any:  # Polars' Int64 arithmetic wraps as numpy's does
-        return pl.col(name) - pl.col(name).shift(1, fill_value=0)
-
+    # The differences first, once a column (the eager select does not share a subexpression between
+    # the fields of one word), then the fields.
+    names = [r.meta.output_name() for r in running]
+    at_ends = pl.DataFrame({name: totals[j] for j, name in enumerate(names)})
+    per_run = at_ends.select(
+        [pl.col(n) - pl.col(n).shift(1, fill_value=0) for n in names]
+    )  # wraps as numpy's
     columns: dict[str, Any] = {}
     for j, (agg, _v) in enumerate(sums):
-        columns[agg.name] = difference(f"__sum_{j}")
+        columns[agg.name] = pl.col(f"__sum_{j}")
     for w, word in enumerate(words):
-        packed = difference(f"__word_{w}")
         for i, (agg, _v) in enumerate(word):
-            field = packed & pl.lit(((1 << bits) - 1) << (bits * i), dtype=pl.Int64)
+            field = pl.col(f"__word_{w}") & pl.lit(((1 << bits) - 1) << (bits * i), dtype=pl.Int64)
             if agg.kind == "any":
                 columns[agg.name] = field != 0
             elif agg.kind == "all":
                 columns[agg.name] = field == 0
             else:
                 columns[agg.name] = field // (1 << (bits * i))
-    runs = at_ends.select([columns[a.name].alias(a.name) for a, _v, _f in inputs])
+    runs = per_run.select([columns[a.name].alias(a.name) for a, _v, _f in inputs])
     return frame.select(keep), runs
 
 
