@@ -515,6 +515,61 @@ def _inline_helpers(stage: Any, needed: set[str]) -> Any:
     return type(stage)(stage.kind, items)
 
 
+def _live(stage: Any, needed: set[str]) -> Any:
+    """The stage without the rules that nothing needed reads (person_monthly when only household
+    results are asked for)."""
+    live = {n.name for n in stage.items if n.name in needed}
+    for named in reversed(stage.items):  # a rule reads only rules before it
+        if named.name in live:
+            live.update(named.expr.inputs())
+    return type(stage)(stage.kind, tuple(n for n in stage.items if n.name in live))
+
+
+def _stage_steps(stage: Any, keep_always: set[str], sparse: bool) -> list[_Step]:
+    """A stage's dependency layers as steps. A sparse rule is put off until just before the first layer
+    that reads it (to the end of the stage if no rule of the stage does), so that sparse rules of
+    different layers share one step (one collect, one pass over the kept columns)."""
+    layers = stage.layers()
+    apart = {n.name for layer in layers for n in layer if sparse and _sparse_candidate(n)}
+    due = dict.fromkeys(apart, len(layers))
+    for j, layer in enumerate(layers):
+        for named in layer:
+            for name in named.expr.inputs():
+                if name in due:
+                    due[name] = min(due[name], j)
+    order: list[tuple[str, list[Named]]] = []  # ("sparse" | "dense", rules), in run order
+    for d in range(len(layers) + 1):
+        group = [n for layer in layers for n in layer if n.name in apart and due[n.name] == d]
+        if group:
+            order.append(("sparse", group))
+        dense = [n for n in layers[d] if n.name not in apart] if d < len(layers) else []
+        if dense:
+            order.append(("dense", dense))
+    steps: list[_Step] = []
+    for i, (kind, group) in enumerate(order):
+        if kind == "dense":
+            steps.append(_Step([n.definition_polars() for n in group]))
+            continue
+        after = [n for _k, g in order[i:] for n in g]  # this group and everything computed after it
+        keep = (
+            keep_always
+            | _reads([type(stage)(stage.kind, tuple(after))])
+            | {"household_id", "person_id", "param_key"}
+        )
+        rules = [
+            _Sparse(
+                n.name,
+                n.expr.cond.to_polars(),  # type: ignore[attr-defined]
+                n.expr.then.to_polars(),  # type: ignore[attr-defined]
+                n.expr.otherwise.value,  # type: ignore[attr-defined]
+                n.definition_polars(),
+            )
+            for n in group
+        ]
+        steps.append(_Step([], rules, keep))
+    return steps
+
+
 def _compile(rules: RuleSet, outputs: Sequence[str], *, sparse: bool) -> _Compiled:
     """`sparse` only where the frames are collected between steps (the segmented path)."""
     later = [_reads(rules.stages[k + 1 :]) for k in range(len(rules.stages))]
@@ -522,36 +577,10 @@ def _compile(rules: RuleSet, outputs: Sequence[str], *, sparse: bool) -> _Compil
     for k, stage in enumerate(rules.stages):
         if stage.kind not in {"person", "household"}:
             continue
+        needed = later[k] | set(outputs)
         if sparse:
-            stage = _inline_helpers(stage, later[k] | set(outputs))
-        layers = stage.layers()
-        steps[k] = []
-        for j, layer in enumerate(layers):
-            apart = [n for n in layer if sparse and _sparse_candidate(n)]
-            dense = [n.definition_polars() for n in layer if n not in apart]
-            if dense:
-                steps[k].append(_Step(dense))
-            if apart:
-                rest = _reads([type(stage)(stage.kind, tuple(n for lay in layers[j + 1 :] for n in lay))])
-                rest |= _reads([type(stage)(stage.kind, tuple(apart))])
-                keep = later[k] | set(outputs) | rest | {n.name for n in layer if n not in apart}
-                keep |= {"household_id", "person_id", "param_key"}
-                steps[k].append(
-                    _Step(
-                        [],
-                        [
-                            _Sparse(
-                                n.name,
-                                n.expr.cond.to_polars(),  # type: ignore[attr-defined]
-                                n.expr.then.to_polars(),  # type: ignore[attr-defined]
-                                n.expr.otherwise.value,  # type: ignore[attr-defined]
-                                n.definition_polars(),
-                            )
-                            for n in apart
-                        ],
-                        keep,
-                    )
-                )
+            stage = _inline_helpers(_live(stage, needed), needed)
+        steps[k] = _stage_steps(stage, needed, sparse)
     aggregates = {
         k: [(agg, *_aggregate_input(agg)) for agg in stage.items]
         for k, stage in enumerate(rules.stages)
