@@ -187,16 +187,10 @@ _SEGMENT_KINDS = {"sum", "count", "any", "all"}
 
 @dataclass
 class _Segments:
-    ends: Any  # last row of each run of equal household_id among the persons (runs in id order)
+    ends: Any  # numpy intp: last row of each run of equal household_id among the persons (id order)
     run_of_household: Any  # run of each household row, null for a household without members
     household_of_person: Any  # household row of each person, null for one whose household is absent
     longest: int  # members of the largest run
-
-    @property
-    def ends_numpy(self) -> Any:
-        import numpy as np
-
-        return self.ends.to_numpy().astype(np.intp)
 
 
 def _positions(haystack: Any, needles: Any) -> Any:
@@ -226,17 +220,25 @@ def _segmentable(rules: RuleSet, households: Any, persons: Any) -> bool:
 
 
 def _segments_of(households: Any, persons: Any) -> _Segments:
-    """Where each household's members are (the inputs are segmentable)."""
+    """Where each household's members are (the inputs are segmentable). In numpy on the sorted ids: a
+    fifth of the time of Polars' rle and rle_id, which each slice paid."""
+    import numpy as np
+    import polars as pl
+
     hid, pid = households["household_id"], persons["household_id"]
-    runs = pid.rle().struct.unnest()
-    values, lengths = runs["value"], runs["len"]
-    ends = lengths.cum_sum() - 1
-    run_id = pid.rle_id()
-    longest = int(lengths.max() or 0)  # type: ignore[arg-type]  # polars types max() loosely
-    if values.equals(hid):  # every household has members, and every person a household: runs are rows
-        return _Segments(ends, None, run_id, longest)
+    ids = pid.to_numpy()
+    change = ids[1:] != ids[:-1]
+    ends = np.append(np.flatnonzero(change), len(ids) - 1) if len(ids) else np.empty(0, dtype=np.intp)
+    run_id = np.zeros(len(ids), dtype=np.uint32)
+    np.cumsum(change, dtype=np.uint32, out=run_id[1:])
+    values = pl.Series(ids[ends]) if len(ids) else pid.clear()
+    longest = int(np.diff(ends, prepend=-1).max()) if len(ends) else 0
+    run_of_person = pl.Series(run_id)
+    if values.len() == hid.len() and np.array_equal(values.to_numpy(), hid.to_numpy()):
+        # every household has members, and every person a household: runs are rows
+        return _Segments(ends, None, run_of_person, longest)
     household_of_run = _positions(hid, values)
-    return _Segments(ends, _positions(values, hid), household_of_run.gather(run_id), longest)
+    return _Segments(ends, _positions(values, hid), household_of_run.gather(run_of_person), longest)
 
 
 def _reads(stages: Sequence[Any]) -> set[str]:
@@ -305,7 +307,7 @@ def _segment_aggregates(
         running.append(pl.sum_horizontal(units).alias(f"__word_{w}"))
     # In-memory engine: its frame comes back as one chunk per column, which numpy reads without a copy.
     frame = pp.select(*keep, *running).collect(optimizations=opts, engine="in-memory")
-    ends = seg.ends_numpy
+    ends = seg.ends
     n_runs = len(ends)
     buffer = _buffer("persons", frame.height)
     # The cumulative sums at the run ends, a row per column, in a per-thread buffer; Polars reads the
