@@ -23,7 +23,7 @@ from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record
 from dajiuzhu.core import clock
 from dajiuzhu.core.errors import Conflict, ErrorReport, NotFound, PermissionDenied, ValidationFailed
-from dajiuzhu.core.inputs import check_photos, clean_text
+from dajiuzhu.core.inputs import check_photos, clean_phone, clean_text
 from dajiuzhu.core.masking import mask_name
 from dajiuzhu.core.workdays import add_working_days
 from dajiuzhu.intake import workflow
@@ -628,10 +628,7 @@ def objection_lodge(*, notice_id: int, content: str, name: str = "", phone: str 
     if notice is None or notice.closed or not (notice.starts_on <= on <= notice.ends_on):
         raise NotFound("该公示不存在或已结束")
     text = _text(content, "异议内容", required=True, limit=2000)
-    phone_text = _text(phone, "联系电话", limit=20)
-    digits = phone_text.replace("-", "").replace(" ", "")
-    if phone_text and not (digits.isdigit() and 7 <= len(digits) <= 15):
-        raise ValidationFailed.single("联系电话", "请填写7到15位数字的电话号码，或留空")
+    phone_text = clean_phone(phone, "联系电话")
     objection = Objection.objects.create(
         notice=notice, content=text, name=_text(name, "反映人", limit=50), phone=phone_text
     )

@@ -20,7 +20,7 @@ from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record
 from dajiuzhu.core import clock, idnumber
 from dajiuzhu.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from dajiuzhu.core.inputs import check_photos, clean_text
+from dajiuzhu.core.inputs import check_photos, clean_phone, clean_text
 from dajiuzhu.core.workdays import add_working_days
 from dajiuzhu.monitoring.models import (
     CATEGORY_BITS,
@@ -340,9 +340,7 @@ def discovery_report(
     when = reported_on or on
     if when > on:
         raise ValidationFailed.single("反映日期", "不能晚于今天")
-    phone = _text(reporter_phone, "联系电话", limit=20)
-    if phone and not phone.replace("-", "").isdigit():
-        raise ValidationFailed.single("联系电话", "只能包含数字")
+    phone = clean_phone(reporter_phone, "联系电话")
     person = None
     if (id_number or "").strip():
         try:

@@ -197,7 +197,8 @@ def test_objection_form_gives_chinese_messages(up):
     bad_phone = client.post(url, {"content": "有车", "phone": "电话号码"})
     assert (
         bad_phone.status_code == 400
-        and "联系电话：请填写7到15位数字的电话号码，或留空" in bad_phone.content.decode()
+        and "联系电话：“电话号码”不是有效的电话号码（手机号如13800000000，固定电话如0534-2345678），或留空"
+        in bad_phone.content.decode()
     )
     assert not Objection.objects.exists()
 

@@ -176,6 +176,16 @@ def test_discovery_report_becomes_an_alert_and_task(families: Any, grid_user: An
     with pytest.raises(NotFound):
         discovery_report(user=grid_user, channel="petition", content="x", id_number=IDS["li"], today=DAY)
     assert Alert.objects.count() == 1
+    # a caller's number that is no phone number is refused by field, and nothing is saved
+    with pytest.raises(ValidationFailed) as err:
+        discovery_report(user=grid_user, channel="hotline", content="x", id_number=IDS["zhang"],
+                         reporter_phone="123", today=DAY)  # fmt: skip
+    assert err.value.errors[0].field == "联系电话"
+    assert Alert.objects.count() == 1
+    # a village landline without its area code is a phone number
+    kept = discovery_report(user=grid_user, channel="hotline", content="又来电", id_number=IDS["zhang"],
+                            reporter_phone="2345 678", today=DAY)  # fmt: skip
+    assert kept.reporter_phone == "2345678"
 
 
 def test_population_history_opens_and_closes(families: Any, entitlements: Any) -> None:
