@@ -7,7 +7,7 @@ import gzip
 import io
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from dajiuzhu.areas.divisions import DATA
@@ -70,6 +70,11 @@ def areas_load(*, province: str = "37", city: str | None = None) -> LoadStats:
     ]
     with transaction.atomic():
         Area.objects.bulk_create(new, batch_size=BATCH)
+    if connection.vendor == "postgresql" and len(new) >= 1000:
+        # Planner statistics now, not when autovacuum comes by: every registry read joins the areas
+        # by county or township, and without statistics PostgreSQL plans nested loops over them.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(Area._meta.db_table)}")
     return LoadStats(read=len(wanted), created=len(new))
 
 
