@@ -200,3 +200,32 @@ def test_slices_read_parameters_inside_aggregates_and_sparse_branches():
     for size in (1, 2, 3):
         assert assess_polars(rules, hdf, pdf, TABLE, slice_households=size).equals(whole)
     assert whole["n_old"].sum() > 0 and whole["costly_sum"].sum() > 0
+
+
+def test_sparse_rules_of_a_stage_share_one_step_and_unread_rules_are_left_out():
+    # given the programmes compiled for a household-only run and for a run with person results
+    from dajiuzhu.rules.engine import _compile
+
+    households = ["household_id", *RULES.household_names()]
+    only_h = _compile(RULES, households, sparse=True)
+    with_p = _compile(RULES, [*households, "person_id", *RULES.person_names()], sparse=True)
+    second_person_stage = max(k for k, s in enumerate(RULES.stages) if s.kind == "person")
+
+    def sparse_steps(plan):
+        return [[r.name for r in step.sparse] for step in plan.steps[second_person_stage] if step.sparse]
+
+    def dense_names(plan):
+        return {e.meta.output_name() for step in plan.steps[second_person_stage] for e in step.dense}
+
+    # then the four amounts only a few persons get are computed together, in one step
+    amounts = {"tekun_amount", "single_dibao_amount", "unsupported_amount", "med_amount"}
+    assert [set(s) for s in sparse_steps(only_h)] == [amounts]
+    # (with person results person_monthly reads two of them before med_status, which med_amount needs,
+    # is computed: two steps; and 特困's standards are outputs, so its amount is not costly enough)
+    assert [set(s) for s in sparse_steps(with_p)] == [
+        {"single_dibao_amount", "unsupported_amount"},
+        {"med_amount"},
+    ]
+    # and person_monthly, which no household result reads, is computed only when person results are asked
+    assert "person_monthly" not in dense_names(only_h)
+    assert "person_monthly" in dense_names(with_p)
