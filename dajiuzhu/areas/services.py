@@ -7,11 +7,12 @@ import gzip
 import io
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 
 from dajiuzhu.areas.divisions import DATA
 from dajiuzhu.areas.models import Area, AreaLevel
+from dajiuzhu.core.db import analyze
 
 ANCESTOR_COLUMNS = ("province_code", "city_code", "county_code", "township_code", "village_code")
 PROVINCE_FILES = {"37": "shandong.csv.gz"}
@@ -70,11 +71,8 @@ def areas_load(*, province: str = "37", city: str | None = None) -> LoadStats:
     ]
     with transaction.atomic():
         Area.objects.bulk_create(new, batch_size=BATCH)
-    if connection.vendor == "postgresql" and len(new) >= 1000:
-        # Planner statistics now, not when autovacuum comes by: every registry read joins the areas
-        # by county or township, and without statistics PostgreSQL plans nested loops over them.
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(Area._meta.db_table)}")
+    if len(new) >= 1000:
+        analyze(Area)  # every registry read joins the areas by county or township
     return LoadStats(read=len(wanted), created=len(new))
 
 

@@ -21,16 +21,19 @@ def clean_text(value: str | None, field: str, *, required: bool = False, limit: 
     return text
 
 
-# A phone number someone leaves with a report: a mobile number (with or without +86), a fixed line with
-# its area code (0534-2345678), or a local number of 7 or 8 digits (a village landline, given without
-# the area code). Spaces are dropped.
-PHONE_RE = re.compile(r"^((\+?86-?)?1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{7,8})$")
+_MOBILE = r"1[3-9]\d{9}"
+_FIXED = r"0\d{2,3}-?\d{7,8}"  # with its area code: 0534-2345678
+# A person's phone in the registry: a mobile number or a fixed line with its area code.
+PHONE_RE = re.compile(rf"^({_MOBILE}|{_FIXED})$")
+# A phone number someone leaves with a report: also with +86 before a mobile number, or a local number
+# of 7 or 8 digits (a village landline, given without the area code). Spaces are dropped.
+CALLER_PHONE_RE = re.compile(rf"^((\+?86-?)?{_MOBILE}|{_FIXED}|\d{{7,8}})$")
 
 
 def clean_phone(value: str | None, field: str) -> str:
     """The phone number without spaces, or "" when none was given."""
     text = clean_text(value, field, limit=20).replace(" ", "")
-    if text and not PHONE_RE.match(text):
+    if text and not CALLER_PHONE_RE.match(text):
         raise ValidationFailed.single(
             field, f"“{text}”不是有效的电话号码（手机号如13800000000，固定电话如0534-2345678），或留空"
         )

@@ -31,6 +31,7 @@ from dajiuzhu.areas.services import grids_ensure
 from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record
 from dajiuzhu.core import clock
+from dajiuzhu.core.db import analyze
 from dajiuzhu.core.idnumber import CHECK_CHARS, WEIGHTS
 from dajiuzhu.registry.models import Asset, Expenditure, Household, Income, Membership, Person
 
@@ -950,17 +951,11 @@ def seed_households(
         if skipped_fk_triggers:
             _verify_links(first_hid)
         _reset_sequences()
-        if connection.vendor == "postgresql" and households >= 10_000:
-            # Fresh planner statistics: without them the first big reads plan nested loops over
-            # millions of rows (13 s instead of 2 s for a county's persons); autovacuum may be minutes away.
-            # The areas too (seeding adds grids): with none, PostgreSQL took a county for 4 areas
-            # instead of 1,790 and the reader's joins became nested loops (a 1 M read 45 s, not 22).
-            with connection.cursor() as cursor:
-                names = [
-                    m._meta.db_table
-                    for m in (Area, Household, Person, Membership, Income, Asset, Expenditure)
-                ]
-                cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in names))
+        if households >= 10_000:
+            # Without statistics the first big reads plan nested loops (13 s instead of 2 s for a county's
+            # persons). The areas too (seeding adds grids): with none, PostgreSQL took a county for 4
+            # areas instead of 1,790 and the reader's joins became nested loops (a 1 M read 45 s, not 22).
+            analyze(Area, Household, Person, Membership, Income, Asset, Expenditure)
         stats = SeedStats(
             households=households,
             grids_created=place.grids_created,

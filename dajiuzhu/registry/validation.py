@@ -7,7 +7,6 @@ same way everywhere and every message names the field (and the row, when there i
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +15,7 @@ from django.db.models import TextChoices
 from dajiuzhu.areas.selectors import region_code_known
 from dajiuzhu.core import idnumber
 from dajiuzhu.core.errors import ErrorReport
+from dajiuzhu.core.inputs import PHONE_RE
 from dajiuzhu.core.money import InvalidAmount, parse_yuan
 from dajiuzhu.registry.choices import (
     ADL_ITEMS,
@@ -32,7 +32,6 @@ from dajiuzhu.registry.choices import (
     SchoolStage,
 )
 
-PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 MAX_AMOUNT = Decimal("100000000")
 
 PERSON_LABELS = {

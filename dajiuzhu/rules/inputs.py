@@ -108,15 +108,15 @@ CODES: dict[str, tuple[str, ...]] = {
 }
 
 
-def polars_schemas(*, coded: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
+def polars_schemas() -> tuple[dict[str, Any], dict[str, Any]]:
     """(persons, households): column name → Polars type, for every engine input column; the coded
-    columns as Enum of their CODES (String with coded=False)."""
+    columns as Enum of their CODES."""
     import polars as pl
 
     types = {int: pl.Int64, str: pl.Utf8, bool: pl.Boolean}
 
     def dtype(name: str, kind: type) -> Any:
-        return pl.Enum(list(CODES[name])) if coded and name in CODES else types[kind]
+        return pl.Enum(list(CODES[name])) if name in CODES else types[kind]
 
     return (
         {k: dtype(k, v) for k, v in PERSON_COLUMNS.items()},
