@@ -36,6 +36,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -406,14 +407,19 @@ def _person_draws(rng: np.random.Generator, h: dict[str, np.ndarray]) -> dict[st
     }
 
 
+def _dtype(name: str, kind: type, strings: str) -> Any:
+    """The registry reader's type with strings="enum" (a coded column as Enum of its CODES), else the
+    plain one."""
+    return pl.Enum(list(CODES[name])) if strings == "enum" and name in CODES else _PL_TYPES[kind]
+
+
 def _series(name: str, kind: type, values: np.ndarray, strings: str) -> pl.Series:
     if kind is str:
         cats = CATEGORIES[name]
-        dtype: pl.DataType = (
-            pl.Enum(list(CODES[name])) if strings == "enum" and name in CODES else pl.String()
-        )
         codes = pl.Series(name, values)
-        return codes.replace_strict(list(range(len(cats))), list(cats), return_dtype=dtype)
+        return codes.replace_strict(
+            list(range(len(cats))), list(cats), return_dtype=_dtype(name, kind, strings)
+        )
     return pl.Series(name, values).cast(_PL_TYPES[kind])
 
 
@@ -423,8 +429,7 @@ def _default_series(
     if name not in defaults:
         missing.append(name)
     value = defaults.get(name, kind())
-    dtype = pl.Enum(list(CODES[name])) if strings == "enum" and name in CODES else _PL_TYPES[kind]
-    return pl.select(pl.repeat(value, n, dtype=dtype).alias(name)).to_series()
+    return pl.select(pl.repeat(value, n, dtype=_dtype(name, kind, strings)).alias(name)).to_series()
 
 
 def _frame(
