@@ -33,9 +33,11 @@ INSTALLED_APPS = [
     "dajiuzhu.accounts",
     "dajiuzhu.registry",
     "dajiuzhu.parameters",
+    "dajiuzhu.benefits",
     "dajiuzhu.assessment",
     "dajiuzhu.verification",
     "dajiuzhu.intake",
+    "dajiuzhu.payments",
     "dajiuzhu.monitoring",
     "dajiuzhu.web",
 ]

@@ -17,6 +17,7 @@ from ninja import Query, Router, Status
 from ninja.responses import codes_4xx
 
 from dajiuzhu.accounts.api import api_user, auth, client_ip
+from dajiuzhu.benefits.models import Entitlement, EntitlementStatus
 from dajiuzhu.core.errors import ValidationFailed
 from dajiuzhu.core.masking import mask_id_number, mask_phone
 from dajiuzhu.intake import dynamic, selectors, services
@@ -24,8 +25,6 @@ from dajiuzhu.intake.models import (
     Application,
     AssistanceItem,
     Channel,
-    Entitlement,
-    EntitlementStatus,
     Kind,
     Level,
     NoticeKind,

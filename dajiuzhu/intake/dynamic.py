@@ -7,7 +7,6 @@ entitlement is the lead's services._apply_change. Also the scoped reads of the �
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import logging
 import random
@@ -20,6 +19,9 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from dajiuzhu.accounts.roles import Capability
 from dajiuzhu.accounts.selectors import user_require, user_scope_q
+from dajiuzhu.benefits import selectors as benefit_selectors
+from dajiuzhu.benefits.models import RUNNING, Entitlement, EntitlementStatus
+from dajiuzhu.core import months
 from dajiuzhu.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from dajiuzhu.intake import services, workflow
 from dajiuzhu.intake.models import (
@@ -27,8 +29,6 @@ from dajiuzhu.intake.models import (
     Application,
     ApplicationEvent,
     Channel,
-    Entitlement,
-    EntitlementStatus,
     Kind,
     Level,
     NoticeKind,
@@ -39,7 +39,6 @@ from dajiuzhu.registry.models import Person
 log = logging.getLogger(__name__)
 
 DYNAMIC_KINDS = (Kind.REVIEW, Kind.RECHECK, Kind.CHANGE)
-RUNNING = (EntitlementStatus.ACTIVE, EntitlementStatus.TAPERING)
 REVIEW_HORIZON_DAYS = 30
 RECHECK_MONTHS = 3  # R1.14: after a member's death, re-check and adjust within 3 months (S4 §一(三)).
 
@@ -53,13 +52,6 @@ ACTION_LABELS = {
 CHANGE_ACTIONS = ("increase", "reduce", "stop", "taper")
 OPINION_ACTIONS = ("keep", "increase", "reduce", "stop", "taper")
 _PREFIX = {Kind.REVIEW: "FH", Kind.RECHECK: "BH", Kind.CHANGE: "TZ"}
-
-
-def months_later(day: dt.date, months: int) -> dt.date:
-    """The same day `months` later, clamped to the month's end (30 Nov + 3 months → 28/29 Feb)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = index // 12, index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def taper_months_max(*, on: dt.date, region: str) -> int:
@@ -224,7 +216,7 @@ def deaths_recheck(*, today: dt.date | None = None) -> int:
             people = _deaths_to_recheck(ent)
             if not people:
                 continue
-            due = months_later(on, RECHECK_MONTHS)
+            due = months.same_day_later(on, RECHECK_MONTHS)
             names = "、".join(p.name for p in people)
             _file(ent, kind=Kind.RECHECK, user=None, on=on, action="recheck_death", label="死亡变化复核",
                   reason=f"家庭成员{names}已登记死亡，须于{due:%Y年%m月%d日}前复核调整",
@@ -383,19 +375,10 @@ def review_opinion(
 # ---- reads (always scoped to the caller's area) -------------------------------------------------------
 
 
-def _entitlements_visible(user: Any) -> QuerySet[Entitlement]:
-    user_require(user, Capability.REGISTRY_READ)
-    qs = Entitlement.objects.filter(user_scope_q(user))
-    if workflow.user_level(user) == Level.DEPARTMENT:
-        department: int | None = getattr(user, "department_id", None)
-        qs = qs.filter(item__department_id=department) if department else qs.none()
-    return qs
-
-
 def entitlements_for_user(
     *, user: Any, item: str = "", status: str = "", review_due: bool = False, today: dt.date | None = None
 ) -> QuerySet[Entitlement]:
-    qs = _entitlements_visible(user)
+    qs = benefit_selectors.entitlements_visible(user)
     if item:
         qs = qs.filter(item__code=item)
     if status:
@@ -407,15 +390,7 @@ def entitlements_for_user(
 
 
 def entitlement_get_for_user(*, user: Any, entitlement_id: int) -> Entitlement:
-    ent = (
-        _entitlements_visible(user)
-        .select_related("item__department", "area", "beneficiary", "household", "application")
-        .filter(pk=entitlement_id)
-        .first()
-    )
-    if ent is None:
-        raise NotFound("待遇不存在或不在您的管辖范围内")
-    return ent
+    return benefit_selectors.entitlement_get_for_user(user=user, entitlement_id=entitlement_id)
 
 
 def entitlement_history(*, entitlement: Entitlement) -> list[Application]:

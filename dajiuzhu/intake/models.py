@@ -1,6 +1,6 @@
 """One-window intake (一窗受理、协同办理): the catalogue of assistance items, applications filed in one
-visit, the approval workflow with its record (events, home visits, public notices, objections) and the
-entitlements a decision starts. Writes go through intake.services only."""
+visit, the approval workflow with its record (events, home visits, public notices, objections). What a
+decision starts or changes is a benefits.Entitlement. Writes go through intake.services only."""
 
 from __future__ import annotations
 
@@ -142,7 +142,7 @@ class Application(models.Model):
         _("待办层级"), max_length=12, choices=Level.choices, blank=True, db_index=True
     )
     entitlement = models.ForeignKey(
-        "Entitlement", null=True, blank=True, on_delete=models.PROTECT, related_name="reviews"
+        "benefits.Entitlement", null=True, blank=True, on_delete=models.PROTECT, related_name="reviews"
     )
     change_action = models.CharField(_("调整方式"), max_length=10, blank=True)
     reason = models.CharField(_("申请事由"), max_length=500, blank=True)
@@ -303,39 +303,3 @@ class Objection(models.Model):
 
     def __str__(self) -> str:
         return f"异议 {self.lodged_at:%Y-%m-%d}"
-
-
-class EntitlementStatus(models.TextChoices):
-    ACTIVE = "active", _("享受中")
-    TAPERING = "tapering", _("渐退期")
-    STOPPED = "stopped", _("已停发")
-
-
-class Entitlement(models.Model):
-    """What a decision starts: a monthly amount from the month after approval (R1.13.7, R11.5)."""
-
-    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="entitlements")
-    beneficiary = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="entitlements")
-    item = models.ForeignKey(AssistanceItem, on_delete=models.PROTECT, related_name="entitlements")
-    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="+")
-    area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
-    monthly_amount = models.DecimalField(_("月发放金额（元）"), max_digits=12, decimal_places=2)
-    start_month = models.DateField(_("起始月份"))
-    end_month = models.DateField(_("终止月份"), null=True, blank=True)
-    status = models.CharField(
-        max_length=10, choices=EntitlementStatus.choices, default=EntitlementStatus.ACTIVE
-    )
-    review_months = models.PositiveSmallIntegerField(_("复核周期（月）"), default=12)
-    next_review_on = models.DateField(_("下次复核日期"), null=True, blank=True, db_index=True)
-    stop_reason = models.CharField(max_length=500, blank=True)
-    # [{"from": "2026-05-01", "amount": "650.00", "application": "SQ…"}]: the amount for a month is the
-    # last entry from on or before it (a change decided in April is paid from May).
-    amounts = models.JSONField(_("金额变动"), default=list, blank=True)
-    version = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-start_month", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.item} {self.monthly_amount}"

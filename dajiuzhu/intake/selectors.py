@@ -11,6 +11,8 @@ from django.db.models import Count, Q, QuerySet
 from dajiuzhu.accounts.roles import Capability
 from dajiuzhu.accounts.selectors import user_require, user_scope_q
 from dajiuzhu.areas.models import Area
+from dajiuzhu.benefits import selectors as benefit_selectors
+from dajiuzhu.benefits.models import Entitlement
 from dajiuzhu.core import clock
 from dajiuzhu.core.errors import NotFound, ValidationFailed
 from dajiuzhu.core.workdays import add_working_days
@@ -19,7 +21,6 @@ from dajiuzhu.intake.models import (
     OPEN_STATUSES,
     Application,
     AssistanceItem,
-    Entitlement,
     Level,
     NoticeKind,
     PublicNotice,
@@ -159,7 +160,7 @@ def suggestions_for(*, user: Any, household_id: int, on: dt.date, ip: str | None
 
 def application_entitlement(app: Application) -> Entitlement | None:
     """The entitlement an approval started (an application already loaded through the scoped selector)."""
-    return Entitlement.objects.filter(application=app).first()
+    return benefit_selectors.entitlement_of_application(app.pk)
 
 
 def area_names(codes: list[str]) -> dict[str, str]:
@@ -243,11 +244,7 @@ def household_chain(*, household_id: int, user: Any) -> dict[str, Any]:
         .prefetch_related("events")
         .order_by("filed_at", "id")
     )
-    entitlements = list(
-        Entitlement.objects.filter(user_scope_q(user), household_id=household_id)
-        .select_related("item", "beneficiary")
-        .order_by("start_month", "id")
-    )
+    entitlements = benefit_selectors.household_entitlements(user=user, household_id=household_id)
     return {"applications": apps, "entitlements": entitlements}
 
 

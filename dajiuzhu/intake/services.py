@@ -21,7 +21,9 @@ from dajiuzhu.accounts.selectors import user_require
 from dajiuzhu.areas.models import Area
 from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record
-from dajiuzhu.core import clock
+from dajiuzhu.benefits import selectors as benefit_selectors
+from dajiuzhu.benefits import services as benefit_services
+from dajiuzhu.core import clock, months
 from dajiuzhu.core.errors import Conflict, ErrorReport, NotFound, PermissionDenied, ValidationFailed
 from dajiuzhu.core.inputs import check_photos, clean_phone, clean_text
 from dajiuzhu.core.masking import mask_name
@@ -33,8 +35,6 @@ from dajiuzhu.intake.models import (
     ApplicationEvent,
     AssistanceItem,
     Channel,
-    Entitlement,
-    EntitlementStatus,
     Investigation,
     InvestigationPhoto,
     Kind,
@@ -85,15 +85,6 @@ def _amount(value: Any, field: str, *, required: bool) -> Decimal | None:
     if amount > Decimal("1000000"):
         raise ValidationFailed.single(field, "金额过大，请核对")
     return amount.quantize(Decimal("0.01"))
-
-
-def _first_of_next_month(day: dt.date) -> dt.date:
-    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 # ---- filing: one visit, many items -------------------------------------------------------------------
@@ -155,13 +146,7 @@ def applications_file(
             household=household, item__code__in=codes, status__in=OPEN_STATUSES
         )
     }
-    active = set(
-        Entitlement.objects.filter(
-            household=household,
-            item__code__in=codes,
-            status__in=[EntitlementStatus.ACTIVE, EntitlementStatus.TAPERING],
-        ).values_list("item_id", flat=True)
-    )
+    active = benefit_selectors.running_item_ids(household_id=household.pk, item_codes=list(codes))
     materials = materials or {}
     missing_by_item: dict[str, list[str]] = {}
     for code in codes:
@@ -782,13 +767,13 @@ def _approve_effects(
     app: Application, on: dt.date, amount: Decimal | None, *, recurring: bool, review_months: int
 ) -> None:
     if app.kind == Kind.NEW and recurring and amount is not None:
-        start = _first_of_next_month(on)
-        Entitlement.objects.create(
-            household=app.household, beneficiary=app.applicant, item=app.item, application=app, area=app.area,
-            monthly_amount=amount, start_month=start, review_months=review_months,
-            amounts=[{"from": start.isoformat(), "amount": str(amount), "application": app.number}],
-            next_review_on=_add_months(start, review_months),
-        )  # fmt: skip
+        benefit_services.entitlement_start(
+            application=app,
+            amount=amount,
+            start_month=months.next_month(on),
+            review_months=review_months,
+            decided_by=app.decided_by,
+        )
     if app.kind in (Kind.REVIEW, Kind.RECHECK, Kind.CHANGE) and app.entitlement_id:
         _apply_change(app, on, amount, review_months=review_months)
     if app.item.publish_after and app.change_action != "stop":
@@ -797,34 +782,18 @@ def _approve_effects(
 
 def _apply_change(app: Application, on: dt.date, amount: Decimal | None, *, review_months: int) -> None:
     """A review or change decision takes effect from the next month (R1.14, R11.5)."""
-    ent = Entitlement.objects.select_for_update().get(pk=int(app.entitlement_id or 0))
-    start = _first_of_next_month(on)
     action = app.change_action or "keep"
-    if action == "stop":
-        ent.status = EntitlementStatus.STOPPED
-        ent.end_month = start
-        ent.stop_reason = app.decision_reason
-        ent.next_review_on = None
-    elif action == "taper":
+    taper: int | None = None
+    if action == "taper":
         from dajiuzhu.intake.dynamic import taper_months_max
 
         # 渐退 keeps the amount for at most dibao.taper_months_max months (R1.15).
-        months = min(review_months, taper_months_max(on=on, region=app.area.county_code))
-        ent.status = EntitlementStatus.TAPERING
-        ent.end_month = _add_months(start, months)
-        ent.next_review_on = None
-    else:
-        if amount is not None and amount != ent.monthly_amount:
-            # The new amount is paid from next month; the history says which amount holds for which month.
-            ent.amounts = [
-                *ent.amounts,
-                {"from": start.isoformat(), "amount": str(amount), "application": app.number},
-            ]
-            ent.monthly_amount = amount
-        ent.review_months = review_months
-        ent.next_review_on = _add_months(start, review_months)
-    ent.version += 1
-    ent.save()
+        taper = min(review_months, taper_months_max(on=on, region=app.area.county_code))
+    benefit_services.entitlement_apply(
+        entitlement_id=int(app.entitlement_id or 0), action=action, amount=amount,
+        start_month=months.next_month(on), review_months=review_months, taper_months=taper,
+        reason=app.decision_reason, application=app, decided_by=app.decided_by,
+    )  # fmt: skip
 
 
 @transaction.atomic

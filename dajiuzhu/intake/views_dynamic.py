@@ -14,10 +14,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from dajiuzhu.accounts.models import User
+from dajiuzhu.benefits.models import EntitlementStatus
 from dajiuzhu.core import clock
 from dajiuzhu.core.errors import Conflict, PermissionDenied, ValidationFailed
 from dajiuzhu.intake import dynamic
-from dajiuzhu.intake.models import EntitlementStatus
 from dajiuzhu.intake.selectors import items_active
 
 PAGE_SIZE = 50

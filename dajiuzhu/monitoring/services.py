@@ -74,7 +74,7 @@ class RefreshCounts:
 def _derived() -> set[tuple[int, str, str]]:
     """(household, category, source) as the entitlements and the latest live assessment say today."""
     from dajiuzhu.assessment.models import AssessmentRun, HouseholdResult, RunKind, RunStatus
-    from dajiuzhu.intake.models import Entitlement, EntitlementStatus
+    from dajiuzhu.benefits.models import Entitlement, EntitlementStatus
 
     out: set[tuple[int, str, str]] = set()
     rows = Entitlement.objects.filter(
@@ -217,8 +217,8 @@ def _assist(
 
 def _recheck(user: Any, task: VisitTask, reason: str, ip: str | None, on: dt.date) -> Any:
     """变化复核 of the household's running entitlements (kind RECHECK), through intake.dynamic."""
+    from dajiuzhu.benefits.models import Entitlement
     from dajiuzhu.intake import dynamic
-    from dajiuzhu.intake.models import Entitlement
 
     ents = list(
         Entitlement.objects.select_for_update(of=("self",))

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from dajiuzhu.accounts.services import api_token_create
 from dajiuzhu.audit.models import AuditAction, AuditEvent
-from dajiuzhu.intake.models import Application, ApplicationEvent, Entitlement, Receipt
+from dajiuzhu.benefits.models import Entitlement
+from dajiuzhu.intake.models import Application, ApplicationEvent, Receipt
 from dajiuzhu.intake.tests.conftest import ALL_MATERIALS, DAY, ELDER_ID
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from dajiuzhu.intake.models import Application, Entitlement, Kind, Status
+from dajiuzhu.benefits.models import Entitlement
+from dajiuzhu.intake.models import Application, Kind, Status
 from dajiuzhu.intake.tests.test_api import api, ok, patch_today, snapshot
 from dajiuzhu.intake.tests.test_dynamic import _granted, _to_opinion
 
@@ -37,7 +38,9 @@ def test_change_proposed_and_decided_through_the_api(monkeypatch, township_user,
     # then it pays 500.00 from April, and the history keeps both amounts
     ent.refresh_from_db()
     assert ent.monthly_amount == Decimal("500.00")
-    assert ent.amounts[-1] == {"from": "2026-04-01", "amount": "500.00", "application": app.number}
+    rows = [(r.from_month, r.amount, r.application_id) for r in ent.amounts.order_by("from_month", "id")]
+    assert rows[-1] == (dt.date(2026, 4, 1), Decimal("500.00"), app.pk)
+    assert len(rows) == 2
 
 
 def test_village_cannot_propose_a_change_through_the_api(monkeypatch, worker_a, elder, dibao):

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from dajiuzhu.intake.models import Application, Entitlement, NoticeKind, PublicNotice, Status
+from dajiuzhu.benefits.models import Entitlement
+from dajiuzhu.intake.models import Application, NoticeKind, PublicNotice, Status
 from dajiuzhu.intake.tests.conftest import ELDER_ID
 
 pytestmark = [pytest.mark.browser]

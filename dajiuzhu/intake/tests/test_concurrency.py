@@ -18,9 +18,10 @@ import pytest
 from django.db import connection
 
 from dajiuzhu.audit.models import AuditAction, AuditEvent
+from dajiuzhu.benefits.models import Entitlement
 from dajiuzhu.core.errors import Conflict
 from dajiuzhu.intake import services
-from dajiuzhu.intake.models import Application, ApplicationEvent, Entitlement, NoticeKind, Objection, Status
+from dajiuzhu.intake.models import Application, ApplicationEvent, NoticeKind, Objection, Status
 from dajiuzhu.intake.services import CONFLICT_MESSAGE
 from dajiuzhu.intake.tests.conftest import DAY
 from dajiuzhu.intake.tests.test_permissions import LATER, NOTICE_OVER, _build, make_cast, snapshot

@@ -12,13 +12,13 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from dajiuzhu.benefits.models import Entitlement, EntitlementStatus
+from dajiuzhu.benefits.services import entitlement_start
 from dajiuzhu.core.errors import NotFound, PermissionDenied, ValidationFailed
 from dajiuzhu.intake import dynamic, services
 from dajiuzhu.intake.models import (
     Application,
     AssistanceItem,
-    Entitlement,
-    EntitlementStatus,
     Kind,
     NoticeKind,
     PublicNotice,
@@ -56,11 +56,16 @@ def _granted(
         applicant=household.head, area=household.area, department=item.department, status=Status.APPROVED,
         decision="approve", decided_amount=Decimal(amount),
     )  # fmt: skip
-    return Entitlement.objects.create(
-        household=household, beneficiary=household.head, item=item, application=app, area=household.area,
-        monthly_amount=Decimal(amount), start_month=dt.date(2025, 4, 1), review_months=review_months,
-        next_review_on=next_review_on, status=status,
-    )  # fmt: skip
+    ent = entitlement_start(
+        application=app,
+        amount=Decimal(amount),
+        start_month=dt.date(2025, 4, 1),
+        review_months=review_months,
+        decided_by=None,
+    )
+    Entitlement.objects.filter(pk=ent.pk).update(next_review_on=next_review_on, status=status)
+    ent.refresh_from_db()
+    return ent
 
 
 def _to_opinion(app: Application, township: Any, county: Any, *, day: dt.date = DAY) -> Application:

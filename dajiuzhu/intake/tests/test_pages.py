@@ -11,8 +11,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from dajiuzhu.benefits.models import Entitlement
 from dajiuzhu.intake import services
-from dajiuzhu.intake.models import Application, AssistanceItem, Entitlement, Investigation, Status
+from dajiuzhu.intake.models import Application, AssistanceItem, Investigation, Status
 from dajiuzhu.intake.tests.conftest import ALL_MATERIALS, DAY, ELDER_ID
 
 pytestmark = pytest.mark.django_db

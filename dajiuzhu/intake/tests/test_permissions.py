@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 
 from dajiuzhu.audit.models import AuditAction, AuditEvent
+from dajiuzhu.benefits.models import Entitlement
 from dajiuzhu.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from dajiuzhu.intake import services
 from dajiuzhu.intake.models import (
     Application,
     ApplicationEvent,
-    Entitlement,
     Investigation,
     Objection,
     PublicNotice,

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
+from dajiuzhu.benefits.models import Entitlement
 from dajiuzhu.core.errors import Conflict, PermissionDenied, ValidationFailed
 from dajiuzhu.intake import services
-from dajiuzhu.intake.models import Application, Entitlement, NoticeKind, PublicNotice, Status
+from dajiuzhu.intake.models import Application, NoticeKind, PublicNotice, Status
 from dajiuzhu.intake.tests.conftest import ALL_MATERIALS, DAY, ELDER_ID
 
 pytestmark = pytest.mark.django_db

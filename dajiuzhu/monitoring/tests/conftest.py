@@ -102,7 +102,9 @@ def families(areas: dict[str, Any], make_user: Any) -> dict[str, Any]:
 def entitlements(families: dict[str, Any], items: dict[str, Any], county_user: Any) -> dict[str, Any]:
     """低保 for 张 and 王, as a county decision would have left it (set up directly: the workflow that
     grants it is intake's and tested there)."""
-    from dajiuzhu.intake.models import Application, Entitlement, Kind, Status
+    from dajiuzhu.benefits.models import Entitlement
+    from dajiuzhu.benefits.services import entitlement_start
+    from dajiuzhu.intake.models import Application, Kind, Status
 
     out = {}
     for key in ("zhang", "wang"):
@@ -112,11 +114,16 @@ def entitlements(families: dict[str, Any], items: dict[str, Any], county_user: A
             applicant=household.head, area=household.area, department=items["dibao"].department,
             status=Status.APPROVED, filed_by=county_user,
         )  # fmt: skip
-        out[key] = Entitlement.objects.create(
-            household=household, beneficiary=household.head, item=items["dibao"], application=app,
-            area=household.area, monthly_amount=Decimal("500.00"), start_month=dt.date(2025, 1, 1),
-            next_review_on=dt.date(2027, 1, 1),
-        )  # fmt: skip
+        ent = entitlement_start(
+            application=app,
+            amount=Decimal("500.00"),
+            start_month=dt.date(2025, 1, 1),
+            review_months=12,
+            decided_by=None,
+        )
+        Entitlement.objects.filter(pk=ent.pk).update(next_review_on=dt.date(2027, 1, 1))
+        ent.refresh_from_db()
+        out[key] = ent
     return out
 
 
