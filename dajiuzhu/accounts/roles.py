@@ -37,6 +37,13 @@ class Capability(models.TextChoices):
     MONITOR_READ = "monitor_read", _("查看动态监测预警")
     MONITOR_VISIT = "monitor_visit", _("办理预警走访任务")
     MONITOR_ADMIN = "monitor_admin", _("维护预警规则和数据接入")
+    PAY_READ = "pay_read", _("查看资金发放")
+    PAY_ACCOUNT = "pay_account", _("维护收款账户")
+    REVEAL_ACCOUNT = "reveal_account", _("查看完整银行账号")
+    PAY_CHECK = "pay_check", _("乡镇核对发放名册")
+    PAY_PREPARE = "pay_prepare", _("编制、锁定发放名册，报盘和回盘")
+    PAY_APPROVE = "pay_approve", _("审批发放名册（复核人）")
+    PAY_ADMIN = "pay_admin", _("维护资金指标、追回和公布")
 
 
 _C = Capability
@@ -121,3 +128,25 @@ for _role, _caps in _VERIFY_MONITOR.items():
 
 def role_has(role: str, capability: str) -> bool:
     return capability in ROLE_CAPABILITIES.get(role, frozenset())
+
+
+# Payments (资金发放): villages keep the payees' accounts and fix failed ones, townships check their part
+# of a draft roll, the county prepares, approves (a second person), issues and reconciles; auditors and
+# the city's analysts read. Approving needs a different user from the one who prepared (services).
+_PAYMENTS: dict[str, set[str]] = {
+    Role.VILLAGE_ASSISTANT: {_C.PAY_READ, _C.PAY_ACCOUNT, _C.REVEAL_ACCOUNT},
+    Role.GRID_WORKER: {_C.PAY_READ},
+    Role.TOWNSHIP_REVIEWER: {_C.PAY_READ, _C.PAY_ACCOUNT, _C.REVEAL_ACCOUNT, _C.PAY_CHECK},
+    Role.COUNTY_APPROVER: {
+        _C.PAY_READ,
+        _C.PAY_ACCOUNT,
+        _C.REVEAL_ACCOUNT,
+        _C.PAY_PREPARE,
+        _C.PAY_APPROVE,
+        _C.PAY_ADMIN,
+    },
+    Role.CITY_ANALYST: {_C.PAY_READ},
+    Role.AUDITOR: {_C.PAY_READ},
+}
+for _role, _caps in _PAYMENTS.items():
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | frozenset(_caps)

@@ -11,13 +11,12 @@ a record's share is amount × overlap_days // period_days, and the monthly figur
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import polars as pl
-from django.db import connection
 
+from dajiuzhu.core.frames import read_frame
 from dajiuzhu.rules.expr import COLUMN_LABELS
 from dajiuzhu.rules.inputs import (
     CODES,
@@ -60,47 +59,6 @@ class Frames:
 
 def _scope_sql(area_column: str | None) -> str:
     return f"AND a.{area_column} = %s" if area_column else ""
-
-
-def read_frame(sql: str, params: list[Any], schema: dict[str, Any]) -> pl.DataFrame:
-    """Run a SELECT and return a Polars frame with the given column names and types."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            raw = cursor.cursor  # psycopg 3 cursor: COPY streams text, far faster than fetching rows
-            query = raw.mogrify(sql, params) if params else sql
-            buffer = io.BytesIO()
-            with raw.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as copy:
-                for chunk in copy:
-                    buffer.write(chunk)
-        if buffer.tell() == 0:
-            return pl.DataFrame(schema=schema)
-        buffer.seek(0)
-        csv_schema = {k: (pl.Utf8 if v in (pl.Boolean, pl.Date) else v) for k, v in schema.items()}
-        frame = pl.read_csv(buffer, has_header=False, new_columns=list(schema), schema_overrides=csv_schema)
-        casts = []
-        for name, dtype in schema.items():
-            if dtype == pl.Utf8:
-                casts.append(pl.col(name).fill_null("").alias(name))
-            elif dtype == pl.Boolean:
-                casts.append(pl.col(name).eq("t").alias(name))
-            elif dtype == pl.Date:
-                casts.append(pl.col(name).str.to_date("%Y-%m-%d").alias(name))
-        return frame.with_columns(casts) if casts else frame
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    frame = pl.DataFrame(rows, schema=list(schema), orient="row")
-    casts = []
-    for name, dtype in schema.items():
-        if dtype == pl.Date:
-            casts.append(pl.col(name).cast(pl.Utf8).str.slice(0, 10).str.to_date("%Y-%m-%d").alias(name))
-        elif dtype == pl.Utf8:
-            casts.append(pl.col(name).cast(pl.Utf8).fill_null("").alias(name))
-        elif dtype == pl.Boolean:
-            casts.append(pl.col(name).cast(pl.Int64).cast(pl.Boolean).alias(name))
-        else:
-            casts.append(pl.col(name).cast(dtype).alias(name))
-    return frame.with_columns(casts)
 
 
 def fen_sql(column: str) -> str:

@@ -13,11 +13,12 @@ from dajiuzhu.accounts.roles import Capability
 from dajiuzhu.accounts.selectors import user_require, user_scope_q
 from dajiuzhu.areas.models import Area
 from dajiuzhu.core.errors import NotFound, PermissionDenied
+from dajiuzhu.core.frames import read_frame
 from dajiuzhu.core.masking import mask_id_number
 from dajiuzhu.rules.explain import yuan
 from dajiuzhu.rules.programmes import ELIGIBLE, STATUS_LABELS, TAPER
 
-from .building import fen_sql, read_frame
+from .building import fen_sql
 from .models import AssessmentRun
 
 CHANGE_LABELS = {"gained": "新符合低保", "lost": "不再符合低保", "amount": "低保金额变化"}

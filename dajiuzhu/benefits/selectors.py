@@ -73,3 +73,35 @@ def amount_for_month(entitlement: Entitlement, month: dt.date) -> Decimal | None
         if row.from_month <= month:
             amount = row.amount
     return amount
+
+
+# ---- whole-county frames for the monthly roll (payments) ------------------------------------------------
+
+
+def payable_frames(*, county_code: str, first_month: dt.date, last_month: dt.date) -> tuple[Any, Any]:
+    """Entitlements of a county that pay for any month in [first_month, last_month], and their amount
+    rows, as Polars frames (entitlement_id, item_id, household_id, beneficiary_id, area_id, start_month,
+    end_month) and (entitlement_id, from_month, amount_fen, row_id). Months are first days."""
+    import polars as pl
+    from django.db.models import BigIntegerField, F, Q
+    from django.db.models.functions import Cast, Round
+
+    from dajiuzhu.core.frames import queryset_frame
+
+    ents = Entitlement.objects.filter(
+        Q(end_month__isnull=True) | Q(end_month__gt=first_month),
+        area__county_code=county_code,
+        start_month__lte=last_month,
+    )
+    frame = queryset_frame(
+        ents,
+        {"id": pl.Int64, "item_id": pl.Int64, "household_id": pl.Int64, "beneficiary_id": pl.Int64,
+         "area_id": pl.Utf8, "start_month": pl.Date, "end_month": pl.Date},
+    ).rename({"id": "entitlement_id"})  # fmt: skip
+    rows = EntitlementAmount.objects.filter(
+        entitlement__in=ents.values("pk"), from_month__lte=last_month
+    ).annotate(amount_fen=Cast(Round(F("amount") * 100), BigIntegerField()))
+    amounts = queryset_frame(
+        rows, {"entitlement_id": pl.Int64, "from_month": pl.Date, "amount_fen": pl.Int64, "id": pl.Int64}
+    )
+    return frame, amounts

@@ -24,11 +24,12 @@ from django.utils import timezone
 
 from dajiuzhu.accounts.roles import Capability
 from dajiuzhu.accounts.selectors import user_require
-from dajiuzhu.assessment.building import Window, read_frame
+from dajiuzhu.assessment.building import Window
 from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record
 from dajiuzhu.core import clock
 from dajiuzhu.core.errors import ValidationFailed
+from dajiuzhu.core.frames import read_frame
 from dajiuzhu.core.workdays import add_working_days
 from dajiuzhu.monitoring import rules as rule_exprs
 from dajiuzhu.monitoring.models import (

@@ -123,3 +123,32 @@ def household_detail(household: Household) -> dict[str, Any]:
         "expenditures": list(household.expenditures.select_related("person").order_by("-period_start", "id")),
         "memberships": list(household.memberships.select_related("person").order_by("start_date", "id")),
     }
+
+
+# ---- whole-county frames (the monthly roll reads payees' names and households at once) --------------
+
+
+def people_frame(*, county_code: str) -> Any:
+    """Every person of a county's households: person_id, name, id_number, phone, household_id,
+    is_deceased (Polars)."""
+    import polars as pl
+
+    from dajiuzhu.core.frames import queryset_frame
+
+    return queryset_frame(
+        Person.objects.filter(household__area__county_code=county_code),
+        {"id": pl.Int64, "name": pl.Utf8, "id_number": pl.Utf8, "phone": pl.Utf8, "household_id": pl.Int64,
+         "is_deceased": pl.Boolean},
+    ).rename({"id": "person_id"})  # fmt: skip
+
+
+def households_frame(*, county_code: str) -> Any:
+    """household_id, head_id, member_count, area_id of a county's households (Polars)."""
+    import polars as pl
+
+    from dajiuzhu.core.frames import queryset_frame
+
+    return queryset_frame(
+        Household.objects.filter(area__county_code=county_code),
+        {"id": pl.Int64, "head_id": pl.Int64, "member_count": pl.Int64, "area_id": pl.Utf8},
+    ).rename({"id": "household_id"})
