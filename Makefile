@@ -64,6 +64,7 @@ demo: $(STAMP)
 	$(BIN)/dajiuzhu assess --user county --if-none
 	$(BIN)/dajiuzhu intake_demo
 	$(BIN)/dajiuzhu monitoring_demo
+	$(BIN)/dajiuzhu payments_demo
 	@$(MAKE) --no-print-directory serve
 
 # The web server in the foreground, the task worker in the background; Ctrl-C stops both.

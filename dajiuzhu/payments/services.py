@@ -411,7 +411,7 @@ def roll_prepare(*, user: Any, county_code: str, month: Any, ip: str | None = No
     roll = Roll.objects.select_for_update().filter(county=county, month=month_d).first()
     now = timezone.now()
     if roll is not None and roll.status != RollStatus.DRAFT:
-        raise RollMonthClosed(f"{months.label(month_d)}的发放名册已{roll.get_status_display()}，不能重新生成")
+        raise RollMonthClosed(f"{months.label(month_d)}的发放名册{roll.get_status_display()}，不能重新生成")
     if roll is None:
         roll = Roll.objects.create(county=county, month=month_d, prepared_by=user, prepared_at=now)
     else:
@@ -502,6 +502,10 @@ def roll_lock(*, user: Any, roll_id: int, version: int | None = None, ip: str | 
     """锁定: the draft becomes a frozen snapshot; later registry or entitlement edits change nothing in it."""
     roll = _lock_roll(user, roll_id, version, Capability.PAY_PREPARE)
     _require_status(roll, RollStatus.DRAFT, action="锁定")
+    # A roll is only locked if its bank files can be produced: a name that does not fit a bank's
+    # fixed-width column or cannot be written in its encoding is found now, not after approval.
+    for bank in _payable_banks(roll):
+        render_bank_file(roll, bank)
     roll.status = RollStatus.LOCKED
     roll.locked_by = user
     roll.locked_at = timezone.now()
@@ -635,6 +639,15 @@ def render_bank_file(roll: Roll, bank: str) -> bankfiles.RenderedFile:
     )
 
 
+def _payable_banks(roll: Roll) -> list[str]:
+    return sorted(
+        RollLine.objects.filter(roll=roll, status=LineStatus.PENDING, amount__gt=0)
+        .order_by()
+        .values_list("bank", flat=True)
+        .distinct()
+    )
+
+
 @transaction.atomic
 def roll_issue(*, user: Any, roll_id: int, version: int | None = None, ip: str | None = None) -> Roll:
     """报盘: one file per bank from the approved roll; its lines become sent (a line fully offset by a
@@ -642,12 +655,7 @@ def roll_issue(*, user: Any, roll_id: int, version: int | None = None, ip: str |
     roll = _lock_roll(user, roll_id, version, Capability.PAY_PREPARE)
     _require_status(roll, RollStatus.APPROVED, action="生成报盘文件")
     _check_snapshot(roll)
-    banks = sorted(
-        RollLine.objects.filter(roll=roll, status=LineStatus.PENDING, amount__gt=0)
-        .order_by()
-        .values_list("bank", flat=True)
-        .distinct()
-    )
+    banks = _payable_banks(roll)
     for bank in banks:
         rendered = render_bank_file(roll, bank)
         BankFile.objects.create(

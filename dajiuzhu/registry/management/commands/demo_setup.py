@@ -45,6 +45,8 @@ class Command(BaseCommand):
             ("grid", Role.GRID_WORKER, first.area, None),
             ("township", Role.TOWNSHIP_REVIEWER, Area.objects.get(code=village.township_code), None),
             ("county", Role.COUNTY_APPROVER, Area.objects.get(code=DEMO_COUNTY), None),
+            # A second county approver: payment rolls are approved by someone who did not prepare them.
+            ("finance", Role.COUNTY_APPROVER, Area.objects.get(code=DEMO_COUNTY), None),
             ("yibao", Role.DEPARTMENT_WINDOW, Area.objects.get(code=DEMO_COUNTY), "yibao"),
             ("analyst", Role.CITY_ANALYST, Area.objects.get(code=DEMO_CITY), None),
             ("auditor", Role.AUDITOR, Area.objects.get(code=DEMO_CITY), None),
