@@ -140,6 +140,7 @@ def _register_routers() -> None:
     from dajiuzhu.intake.api import router as intake_router
     from dajiuzhu.monitoring.api import router as monitoring_router
     from dajiuzhu.parameters.api import router as parameters_router
+    from dajiuzhu.payments.api import router as payments_router
     from dajiuzhu.registry.api import router as registry_router
     from dajiuzhu.verification.api import router as verification_router
 
@@ -150,6 +151,7 @@ def _register_routers() -> None:
     api.add_router("/intake/", intake_router)
     api.add_router("/verification/", verification_router)
     api.add_router("/monitoring/", monitoring_router)
+    api.add_router("/payments/", payments_router)
 
 
 _register_routers()

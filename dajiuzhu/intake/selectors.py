@@ -25,6 +25,7 @@ from dajiuzhu.intake.models import (
     NoticeKind,
     PublicNotice,
     Receipt,
+    Status,
 )
 
 WARN_WORKING_DAYS = 2
@@ -266,3 +267,75 @@ def notice_villages(*, parent_code: str = "") -> QuerySet[Area]:
     if parent_code:
         return Area.objects.filter(parent_id=parent_code, is_active=True).order_by("code")
     return Area.objects.filter(level=3, is_active=True).order_by("code")
+
+
+# ---- reads for the monthly roll (payments) ----------------------------------------------------------------
+
+
+def items_by_id() -> dict[int, AssistanceItem]:
+    """The catalogue (active or not: a past payment may name a retired item)."""
+    return {item.pk: item for item in AssistanceItem.objects.select_related("department")}
+
+
+def oneoff_decisions_frame(*, county_code: str, item_ids: list[int], since: dt.date, before: Any) -> Any:
+    """Approved one-off cash decisions (临时救助, 医疗救助 …) of a county's applications decided on or after
+    `since` and before `before` (a datetime): application_id, item_id, household_id, applicant_id,
+    area_id, amount_fen (Polars)."""
+    import polars as pl
+    from django.db.models import BigIntegerField, F
+    from django.db.models.functions import Cast, Round
+
+    from dajiuzhu.core.frames import queryset_frame
+
+    qs = Application.objects.filter(
+        area__county_code=county_code, item_id__in=item_ids, status=Status.APPROVED,
+        decision="approve", decided_amount__gt=0, decided_at__date__gte=since, decided_at__lt=before,
+    ).annotate(amount_fen=Cast(Round(F("decided_amount") * 100), BigIntegerField()))  # fmt: skip
+    return queryset_frame(
+        qs,
+        {"id": pl.Int64, "item_id": pl.Int64, "household_id": pl.Int64, "applicant_id": pl.Int64,
+         "area_id": pl.Utf8, "amount_fen": pl.Int64},
+    ).rename({"id": "application_id"})  # fmt: skip
+
+
+@dataclass(frozen=True)
+class OtherBenefit:
+    """An approved application of an item not paid through the monthly roll (another department's aid:
+    education, housing, medical in kind …), as the household's 幸福清单 lists it."""
+
+    application_id: int
+    number: str
+    item_name: str
+    department_name: str
+    decided_amount: Any  # Decimal | None: an aid in kind has no amount
+    decided_on: dt.date | None
+
+
+def household_other_benefits(
+    *, user: Any, household_id: int, exclude_programmes: set[str]
+) -> list[OtherBenefit]:
+    """Approved applications of the household (every department, as far as the user's area reaches) whose
+    item's programme is not in `exclude_programmes` (those the roll pays), oldest decision first. A
+    decision to stop a benefit is not a benefit and is left out."""
+    from django.utils import timezone
+
+    user_require(user, Capability.REGISTRY_READ)
+    rows = (
+        Application.objects.filter(user_scope_q(user), household_id=household_id, status=Status.APPROVED,
+                                   decision="approve")
+        .exclude(change_action="stop")
+        .exclude(item__programme__in=sorted(exclude_programmes))
+        .values_list("pk", "number", "item__name", "department__name", "decided_amount", "decided_at")
+        .order_by("decided_at", "pk")
+    )  # fmt: skip
+    return [
+        OtherBenefit(
+            application_id=pk,
+            number=number,
+            item_name=item,
+            department_name=department or "",
+            decided_amount=amount,
+            decided_on=timezone.localtime(at).date() if at else None,
+        )
+        for pk, number, item, department, amount, at in rows
+    ]

@@ -62,7 +62,11 @@ class AccountInvalid(ValidationFailed):
     default_message = "银行账号有误"
 
     def __init__(
-        self, message: str | None = None, *, errors: list[FieldError] | None = None, reason: str = "account_invalid"
+        self,
+        message: str | None = None,
+        *,
+        errors: list[FieldError] | None = None,
+        reason: str = "account_invalid",
     ) -> None:
         super().__init__(message, errors=errors)
         self.reason = reason
@@ -125,7 +129,9 @@ def luhn_ok_many(values: pl.Series) -> pl.Series:
     # Left zero-padding leaves the Luhn sum unchanged (a 0 doubled is still 0).
     joined = candidates.str.pad_start(width, "0").str.join("").item()
     matrix = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(-1, width).astype(np.int16) - 48
-    doubled = matrix[:, np.arange(width - 2, -1, -2)] * 2  # every second digit from the right, check digit excluded
+    doubled = (
+        matrix[:, np.arange(width - 2, -1, -2)] * 2
+    )  # every second digit from the right, check digit excluded
     doubled -= 9 * (doubled > 9)
     total = matrix[:, np.arange(width - 1, -1, -2)].sum(axis=1) + doubled.sum(axis=1)
     ok[ok] = total % 10 == 0

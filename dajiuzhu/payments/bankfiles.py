@@ -41,11 +41,9 @@ import polars as pl
 import yaml
 
 from dajiuzhu.core.errors import FieldError, ValidationFailed
-from dajiuzhu.core.masking import mask_account
 
 from .accountno import (
     ACCOUNT_EMPTY,
-    ACCOUNT_LENGTH,
     ACCOUNT_LUHN,
     ACCOUNT_NOT_DIGITS,
     AccountRule,
@@ -115,22 +113,27 @@ FILENAME_FIELDS = ("county", "period", "seq", "created", "code")
 # Input columns of render(): a line of the payment roll.
 LINE_TEXT_COLUMNS = ("reference", "account_number", "holder_name", "period", "programme_name", "id_number")
 LINE_REQUIRED = ("reference", "account_number", "holder_name", "amount_fen", "period", "programme_name")
-ROW_SCHEMA: dict[str, Any] = {
-    "line_no": pl.Int64,
-    "reference": pl.String,
-    "account_number": pl.String,
-    "holder_name": pl.String,
-    "amount_fen": pl.Int64,
-    "paid": pl.Boolean,
-    "reason_code": pl.String,
-    "reason": pl.String,
-}
-RESULT_SCHEMA: dict[str, Any] = {
-    "reference": pl.String,
-    "paid": pl.Boolean,
-    "reason_code": pl.String,
-    "reason": pl.String,
-}
+ROW_SCHEMA = pl.Schema(
+    {
+        "line_no": pl.Int64,
+        "reference": pl.String,
+        "account_number": pl.String,
+        "holder_name": pl.String,
+        "amount_fen": pl.Int64,
+        "paid": pl.Boolean,
+        "reason_code": pl.String,
+        "reason": pl.String,
+    }
+)
+RESULT_SCHEMA = pl.Schema(
+    {
+        "reference": pl.String,
+        "paid": pl.Boolean,
+        "reason_code": pl.String,
+        "reason": pl.String,
+    }
+)
+LINE_FIELD = "行格式"  # the field of errors about a whole line (encoding, length, number of columns)
 MAX_ERRORS = 1000  # a list longer than this ends with one line saying how many more there are
 _SEP = "\x1f"  # fields of a fixed-width line are cut apart at this byte before decoding
 _CONTROL = r"[\x00-\x1f\x7f]"
@@ -256,7 +259,9 @@ class _Reader:
             return f"{prefix}[{key}]"
         return f"{prefix}.{key}" if prefix else key
 
-    def mapping(self, data: Any, key: str, required: Sequence[str], optional: Sequence[str]) -> dict[str, Any]:
+    def mapping(
+        self, data: Any, key: str, required: Sequence[str], optional: Sequence[str]
+    ) -> dict[str, Any]:
         if not isinstance(data, dict):
             raise self.error(key or "文件内容", "应为键值对（映射）")
         allowed = (*required, *optional)
@@ -270,7 +275,7 @@ class _Reader:
 
     def text(self, value: Any, key: str, *, allow_empty: bool = False) -> str:
         if not isinstance(value, str):
-            raise self.error(key, "应为字符串（数字形式的代码请加引号，如 \"0000\"）")
+            raise self.error(key, '应为字符串（数字形式的代码请加引号，如 "0000"）')
         if not allow_empty and not value.strip():
             raise self.error(key, "不能为空")
         return value
@@ -321,13 +326,15 @@ _RETURN_LAYOUT_KEYS = {
 def _delimiter(r: _Reader, value: Any, key: str) -> str:
     text = r.text(value, key, allow_empty=True)
     if not text or len(text) > 3 or any(ch.isalnum() or ch in "\r\n\x1f\"' " for ch in text):
-        raise r.error(key, "应为1至3个标点或制表符（如 \"|\"、\",\"、\"\\t\"），不能是字母、数字、空格或换行")
+        raise r.error(key, '应为1至3个标点或制表符（如 "|"、","、"\\t"），不能是字母、数字、空格或换行')
     if not all(ch == "\t" or 0x21 <= ord(ch) <= 0x7E for ch in text):
         raise r.error(key, "只能使用ASCII标点或制表符")
     return text
 
 
-def _layout_keys(r: _Reader, data: dict[str, Any], key: str, layout: str, table: dict[str, tuple[str, ...]]) -> None:
+def _layout_keys(
+    r: _Reader, data: dict[str, Any], key: str, layout: str, table: dict[str, tuple[str, ...]]
+) -> None:
     allowed = set(table[layout])
     for k in ("line_ending", "final_newline", "delimiter", "trailing_delimiter", "column_names", "sheet"):
         if k in data and k not in allowed:
@@ -344,7 +351,14 @@ def _sheet(r: _Reader, value: Any, key: str) -> str:
 
 
 def _column(
-    r: _Reader, raw: Any, key: str, *, sources: Mapping[str, str], layout: str, encoding: str, delimiter: str | None
+    r: _Reader,
+    raw: Any,
+    key: str,
+    *,
+    sources: Mapping[str, str],
+    layout: str,
+    encoding: str,
+    delimiter: str | None,
 ) -> Column:
     fixed = layout == "fixed"
     optional = ("source", "literal", "format", *(("width", "align", "pad") if fixed else ()))
@@ -375,7 +389,9 @@ def _column(
     elif source == "created":
         fmt = r.text(data.get("format", "%Y%m%d"), r.join(key, "format"))
         if not _DATE_PATTERN.fullmatch(fmt):
-            raise r.error(r.join(key, "format"), "日期格式只能使用 %Y、%m、%d 和分隔符（如 \"%Y%m%d\"、\"%Y-%m-%d\"）")
+            raise r.error(
+                r.join(key, "format"), '日期格式只能使用 %Y、%m、%d 和分隔符（如 "%Y%m%d"、"%Y-%m-%d"）'
+            )
         r.encodable(fmt, r.join(key, "format"), encoding)
     elif "format" in data:
         raise r.error(r.join(key, "format"), "只用于金额列（amount、total）和日期列（created）")
@@ -391,29 +407,46 @@ def _column(
         if "pad" in data:
             pad = r.text(data["pad"], r.join(key, "pad"), allow_empty=True)
             if len(pad) != 1 or not 0x20 <= ord(pad) <= 0x7E:
-                raise r.error(r.join(key, "pad"), "应为一个ASCII字符（如 \" \" 或 \"0\"）")
+                raise r.error(r.join(key, "pad"), '应为一个ASCII字符（如 " " 或 "0"）')
         if literal is not None and len(literal.encode(encoding)) > width:
-            raise r.error(r.join(key, "literal"), f"占{len(literal.encode(encoding))}字节，超过本列宽度{width}字节")
+            raise r.error(
+                r.join(key, "literal"), f"占{len(literal.encode(encoding))}字节，超过本列宽度{width}字节"
+            )
     return Column(name=name, source=source, literal=literal, width=width, align=align, pad=pad, format=fmt)
 
 
 def _columns(
-    r: _Reader, raw: Any, key: str, *, sources: Mapping[str, str], layout: str, encoding: str, delimiter: str | None
+    r: _Reader,
+    raw: Any,
+    key: str,
+    *,
+    sources: Mapping[str, str],
+    layout: str,
+    encoding: str,
+    delimiter: str | None,
 ) -> tuple[Column, ...]:
     items = r.items(raw, key)
     return tuple(
-        _column(r, item, r.join(key, i), sources=sources, layout=layout, encoding=encoding, delimiter=delimiter)
+        _column(
+            r, item, r.join(key, i), sources=sources, layout=layout, encoding=encoding, delimiter=delimiter
+        )
         for i, item in enumerate(items)
     )
 
 
-def _return_columns(r: _Reader, raw: Any, key: str, *, fields: Mapping[str, str], layout: str) -> tuple[ReturnColumn, ...]:
+def _return_columns(
+    r: _Reader, raw: Any, key: str, *, fields: Mapping[str, str], layout: str
+) -> tuple[ReturnColumn, ...]:
     out = []
     for i, item in enumerate(r.items(raw, key)):
         where = r.join(key, i)
         if isinstance(item, dict) and layout != "fixed" and "width" in item:
-            raise r.error(r.join(where, "width"), f"只用于定长格式（layout: fixed），不适用于 layout: {layout}")
-        data = r.mapping(item, where, ("name", "field"), ("format", *(("width",) if layout == "fixed" else ())))
+            raise r.error(
+                r.join(where, "width"), f"只用于定长格式（layout: fixed），不适用于 layout: {layout}"
+            )
+        data = r.mapping(
+            item, where, ("name", "field"), ("format", *(("width",) if layout == "fixed" else ()))
+        )
         name = r.text(data["name"], r.join(where, "name"))
         field_name = r.choice(data["field"], r.join(where, "field"), fields)
         fmt: str | None = None
@@ -453,11 +486,16 @@ def _parse_return(r: _Reader, raw: Any) -> ReturnFormat:
     for need in REQUIRED_RETURN_FIELDS:
         if need not in fields:
             raise r.error("return.columns", f"缺少 field: {need} 的列（{RETURN_FIELDS[need]}，回盘必须有）")
-    header = trailer = ()
+    header: tuple[ReturnColumn, ...] = ()
+    trailer: tuple[ReturnColumn, ...] = ()
     if "header" in data:
-        header = _return_columns(r, data["header"], "return.header", fields=RETURN_SUMMARY_FIELDS, layout=layout)
+        header = _return_columns(
+            r, data["header"], "return.header", fields=RETURN_SUMMARY_FIELDS, layout=layout
+        )
     if "trailer" in data:
-        trailer = _return_columns(r, data["trailer"], "return.trailer", fields=RETURN_SUMMARY_FIELDS, layout=layout)
+        trailer = _return_columns(
+            r, data["trailer"], "return.trailer", fields=RETURN_SUMMARY_FIELDS, layout=layout
+        )
     codes = r.items(data["success_codes"], "return.success_codes")
     success = tuple(r.text(c, f"return.success_codes[{i}]") for i, c in enumerate(codes))
     failures_raw = data["failure_codes"]
@@ -495,7 +533,10 @@ def _filename(r: _Reader, value: Any) -> str:
         raise r.error("filename", f"不是有效的文件名模板（{exc}）") from exc
     for name in names:
         if name not in FILENAME_FIELDS:
-            raise r.error("filename", f"只能使用占位符 {'、'.join('{' + f + '}' for f in FILENAME_FIELDS)}（实际：{{{name}}}）")
+            raise r.error(
+                "filename",
+                f"只能使用占位符 {'、'.join('{' + f + '}' for f in FILENAME_FIELDS)}（实际：{{{name}}}）",
+            )
     try:
         sample = pattern.format(county="371424", period="202612", seq=1, created="20261201", code="x")
     except (ValueError, IndexError, KeyError) as exc:
@@ -532,20 +573,28 @@ def parse_format(path: Path) -> BankFormat:
     delimiter = _delimiter(r, data["delimiter"], "delimiter") if "delimiter" in data else None
     account = r.mapping(data["account"], "account", ("lengths", "luhn"), ())
     lengths = tuple(
-        r.positive(n, f"account.lengths[{i}]") for i, n in enumerate(r.items(account["lengths"], "account.lengths"))
+        r.positive(n, f"account.lengths[{i}]")
+        for i, n in enumerate(r.items(account["lengths"], "account.lengths"))
     )
     rule = AccountRule(lengths=tuple(sorted(set(lengths))), luhn=r.flag(account["luhn"], "account.luhn"))
-    kw = {"layout": layout, "encoding": encoding, "delimiter": delimiter}
-    columns = _columns(r, data["columns"], "columns", sources=LINE_SOURCES, **kw)  # type: ignore[arg-type]
+    read = functools.partial(_columns, r, layout=layout, encoding=encoding, delimiter=delimiter)
+    columns = read(data["columns"], "columns", sources=LINE_SOURCES)
     present = {c.source for c in columns}
     for need in REQUIRED_LINE_SOURCES:
         if need not in present:
             raise r.error("columns", f"缺少 source: {need} 的列（{LINE_SOURCES[need]}，报盘必须有）")
-    header = trailer = ()
+    column_names = r.flag(data.get("column_names", False), "column_names")
+    for i, col in enumerate(columns):
+        if column_names and delimiter and delimiter in col.name:
+            raise r.error(
+                f"columns[{i}].name", f"不能含有分隔符“{delimiter}”（column_names: true 时列名写入文件）"
+            )
+    header: tuple[Column, ...] = ()
+    trailer: tuple[Column, ...] = ()
     if "header" in data:
-        header = _columns(r, data["header"], "header", sources=SUMMARY_SOURCES, **kw)  # type: ignore[arg-type]
+        header = read(data["header"], "header", sources=SUMMARY_SOURCES)
     if "trailer" in data:
-        trailer = _columns(r, data["trailer"], "trailer", sources=SUMMARY_SOURCES, **kw)  # type: ignore[arg-type]
+        trailer = read(data["trailer"], "trailer", sources=SUMMARY_SOURCES)
     return BankFormat(
         code=code,
         name=r.text(data["name"], "name"),
@@ -561,7 +610,7 @@ def parse_format(path: Path) -> BankFormat:
         final_newline=r.flag(data.get("final_newline", True), "final_newline"),
         delimiter=delimiter,
         trailing_delimiter=r.flag(data.get("trailing_delimiter", False), "trailing_delimiter"),
-        column_names=r.flag(data.get("column_names", False), "column_names"),
+        column_names=column_names,
         header=header,
         trailer=trailer,
         sheet=_sheet(r, data["sheet"], "sheet") if "sheet" in data else "Sheet1",
@@ -662,7 +711,7 @@ def _byte_lengths(values: pl.Series, encoding: str) -> tuple[np.ndarray, dict[in
     arr = np.frombuffer(encoded, dtype=np.uint8)
     bounds = np.concatenate(([-1], np.flatnonzero(arr == 0x0A), [len(arr)]))
     lengths[rows] = np.diff(bounds) - 1
-    unencodable: dict[int, str] = {}
+    unencodable: dict[int, str] = {}  # row → the first character the codec refused
     if bad:
         ends = np.cumsum(subset.str.len_chars().to_numpy().astype(np.int64) + 1)
         for pos in bad:
@@ -672,7 +721,15 @@ def _byte_lengths(values: pl.Series, encoding: str) -> tuple[np.ndarray, dict[in
 
 
 def _yuan(fen: pl.Expr) -> pl.Expr:
-    return pl.concat_str([(fen // 100).cast(pl.String), pl.lit("."), (fen % 100).cast(pl.String).str.zfill(2)])
+    return pl.concat_str(
+        [(fen // 100).cast(pl.String), pl.lit("."), (fen % 100).cast(pl.String).str.zfill(2)]
+    )
+
+
+def _masked(expr: pl.Expr) -> pl.Expr:
+    """core.masking.mask_account as an expression: all but the last four digits starred."""
+    stars = pl.lit("*" * 64).str.slice(0, (expr.str.len_chars().cast(pl.Int64) - 4).clip(0, 64))
+    return pl.concat_str([stars, expr.str.slice(-4)])
 
 
 def _yuan_text(fen: int) -> str:
@@ -684,7 +741,9 @@ def _amount_text(fen: int, fmt: str | None) -> str:
     return _yuan_text(fen) if fmt == "yuan" else str(fen)
 
 
-def _error_frame(frame: pl.DataFrame, mask: pl.Expr, field_name: str, message: pl.Expr, order: int) -> pl.DataFrame:
+def _error_frame(
+    frame: pl.DataFrame, mask: pl.Expr | pl.Series, field_name: str, message: pl.Expr, order: int
+) -> pl.DataFrame:
     """Rows of ``frame`` (which has a ``_row`` column) where ``mask`` holds, as (row, field, message)."""
     return frame.filter(mask).select(
         pl.col("_row").cast(pl.Int64).alias("row"),
@@ -747,7 +806,8 @@ def _fit(
     frame: pl.DataFrame, cell: _Cell, order: int, *, layout: str, encoding: str, delimiter: str | None
 ) -> tuple[pl.Series, list[pl.DataFrame]]:
     """One column's values, padded to its width in bytes when fixed, and the rows that do not fit."""
-    values = frame.select(cell.expr.cast(pl.String).fill_null("").alias("_v")).to_series()
+    # Selected beside a column so that a literal is broadcast to every row.
+    values = frame.select(cell.expr.cast(pl.String).fill_null("").alias("_v"), pl.col("_row")).to_series(0)
     errors: list[pl.DataFrame] = []
     enc = ENCODINGS[encoding]
     work = frame.select("_row", "reference").with_columns(values)
@@ -755,12 +815,16 @@ def _fit(
         ctrl = values.str.contains(_CONTROL)
         if ctrl.any():
             errors.append(
-                _error_frame(work, ctrl, cell.name, pl.format("流水号{}：含有换行符或控制字符", "reference"), order)
+                _error_frame(
+                    work, ctrl, cell.name, pl.format("流水号{}：含有换行符或控制字符", "reference"), order
+                )
             )
         if layout == "delimited" and delimiter:
             has_delim = values.str.contains(delimiter, literal=True)
             if has_delim.any():
-                message = pl.format(f"流水号{{}}：“{{}}”含有分隔符“{delimiter}”，会打乱文件的列", "reference", "_v")
+                message = pl.format(
+                    f"流水号{{}}：“{{}}”含有分隔符“{delimiter}”，会打乱文件的列", "reference", "_v"
+                )
                 errors.append(_error_frame(work, has_delim, cell.name, message, order))
     if cell.checked or layout == "fixed":
         lengths, unencodable = _byte_lengths(values, encoding)
@@ -768,9 +832,10 @@ def _fit(
         lengths, unencodable = np.zeros(0, dtype=np.int64), {}
     if unencodable:
         bad = pl.DataFrame(
-            {"_i": list(unencodable), "_ch": list(unencodable.values())}, schema={"_i": pl.UInt32, "_ch": pl.String}
+            {"_i": list(unencodable), "_ch": list(unencodable.values())},
+            schema={"_i": pl.Int64, "_ch": pl.String},
         )
-        rows = work.with_row_index("_i").join(bad, on="_i")
+        rows = work.with_row_index("_i").with_columns(pl.col("_i").cast(pl.Int64)).join(bad, on="_i")
         hint = "（生僻字请与银行确认写法，或改用GB18030编码的格式）" if encoding == "gbk" else ""
         message = pl.format(f"流水号{{}}：“{{}}”中的“{{}}”无法用{enc}编码{hint}", "reference", "_v", "_ch")
         errors.append(_error_frame(rows, pl.lit(True), cell.name, message, order))
@@ -779,9 +844,15 @@ def _fit(
     width = cell.width
     too_long = pl.Series("_n", lengths) > width
     if too_long.any():
-        note = {"gbk": "，GBK编码下一个汉字占2字节", "gb18030": "，GB18030编码下一个汉字占2或4字节"}.get(encoding, "")
-        message = pl.format(f"流水号{{}}：“{{}}”占{{}}字节，超过本列宽度{width}字节{note}", "reference", "_v", "_n")
-        errors.append(_error_frame(work.with_columns(pl.Series("_n", lengths)), too_long, cell.name, message, order))
+        note = {"gbk": "，GBK编码下一个汉字占2字节", "gb18030": "，GB18030编码下一个汉字占2或4字节"}.get(
+            encoding, ""
+        )
+        message = pl.format(
+            f"流水号{{}}：“{{}}”占{{}}字节，超过本列宽度{width}字节{note}", "reference", "_v", "_n"
+        )
+        errors.append(
+            _error_frame(work.with_columns(pl.Series("_n", lengths)), too_long, cell.name, message, order)
+        )
     padding = pl.lit(cell.pad * width).str.slice(0, pl.col("_k"))
     parts = [padding, pl.col("_v")] if cell.align == "right" else [pl.col("_v"), padding]
     padded = (
@@ -798,8 +869,6 @@ def _summary_line(
     *,
     layout: str,
     encoding: str,
-    delimiter: str | None,
-    trailing: bool,
     where: str,
 ) -> tuple[list[str], list[FieldError]]:
     """A header or trailer line (one line: plain Python), as its cells, padded when fixed."""
@@ -807,17 +876,20 @@ def _summary_line(
     errors: list[FieldError] = []
     for col in cols:
         if isinstance(col, Column):
-            text = col.literal if col.source is None else values[col.source]
+            text = (col.literal if col.source is None else values[_value_key(col)]) or ""
             align, pad = col.align, col.pad
         else:
             text = values.get(col.field, "")
             align = "right" if col.field.endswith(("count", "total")) else "left"
             pad = " "
-        assert text is not None
         if col.width is not None and layout == "fixed":
             size = len(text.encode(encoding, errors="replace"))
             if size > col.width:
-                errors.append(FieldError(field=col.name, message=f"{where}“{text}”占{size}字节，超过本列宽度{col.width}字节"))
+                errors.append(
+                    FieldError(
+                        field=col.name, message=f"{where}“{text}”占{size}字节，超过本列宽度{col.width}字节"
+                    )
+                )
                 size = col.width
             fill = pad * (col.width - size)
             text = fill + text if align == "right" else text + fill
@@ -842,7 +914,9 @@ def _check_batch(county: str, period: str, seq: int, created: dt.date) -> dt.dat
     return created.date() if isinstance(created, dt.datetime) else created
 
 
-def _prepare(lines: pl.DataFrame, required: Sequence[str], text_columns: Sequence[str], optional: Sequence[str] = ()) -> pl.DataFrame:
+def _prepare(
+    lines: pl.DataFrame, required: Sequence[str], text_columns: Sequence[str], optional: Sequence[str] = ()
+) -> pl.DataFrame:
     if not isinstance(lines, pl.DataFrame):
         raise ValueError("明细应为 polars.DataFrame")
     missing = [c for c in required if c not in lines.columns]
@@ -857,8 +931,7 @@ def _prepare(lines: pl.DataFrame, required: Sequence[str], text_columns: Sequenc
         dtype = lines.schema[name]
         if not (dtype == pl.String or dtype == pl.Null or isinstance(dtype, (pl.Categorical, pl.Enum))):
             raise ValueError(f"列 {name} 应为字符串（实际 {dtype}）")
-        expr = pl.col(name).cast(pl.String)
-        exprs.append(expr.fill_null("") if name in optional else expr)
+        exprs.append(pl.col(name).cast(pl.String).fill_null(""))  # a missing text is an empty one
     for name in ("amount_fen",):
         if name in lines.columns:
             dtype = lines.schema[name]
@@ -875,15 +948,21 @@ def _prepare(lines: pl.DataFrame, required: Sequence[str], text_columns: Sequenc
 
 def _account_errors(frame: pl.DataFrame, rule: AccountRule, label: str, order: int) -> list[pl.DataFrame]:
     acc = pl.col("account_number")
-    empty = acc.is_null() | (acc == "")
+    empty = acc == ""
     digits = acc.str.contains(r"^[0-9]+$").fill_null(False)
     size = acc.str.len_chars()
     length_ok = size.is_in(list(rule.lengths))
     pre = pl.format("流水号{}：", "reference")
     out = [
-        _error_frame(frame, empty, label, pl.concat_str([pre, pl.lit(message_for(ACCOUNT_EMPTY, label, rule))]), order),
         _error_frame(
-            frame, ~empty & ~digits, label, pl.concat_str([pre, pl.lit(message_for(ACCOUNT_NOT_DIGITS, label, rule))]), order
+            frame, empty, label, pl.concat_str([pre, pl.lit(message_for(ACCOUNT_EMPTY, label, rule))]), order
+        ),
+        _error_frame(
+            frame,
+            ~empty & ~digits,
+            label,
+            pl.concat_str([pre, pl.lit(message_for(ACCOUNT_NOT_DIGITS, label, rule))]),
+            order,
         ),
         _error_frame(
             frame,
@@ -911,21 +990,27 @@ def _line_checks(fmt: BankFormat, frame: pl.DataFrame) -> list[pl.DataFrame]:
     ref = pl.col("reference")
     pre = pl.format("流水号{}：", "reference")
     errors = [
-        _error_frame(frame, ref.is_null() | (ref == ""), "流水号", pl.lit("流水号不能为空"), 0),
-        _error_frame(frame, (ref != "") & ref.is_duplicated(), "流水号", pl.format("流水号{}在本批中重复", "reference"), 1),
+        _error_frame(frame, ref == "", "流水号", pl.lit("流水号不能为空"), 0),
+        _error_frame(
+            frame,
+            (ref != "") & ref.is_duplicated(),
+            "流水号",
+            pl.format("流水号{}在本批中重复", "reference"),
+            1,
+        ),
     ]
     errors += _account_errors(frame, fmt.account, "银行账号", 2)
     name = pl.col("holder_name")
-    errors.append(
-        _error_frame(frame, name.is_null() | (name == ""), "户名", pl.concat_str([pre, pl.lit("户名不能为空")]), 3)
-    )
+    errors.append(_error_frame(frame, name == "", "户名", pl.concat_str([pre, pl.lit("户名不能为空")]), 3))
     amount = pl.col("amount_fen")
     errors.append(
         _error_frame(
             frame,
             amount.is_null() | (amount <= 0),
             "金额",
-            pl.format("流水号{}：发放金额应大于0（实际{}分）", "reference", amount.cast(pl.String).fill_null("空")),
+            pl.format(
+                "流水号{}：发放金额应大于0（实际{}分）", "reference", amount.cast(pl.String).fill_null("空")
+            ),
             4,
         )
     )
@@ -933,9 +1018,9 @@ def _line_checks(fmt: BankFormat, frame: pl.DataFrame) -> list[pl.DataFrame]:
     errors.append(
         _error_frame(
             frame,
-            ~period.str.contains(r"^\d{4}(0[1-9]|1[0-2])$").fill_null(False),
+            ~period.str.contains(r"^\d{4}(0[1-9]|1[0-2])$"),
             "发放月份",
-            pl.format("流水号{}：发放月份“{}”应为YYYYMM（如202612）", "reference", period.fill_null("")),
+            pl.format("流水号{}：发放月份“{}”应为YYYYMM（如202612）", "reference", period),
             5,
         )
     )
@@ -951,32 +1036,38 @@ def _line_expr(col: Column, batch: Mapping[str, str]) -> pl.Expr:
     if col.source == "seq":
         return pl.col("_row").cast(pl.String)
     if col.source == "created":
-        return pl.lit(batch["created:" + (col.format or "%Y%m%d")], dtype=pl.String)
+        return pl.lit(batch[_value_key(col)], dtype=pl.String)
     if col.source in ("county", "batch_seq"):
         return pl.lit(batch[col.source], dtype=pl.String)
     return pl.col(col.source)
 
 
+def _value_key(col: Column) -> str:
+    """Where a column finds its batch-level value: the source, with the format for dates and totals."""
+    return f"{col.source}:{col.format}" if col.source in ("created", "total") else str(col.source)
+
+
 def _created_values(created: dt.date, columns: Iterable[Column]) -> dict[str, str]:
-    return {
-        "created:" + (c.format or "%Y%m%d"): created.strftime(c.format or "%Y%m%d")
-        for c in columns
-        if c.source == "created"
-    }
+    return {_value_key(c): created.strftime(c.format or "%Y%m%d") for c in columns if c.source == "created"}
 
 
-def _summary_values(county: str, period: str, seq: int, created: dt.date, count: int, total: int, cols: Sequence[Column]) -> dict[str, str]:
+def _summary_values(
+    county: str, period: str, seq: int, created: dt.date, count: int, total: int, cols: Sequence[Column]
+) -> dict[str, str]:
     out = {"county": county, "period": period, "batch_seq": str(seq), "count": str(count)}
-    for col in cols:
-        if col.source == "total":
-            out["total"] = _amount_text(total, col.format)
-        if col.source == "created":
-            out["created"] = created.strftime(col.format or "%Y%m%d")
+    out.update(_created_values(created, cols))
+    out.update({_value_key(c): _amount_text(total, c.format) for c in cols if c.source == "total"})
     return out
 
 
 def _body(
-    frame: pl.DataFrame, cells: Sequence[_Cell], *, layout: str, encoding: str, delimiter: str | None, order0: int = 10
+    frame: pl.DataFrame,
+    cells: Sequence[_Cell],
+    *,
+    layout: str,
+    encoding: str,
+    delimiter: str | None,
+    order0: int = 10,
 ) -> tuple[list[pl.Series], list[pl.DataFrame]]:
     values: list[pl.Series] = []
     errors: list[pl.DataFrame] = []
@@ -988,7 +1079,15 @@ def _body(
 
 
 def _text_file(
-    head: Sequence[str], body: Sequence[pl.Series], tail: Sequence[str], *, eol: str, delimiter: str | None, trailing: bool, final_newline: bool, encoding: str
+    head: Sequence[str],
+    body: Sequence[pl.Series],
+    tail: Sequence[str],
+    *,
+    eol: str,
+    delimiter: str | None,
+    trailing: bool,
+    final_newline: bool,
+    encoding: str,
 ) -> bytes:
     sep = delimiter or ""
     line = pl.concat_str([pl.col(s.name) for s in body], separator=sep)
@@ -1019,7 +1118,9 @@ def _xlsx_bytes(rows: Iterable[Sequence[Any]], *, sheet: str, created: dt.date) 
     out = io.BytesIO()
     with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as dst:
         for info in src.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=(created.year, created.month, created.day, 0, 0, 0))
+            entry = zipfile.ZipInfo(
+                info.filename, date_time=(created.year, created.month, created.day, 0, 0, 0)
+            )
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.create_system = 3
             entry.external_attr = 0o644 << 16
@@ -1043,22 +1144,23 @@ def render(
         raise ValidationFailed.single("明细", "本批没有任何发放明细，不能生成报盘文件")
     frame = (
         frame.with_columns(pl.col("holder_name").str.strip_chars())
-        .sort("reference", nulls_last=True, maintain_order=True)
+        .sort("reference", maintain_order=True)
         .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("_row"))
     )
     errors = _line_checks(fmt, frame)
     batch = {"county": county, "batch_seq": str(seq), **_created_values(created, fmt.columns)}
     cells = [
-        _Cell(c.name, _line_expr(c, batch), c.width, c.align, c.pad, checked=c.source is not None) for c in fmt.columns
+        _Cell(c.name, _line_expr(c, batch), c.width, c.align, c.pad, checked=c.source is not None)
+        for c in fmt.columns
     ]
     values, errs = _body(frame, cells, layout=fmt.layout, encoding=fmt.encoding, delimiter=fmt.delimiter)
     errors += errs
     count = frame.height
     total = int(frame["amount_fen"].fill_null(0).sum())
     summary = _summary_values(county, period, seq, created, count, total, [*fmt.header, *fmt.trailer])
-    opts = {"layout": fmt.layout, "encoding": fmt.encoding, "delimiter": fmt.delimiter, "trailing": fmt.trailing_delimiter}
-    head_cells, head_errors = _summary_line(fmt.header, summary, where="表头", **opts)  # type: ignore[arg-type]
-    tail_cells, tail_errors = _summary_line(fmt.trailer, summary, where="表尾", **opts)  # type: ignore[arg-type]
+    line = functools.partial(_summary_line, values=summary, layout=fmt.layout, encoding=fmt.encoding)
+    head_cells, head_errors = line(fmt.header, where="表头")
+    tail_cells, tail_errors = line(fmt.trailer, where="表尾")
     found = _field_errors(errors, leading=[*head_errors, *tail_errors])
     if found:
         raise ValidationFailed(f"报盘明细有{len(found)}处错误，未生成文件", errors=found)
@@ -1079,7 +1181,11 @@ def render(
             head.append(_join_line(names, delimiter=fmt.delimiter, trailing=fmt.trailing_delimiter))
         if fmt.header:
             head.append(_join_line(head_cells, delimiter=fmt.delimiter, trailing=fmt.trailing_delimiter))
-        tail = [_join_line(tail_cells, delimiter=fmt.delimiter, trailing=fmt.trailing_delimiter)] if fmt.trailer else []
+        tail = (
+            [_join_line(tail_cells, delimiter=fmt.delimiter, trailing=fmt.trailing_delimiter)]
+            if fmt.trailer
+            else []
+        )
         content = _text_file(
             head, values, tail, eol=fmt.eol, delimiter=fmt.delimiter, trailing=fmt.trailing_delimiter,
             final_newline=fmt.final_newline, encoding=fmt.encoding,
@@ -1188,14 +1294,18 @@ def _decode_or_refuse(data: bytes, encoding: str) -> list[int]:
         except UnicodeDecodeError:
             pass
         else:
-            raise _Refused(f"文件编码不是{label}：内容是UTF-8编码，请让银行按约定的{label}编码导出，或核对所选格式")
+            raise _Refused(
+                f"文件编码不是{label}：内容是UTF-8编码，请让银行按约定的{label}编码导出，或核对所选格式"
+            )
     if encoding == "utf-8" and bad:
         try:
             data.decode("gb18030")
         except UnicodeDecodeError:
             pass
         else:
-            raise _Refused("文件编码不是UTF-8：内容看起来是GBK/GB18030编码，请让银行按约定的UTF-8编码导出，或核对所选格式")
+            raise _Refused(
+                "文件编码不是UTF-8：内容看起来是GBK/GB18030编码，请让银行按约定的UTF-8编码导出，或核对所选格式"
+            )
     return bad
 
 
@@ -1217,7 +1327,9 @@ def _text_grid(spec: ReturnFormat, content: bytes) -> _Grid:
     if bad_bytes:
         undecodable[_line_of(starts, bad_bytes)] = True
         if undecodable[nonblank].sum() * 2 >= max(int(nonblank.sum()), 1):
-            raise _Refused(f"文件编码不是{label}，无法读取（{int(undecodable.sum())}行无法按{label}解码），请核对银行回盘文件和所选格式")
+            raise _Refused(
+                f"文件编码不是{label}，无法读取（{int(undecodable.sum())}行无法按{label}解码），请核对银行回盘文件和所选格式"
+            )
     control = (arr < 0x20) & (arr != 0x0A) & (arr != 0x0D)
     if spec.delimiter == "\t":
         control &= arr != 0x09
@@ -1235,7 +1347,9 @@ def _text_grid(spec: ReturnFormat, content: bytes) -> _Grid:
         raw = data[starts[i] : ends[i]]
         no = int(line_no[i])
         if undecodable[i] or has_control[i]:
-            grid.file_errors.append(FieldError(field=what, message=f"{what}无法按{label}读取或含有控制字符", row=no))
+            grid.file_errors.append(
+                FieldError(field=what, message=f"{what}无法按{label}读取或含有控制字符", row=no)
+            )
             return None
         if spec.layout == "fixed":
             need = sum(c.width or 0 for c in cols)
@@ -1251,21 +1365,28 @@ def _text_grid(spec: ReturnFormat, content: bytes) -> _Grid:
                 try:
                     cells.append(piece.decode(encoding).strip())
                 except UnicodeDecodeError:
-                    grid.file_errors.append(FieldError(field=c.name, message=f"{what}的{c.name}被截断在汉字中间", row=no))
+                    grid.file_errors.append(
+                        FieldError(field=c.name, message=f"{what}的{c.name}被截断在汉字中间", row=no)
+                    )
                     return None
             return no, cells
-        text = raw.decode(encoding)
-        cells = _split_one(text, spec)
-        if cells is None or len(cells) != len(cols):
+        split = _split_one(raw.decode(encoding), spec)
+        if split is None or len(split) != len(cols):
             grid.file_errors.append(
-                FieldError(field=what, message=f"{what}应有{len(cols)}列（分隔符“{spec.delimiter}”），实际{0 if cells is None else len(cells)}列", row=no)
+                FieldError(
+                    field=what,
+                    message=f"{what}应有{len(cols)}列（分隔符“{spec.delimiter}”），实际{0 if split is None else len(split)}列",
+                    row=no,
+                )
             )
             return None
-        return no, [c.strip() for c in cells]
+        return no, [c.strip() for c in split]
 
     need = int(spec.column_names) + int(bool(spec.header)) + int(bool(spec.trailer))
     if len(order) < need:
-        raise _Refused(f"回盘文件只有{len(order)}行，缺少{'表头' if spec.header else ''}{'表尾' if spec.trailer else ''}或列名行")
+        raise _Refused(
+            f"回盘文件只有{len(order)}行，缺少{'表头' if spec.header else ''}{'表尾' if spec.trailer else ''}或列名行"
+        )
     order = order[int(spec.column_names) :]
     if spec.header:
         grid.header = summary_cells(int(order[0]), spec.header, "表头")
@@ -1276,9 +1397,13 @@ def _text_grid(spec: ReturnFormat, content: bytes) -> _Grid:
     grid.line_count = len(order)
     body_ok = np.zeros(n_lines, dtype=bool)
     body_ok[order] = True
-    flagged = pl.DataFrame({"_row": line_no, "_dec": undecodable & body_ok, "_ctl": has_control & body_ok & ~undecodable})
-    grid.errors.append(_error_frame(flagged, pl.col("_dec"), "文件", pl.lit(f"本行无法按{label}解码"), 0))
-    grid.errors.append(_error_frame(flagged, pl.col("_ctl"), "文件", pl.lit("本行含有制表符或其他控制字符"), 0))
+    flagged = pl.DataFrame(
+        {"_row": line_no, "_dec": undecodable & body_ok, "_ctl": has_control & body_ok & ~undecodable}
+    )
+    grid.errors.append(_error_frame(flagged, pl.col("_dec"), LINE_FIELD, pl.lit(f"本行无法按{label}解码"), 0))
+    grid.errors.append(
+        _error_frame(flagged, pl.col("_ctl"), LINE_FIELD, pl.lit("本行含有制表符或其他控制字符"), 0)
+    )
     body_ok &= ~undecodable & ~has_control
     if spec.layout == "fixed":
         grid.body = _fixed_body(spec, arr, starts, ends, line_no, body_ok, grid)
@@ -1296,7 +1421,9 @@ def _split_one(text: str, spec: ReturnFormat) -> list[str] | None:
     return text.split(delim)
 
 
-def _gather_lines(arr: np.ndarray, data: bytes, starts: np.ndarray, nexts: np.ndarray, keep: np.ndarray) -> bytes:
+def _gather_lines(
+    arr: np.ndarray, data: bytes, starts: np.ndarray, nexts: np.ndarray, keep: np.ndarray
+) -> bytes:
     """The bytes of the kept lines, in order, each with its line ending."""
     if keep.all():
         return data
@@ -1325,13 +1452,15 @@ def _delimited_body(
     delim = spec.delimiter or ""
     if spec.trailing_delimiter:
         ends_ok = pl.col("_line").str.ends_with(delim)
-        grid.errors.append(_error_frame(frame, ~ends_ok, "文件", pl.lit(f"行末缺少分隔符“{delim}”"), 1))
+        grid.errors.append(_error_frame(frame, ~ends_ok, LINE_FIELD, pl.lit(f"行末缺少分隔符“{delim}”"), 1))
         frame = frame.filter(ends_ok).with_columns(pl.col("_line").str.strip_suffix(delim))
     frame = frame.with_columns(pl.col("_line").str.split(delim).alias("_parts"))
     frame = frame.with_columns(pl.col("_parts").list.len().alias("_n"))
     wrong = pl.col("_n") != k
     grid.errors.append(
-        _error_frame(frame, wrong, "文件", pl.format(f"本行应有{k}列（分隔符“{delim}”），实际{{}}列", "_n"), 1)
+        _error_frame(
+            frame, wrong, LINE_FIELD, pl.format(f"本行应有{k}列（分隔符“{delim}”），实际{{}}列", "_n"), 1
+        )
     )
     frame = frame.filter(~wrong)
     return frame.select(
@@ -1355,14 +1484,19 @@ def _fixed_body(
     wrong = keep & (lengths != width)
     flagged = pl.DataFrame({"_row": line_no, "_wrong": wrong, "_len": lengths})
     grid.errors.append(
-        _error_frame(flagged, pl.col("_wrong"), "文件", pl.format(f"本行长度为{{}}字节，应为{width}字节", "_len"), 1)
+        _error_frame(
+            flagged,
+            pl.col("_wrong"),
+            LINE_FIELD,
+            pl.format(f"本行长度为{{}}字节，应为{width}字节", "_len"),
+            1,
+        )
     )
     keep = keep & ~wrong
     rows = line_no[keep]
     line_starts = starts[keep]
     stride = width + k  # the fields, a separator after each but the last, and a newline
-    raw = b""
-    for _attempt in range(2):  # the lines left after the first pass decode: each line decodes on its own
+    while True:  # each pass drops the lines it cannot decode; the lines left decode (each on its own)
         if not len(rows):
             return pl.DataFrame(schema={"_row": pl.Int64, **dict.fromkeys(names, pl.String)})
         block = _fixed_block(arr, line_starts, width)
@@ -1384,7 +1518,13 @@ def _fixed_body(
         cut[np.asarray(bad, dtype=np.int64) // stride] = True
         flagged = pl.DataFrame({"_row": rows, "_cut": cut})
         grid.errors.append(
-            _error_frame(flagged, pl.col("_cut"), "文件", pl.lit(f"列宽与本行内容不符：有汉字被列边界截断（{ENCODINGS[spec.encoding]}）"), 1)
+            _error_frame(
+                flagged,
+                pl.col("_cut"),
+                "文件",
+                pl.lit(f"列宽与本行内容不符：有汉字被列边界截断（{ENCODINGS[spec.encoding]}）"),
+                1,
+            )
         )
         rows, line_starts = rows[~cut], line_starts[~cut]
     text = raw.decode(spec.encoding, errors="replace")
@@ -1399,7 +1539,11 @@ def _fixed_block(arr: np.ndarray, line_starts: np.ndarray, width: int) -> np.nda
     n = len(line_starts)
     if n > 1:
         step = int(line_starts[1] - line_starts[0])
-        if step >= width and np.all(np.diff(line_starts) == step) and line_starts[0] + step * (n - 1) + width <= len(arr):
+        if (
+            step >= width
+            and np.all(np.diff(line_starts) == step)
+            and line_starts[0] + step * (n - 1) + width <= len(arr)
+        ):
             first = int(line_starts[0])
             stop = min(first + step * n, len(arr))
             usable = arr[first:stop]
@@ -1450,10 +1594,14 @@ def _xlsx_grid(spec: ReturnFormat, content: bytes) -> _Grid:
         raise _Refused(f"回盘文件只有{len(table)}行，缺少表头、表尾或列名行")
     table = table[int(spec.column_names) :]
 
-    def summary(entry: tuple[int, list[str]], cols: Sequence[ReturnColumn], what: str) -> tuple[int, list[str]] | None:
+    def summary(
+        entry: tuple[int, list[str]], cols: Sequence[ReturnColumn], what: str
+    ) -> tuple[int, list[str]] | None:
         no, cells = entry
         if len(cells) > len(cols):
-            grid.file_errors.append(FieldError(field=what, message=f"{what}应有{len(cols)}列，实际{len(cells)}列", row=no))
+            grid.file_errors.append(
+                FieldError(field=what, message=f"{what}应有{len(cols)}列，实际{len(cells)}列", row=no)
+            )
             return None
         return no, cells + [""] * (len(cols) - len(cells))
 
@@ -1468,9 +1616,14 @@ def _xlsx_grid(spec: ReturnFormat, content: bytes) -> _Grid:
     rows = [no for no, _ in table]
     counts = [len(cells) for _, cells in table]
     columns = {f"c{i}": [cells[i] if i < len(cells) else "" for _, cells in table] for i in range(k)}
-    frame = pl.DataFrame({"_row": rows, "_n": counts, **columns}, schema={"_row": pl.Int64, "_n": pl.Int64, **dict.fromkeys(columns, pl.String)})
+    frame = pl.DataFrame(
+        {"_row": rows, "_n": counts, **columns},
+        schema={"_row": pl.Int64, "_n": pl.Int64, **dict.fromkeys(columns, pl.String)},
+    )
     wrong = pl.col("_n") > k
-    grid.errors.append(_error_frame(frame, wrong, "文件", pl.format(f"本行应有{k}列，实际{{}}列", "_n"), 1))
+    grid.errors.append(
+        _error_frame(frame, wrong, LINE_FIELD, pl.format(f"本行应有{k}列，实际{{}}列", "_n"), 1)
+    )
     grid.body = frame.filter(~wrong).drop("_n")
     return grid
 
@@ -1542,7 +1695,10 @@ def _interpret(spec: ReturnFormat, grid: _Grid) -> ParsedReturn:
                 frame,
                 (code != "") & ~known,
                 label["status"],
-                pl.format(f"处理结果代码“{{}}”不在本格式的代码表中（成功代码：{shown}；失败代码见格式文件 failure_codes）", "reason_code"),
+                pl.format(
+                    f"处理结果代码“{{}}”不在本格式的代码表中（成功代码：{shown}；失败代码见格式文件 failure_codes）",
+                    "reason_code",
+                ),
                 4,
             )
         )
@@ -1562,7 +1718,8 @@ def _interpret(spec: ReturnFormat, grid: _Grid) -> ParsedReturn:
     )
     frame = frame.with_columns(paid.alias("paid"), reason.alias("reason"), bad.alias("_bad"))
     good = frame.filter(~pl.col("_bad"))
-    rows = good.select(pl.col("_row").alias("line_no"), *[c for c in ROW_SCHEMA if c != "line_no"]).cast(ROW_SCHEMA)  # type: ignore[arg-type]
+    rows = good.select(pl.col("_row").alias("line_no"), *[c for c in ROW_SCHEMA if c != "line_no"])
+    rows = rows.cast(ROW_SCHEMA)
     file_errors = list(grid.file_errors)
     all_read = not frame["_bad"].any() and not any(e.height for e in grid.errors)
     for section, cols, what in ((grid.header, spec.header, "表头"), (grid.trailer, spec.trailer, "表尾")):
@@ -1574,7 +1731,12 @@ def _interpret(spec: ReturnFormat, grid: _Grid) -> ParsedReturn:
 
 
 def _check_summary(
-    section: tuple[int, list[str]], cols: Sequence[ReturnColumn], what: str, line_count: int, good: pl.DataFrame, all_read: bool
+    section: tuple[int, list[str]],
+    cols: Sequence[ReturnColumn],
+    what: str,
+    line_count: int,
+    good: pl.DataFrame,
+    all_read: bool,
 ) -> list[FieldError]:
     """A header/trailer's counts and totals against the lines. Totals and paid/failed figures are checked
     only when every line was read (otherwise the line errors already say what is wrong)."""
@@ -1597,7 +1759,9 @@ def _check_summary(
         value = _number_value(text, col.format if is_amount else "fen")
         if value is None:
             kind = "金额" if is_amount else "笔数"
-            out.append(FieldError(field=col.name, message=f"{what}{col.name}“{text}”不是有效的{kind}", row=no))
+            out.append(
+                FieldError(field=col.name, message=f"{what}{col.name}“{text}”不是有效的{kind}", row=no)
+            )
             continue
         if col.field != "count" and not all_read:
             continue
@@ -1630,7 +1794,9 @@ class ReturnMatch:
         return not self.errors
 
 
-def match_return(expected: pl.DataFrame, parsed: ParsedReturn, *, require_complete: bool = True) -> ReturnMatch:
+def match_return(
+    expected: pl.DataFrame, parsed: ParsedReturn, *, require_complete: bool = True
+) -> ReturnMatch:
     """Hold a parsed result file against the sent lines (reference, account_number, amount_fen).
 
     Lines of the result that are not in the batch, that repeat a reference, or whose amount or account
@@ -1655,7 +1821,9 @@ def match_return(expected: pl.DataFrame, parsed: ParsedReturn, *, require_comple
     in_roll = pl.col("_sent").fill_null(False)
     repeated = pl.col("_times") > 1
     amount_diff = in_roll & (pl.col("amount_fen") != pl.col("_sent_amount"))
-    account_diff = in_roll & (pl.col("account_number") != "") & (pl.col("account_number") != pl.col("_sent_account"))
+    account_diff = (
+        in_roll & (pl.col("account_number") != "") & (pl.col("account_number") != pl.col("_sent_account"))
+    )
     frames = [
         _error_frame(joined, ~in_roll, "流水号", pl.format("流水号{}不在本批报盘中", "reference"), 1),
         _error_frame(
@@ -1669,26 +1837,31 @@ def match_return(expected: pl.DataFrame, parsed: ParsedReturn, *, require_comple
             joined,
             amount_diff,
             "金额",
-            pl.format("流水号{}的回盘金额{}元与报盘金额{}元不一致", "reference", _yuan(pl.col("amount_fen")), _yuan(pl.col("_sent_amount"))),
+            pl.format(
+                "流水号{}的回盘金额{}元与报盘金额{}元不一致",
+                "reference",
+                _yuan(pl.col("amount_fen")),
+                _yuan(pl.col("_sent_amount")),
+            ),
             3,
         ),
     ]
-    wrong_accounts = joined.filter(account_diff)
-    account_errors = pl.DataFrame(
-        {
-            "row": wrong_accounts["_row"],
-            "field": ["银行账号"] * wrong_accounts.height,
-            "message": [
-                f"流水号{ref}的回盘账号{mask_account(got)}与报盘账号{mask_account(want)}不一致"
-                for ref, got, want in wrong_accounts.select("reference", "account_number", "_sent_account").iter_rows()
-            ],
-            "order": [4] * wrong_accounts.height,
-        },
-        schema=_ERROR_SCHEMA,
+    frames.append(
+        _error_frame(
+            joined,
+            account_diff,
+            "银行账号",
+            pl.format(
+                "流水号{}的回盘账号{}与报盘账号{}不一致",
+                "reference",
+                _masked(pl.col("account_number")),
+                _masked(pl.col("_sent_account")),
+            ),
+            4,
+        )
     )
-    frames.append(account_errors)
     clean = in_roll & ~repeated & ~amount_diff & ~account_diff
-    results = joined.filter(clean).select(list(RESULT_SCHEMA)).sort("reference").cast(RESULT_SCHEMA)  # type: ignore[arg-type]
+    results = joined.filter(clean).select(list(RESULT_SCHEMA)).sort("reference").cast(RESULT_SCHEMA)
     missing = exp.join(rows.select("reference").unique(), on="reference", how="anti").sort("reference")
     tail = []
     if require_complete:
@@ -1696,7 +1869,9 @@ def match_return(expected: pl.DataFrame, parsed: ParsedReturn, *, require_comple
             missing.select(
                 pl.lit(None, dtype=pl.Int64).alias("row"),
                 pl.lit("流水号", dtype=pl.String).alias("field"),
-                pl.format("流水号{}（报盘金额{}元）在回盘中没有结果", "reference", _yuan(pl.col("amount_fen"))).alias("message"),
+                pl.format(
+                    "流水号{}（报盘金额{}元）在回盘中没有结果", "reference", _yuan(pl.col("amount_fen"))
+                ).alias("message"),
                 pl.lit(9, dtype=pl.Int64).alias("order"),
             )
         )
@@ -1709,7 +1884,11 @@ def match_return(expected: pl.DataFrame, parsed: ParsedReturn, *, require_comple
 
 
 def render_return(
-    fmt: BankFormat, results: pl.DataFrame, *, created: dt.date = dt.date(2000, 1, 1), line_ending: str = "crlf"
+    fmt: BankFormat,
+    results: pl.DataFrame,
+    *,
+    created: dt.date = dt.date(2000, 1, 1),
+    line_ending: str = "crlf",
 ) -> bytes:
     """A result file as the bank would send it (回盘), from reference, account_number, holder_name,
     amount_fen, paid and reason_code (optionally reason: the bank's own text). Paid lines get the first
@@ -1718,7 +1897,13 @@ def render_return(
     frame = _prepare(
         results,
         ("reference", "account_number", "holder_name", "amount_fen", "paid", "reason_code"),
-        ("reference", "account_number", "holder_name", "reason_code", *(("reason",) if "reason" in results.columns else ())),
+        (
+            "reference",
+            "account_number",
+            "holder_name",
+            "reason_code",
+            *(("reason",) if "reason" in results.columns else ()),
+        ),
     )
     if "reason" not in frame.columns:
         frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias("reason"))
@@ -1731,8 +1916,16 @@ def render_return(
         .join(table, on="reason_code", how="left")
         .sort("_i")
         .with_columns(
-            pl.when(pl.col("paid")).then(pl.lit(spec.success_codes[0])).otherwise(pl.col("reason_code")).alias("_status"),
-            pl.when(pl.col("paid")).then(pl.lit("")).otherwise(pl.coalesce("reason", "_table", pl.lit(""))).alias("_reason"),
+            pl.when(pl.col("paid"))
+            .then(pl.lit(spec.success_codes[0]))
+            .otherwise(pl.col("reason_code"))
+            .alias("_status"),
+            pl.when(pl.col("paid"))
+            .then(pl.lit(""))
+            .when(pl.col("reason").fill_null("") != "")
+            .then(pl.col("reason"))
+            .otherwise(pl.col("_table").fill_null(""))
+            .alias("_reason"),
             (pl.col("_i") + 1).alias("_row"),
         )
     )
@@ -1763,15 +1956,16 @@ def render_return(
         "failed_count": failed.height,
         "failed_total": int(failed["amount_fen"].sum() or 0),
     }
-    opts = {"layout": spec.layout, "encoding": spec.encoding, "delimiter": spec.delimiter, "trailing": spec.trailing_delimiter}
 
     def summary(cols: Sequence[ReturnColumn], what: str) -> list[str]:
         shown = {
-            c.field: _amount_text(figures[c.field], c.format) if c.field in AMOUNT_FIELDS else str(figures[c.field])
+            c.field: _amount_text(figures[c.field], c.format)
+            if c.field in AMOUNT_FIELDS
+            else str(figures[c.field])
             for c in cols
             if c.field != "ignore"
         }
-        cells_, errs = _summary_line(cols, shown, where=what, **opts)  # type: ignore[arg-type]
+        cells_, errs = _summary_line(cols, shown, layout=spec.layout, encoding=spec.encoding, where=what)
         errors.extend(_field_frame(errs))
         return cells_
 
@@ -1782,7 +1976,9 @@ def render_return(
         raise ValidationFailed(f"回盘文件生成失败：{len(found)}处错误", errors=found)
     names = [c.name for c in spec.columns]
     if spec.layout == "xlsx":
-        rows: list[Sequence[Any]] = ([names] if spec.column_names else []) + ([head_cells] if spec.header else [])
+        rows: list[Sequence[Any]] = [names] if spec.column_names else []
+        if spec.header:
+            rows.append(head_cells)
         return _xlsx_bytes(
             _chain(rows, pl.DataFrame(values).iter_rows(), [tail_cells] if spec.trailer else []),
             sheet=spec.sheet or "Sheet1",

@@ -337,6 +337,7 @@ class RecoveryEntry(models.Model):
 
 class NoticeStatus(models.TextChoices):
     QUEUED = "queued", _("待发送")
+    SENDING = "sending", _("发送中")
     SENT = "sent", _("已发送")
     FAILED = "failed", _("发送失败")
     NO_PHONE = "no_phone", _("无手机号")

@@ -137,7 +137,12 @@ def account_set(
     """Register (or replace) the account `person`'s payments go to. A failed payment of theirs whose
     account this replaces becomes owed again (补发 on the next roll)."""
     user_require(user, Capability.PAY_ACCOUNT)
-    person = Person.objects.select_for_update().select_related("household__area").filter(pk=person_id).first()
+    person = (
+        Person.objects.select_for_update(of=("self",))
+        .select_related("household__area")
+        .filter(pk=person_id)
+        .first()
+    )
     if person is None or person.household is None or not _scope_ok(user, person.household.area):
         raise NotFound("人员不存在或不在您的管辖范围内")
     report = ErrorReport()
@@ -706,6 +711,10 @@ def return_import(
                 status=LineStatus.FAILED, fail_code=str(code or "")[:20], fail_reason=str(reason or "")[:200]
             )
     sent.update(status=LineStatus.PAID, paid_on=today)
+    # A payment that failed on a card replaced since it was sent is owed again already.
+    RollLine.objects.filter(
+        roll=roll, bank=bank_file.bank, status=LineStatus.FAILED, resolved=False, account__is_current=False
+    ).update(resolved=True, resolved_at=timezone.now())
     paid = results.filter(pl.col("paid"))
     paid_total = int(expected.join(paid.select("reference"), on="reference")["amount_fen"].sum() or 0)
     failed_total = int(expected.join(failed.select("reference"), on="reference")["amount_fen"].sum() or 0)
@@ -920,6 +929,11 @@ def notices_send(*, gateway: Any, limit: int = 10_000) -> dict[str, int]:
     counts = {"sent": 0, "failed": 0}
     batch = list(PaymentNotice.objects.filter(status=NoticeStatus.QUEUED).order_by("id")[:limit])
     for notice in batch:
+        # Claimed before sending, so two overlapping runs never send the same notice twice.
+        if not PaymentNotice.objects.filter(pk=notice.pk, status=NoticeStatus.QUEUED).update(
+            status=NoticeStatus.SENDING
+        ):
+            continue
         try:
             gateway.send(phone=notice.phone, text=notice.text, reference=notice.line_id)
         except Exception as exc:  # a gateway's failure is recorded per notice, the batch goes on

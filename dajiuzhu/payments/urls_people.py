@@ -11,7 +11,9 @@ urlpatterns = [
     path("accounts/<int:account_id>/reveal/", views.account_reveal, name="account_reveal"),
     path("worklist/", views.worklist, name="worklist"),
     path("lines/<int:line_id>/resolve/", views.line_resolve, name="line_resolve"),
-    path("households/<int:household_id>/recoveries/", views.household_recoveries, name="household_recoveries"),
+    path(
+        "households/<int:household_id>/recoveries/", views.household_recoveries, name="household_recoveries"
+    ),
     path("households/<int:household_id>/recoveries/decide/", views.recovery_decide, name="recovery_decide"),
     path(
         "households/<int:household_id>/recoveries/<int:recovery_id>/repay/",
