@@ -39,7 +39,7 @@ def test_token_auth_returns_the_user_with_role_area_and_capabilities(worker_a):
     codes = {c["code"] for c in body["capabilities"]}
     assert codes == {
         "registry_read", "registry_write", "registry_export", "reveal_pii", "assess_check",
-        "intake_file", "intake_process", "monitor_read", "monitor_visit",
+        "intake_file", "intake_process", "monitor_read", "monitor_visit", "pay_read", "pay_account", "reveal_account",
     }  # fmt: skip
     assert ApiToken.objects.get().last_used_at is not None
 

@@ -20,12 +20,16 @@ def test_entitlements_and_their_amount_history_survive_the_move() -> None:
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
     old = executor.loader.project_state(BEFORE).apps
-    area = old.get_model("areas", "Area").objects.create(code="371424", name="临邑县", level=3, county_code="371424")
+    area = old.get_model("areas", "Area").objects.create(
+        code="371424", name="临邑县", level=3, county_code="371424"
+    )
     Department = old.get_model("accounts", "Department")
     User = old.get_model("accounts", "User")
     user = User.objects.create(username="old", role="county_approver", area=area)
     dept = Department.objects.create(code="minzheng", name="民政")
-    item = old.get_model("intake", "AssistanceItem").objects.create(code="dibao", name="低保", department=dept)
+    item = old.get_model("intake", "AssistanceItem").objects.create(
+        code="dibao", name="低保", department=dept
+    )
     household = old.get_model("registry", "Household").objects.create(
         number="H1", area=area, address="x", residence_type="rural", hukou_type="agricultural"
     )

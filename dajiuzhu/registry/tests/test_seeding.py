@@ -128,7 +128,7 @@ def test_demo_setup_is_idempotent(capsys, settings):
     call_command("demo_setup")
 
     # then
-    assert users == User.objects.count() == 8
+    assert users == User.objects.count() == 9
     assert households == Household.objects.count() == 2000
     out = capsys.readouterr().out
     assert out.count("demo12345!") >= 16
