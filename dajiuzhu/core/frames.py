@@ -38,7 +38,9 @@ def read_frame(sql: str, params: list[Any], schema: dict[str, Any]) -> pl.DataFr
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    frame = pl.DataFrame(rows, schema=list(schema), orient="row")
+    # Every row decides a column's type: a column NULL in the first 100 rows (an end month nobody has
+    # yet) must not be typed Null and then refuse the first date after them.
+    frame = pl.DataFrame(rows, schema=list(schema), orient="row", infer_schema_length=None)
     casts = []
     for name, dtype in schema.items():
         if dtype == pl.Date:

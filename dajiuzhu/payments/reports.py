@@ -160,20 +160,29 @@ class HappinessList:
 
 
 def _owed_lines(household_id: int) -> QuerySet[RollLine]:
-    """Failed and held lines of the household with no live line for the same month (or one-off) since."""
-    month_live = RollLine.objects.filter(
-        programme=OuterRef("programme"), subject_id=OuterRef("subject_id"), period=OuterRef("period"),
-        kind__in=[LineKind.REGULAR, LineKind.ARREARS], status__in=LIVE,
-    )  # fmt: skip
+    """Failed and held lines of the household with no live line for the same month (or one-off) since.
+
+    A month is keyed by (programme, subject, period); the subject is the household for a household's
+    programme (then it is also the line's household) and the beneficiary for a person's: saying so lets
+    the database look the month up by an index instead of every paid line of the county."""
+    same_month = {
+        "programme": OuterRef("programme"), "subject_id": OuterRef("subject_id"), "period": OuterRef("period"),
+        "kind__in": [LineKind.REGULAR, LineKind.ARREARS], "status__in": LIVE,
+    }  # fmt: skip
+    household_month = RollLine.objects.filter(household_id=OuterRef("subject_id"), **same_month)
+    person_month = RollLine.objects.filter(beneficiary_id=OuterRef("subject_id"), **same_month)
     oneoff_live = RollLine.objects.filter(
         application_id=OuterRef("application_id"), subject_id=OuterRef("subject_id"), kind=LineKind.ONEOFF,
         status__in=LIVE,
     )  # fmt: skip
+    household_level = Q(programme__in=sorted(programmes.household_programmes()))
+    oneoff = Q(kind=LineKind.ONEOFF)
     return RollLine.objects.filter(
         household_id=household_id, status__in=[LineStatus.FAILED, LineStatus.HELD]
     ).filter(
-        (~Q(kind=LineKind.ONEOFF) & ~Q(Exists(month_live)))
-        | (Q(kind=LineKind.ONEOFF) & ~Q(Exists(oneoff_live)))
+        (~oneoff & household_level & ~Q(Exists(household_month)))
+        | (~oneoff & ~household_level & ~Q(Exists(person_month)))
+        | (oneoff & ~Q(Exists(oneoff_live)))
     )
 
 

@@ -372,8 +372,16 @@ def _inputs(county: Area, month: dt.date, first_month: dt.date, before: dt.datet
     oneoff_ids = [
         pk for pk, item in items.items() if item.programme in progs and not progs[item.programme].monthly
     ]
-    oneoffs = intake_selectors.oneoff_decisions_frame(
-        county_code=county.code, item_ids=oneoff_ids, since=months.add(first_month, -1), before=before
+    # No one-off cash item in the catalogue: nothing to read (an empty `item_id IN ()` is not SQL).
+    oneoffs = (
+        intake_selectors.oneoff_decisions_frame(
+            county_code=county.code, item_ids=oneoff_ids, since=months.add(first_month, -1), before=before
+        )
+        if oneoff_ids
+        else pl.DataFrame(
+            schema={"application_id": pl.Int64, "item_id": pl.Int64, "household_id": pl.Int64,
+                    "applicant_id": pl.Int64, "area_id": pl.Utf8, "amount_fen": pl.Int64}
+        )  # fmt: skip
     )
     areas = pl.DataFrame(
         list(Area.objects.filter(county_code=county.code).values_list("code", "township_code")),

@@ -57,8 +57,12 @@ def test_entitlements_and_their_amount_history_survive_the_move() -> None:
     # then the entitlement is the same row under benefits, with its history as rows naming their decisions
     moved = new.get_model("benefits", "Entitlement").objects.get(pk=ent.pk)
     assert moved.monthly_amount == Decimal("500.00")
-    rows = [(r.from_month, r.amount, r.application_id, r.decided_by_id)
-            for r in new.get_model("benefits", "EntitlementAmount").objects.filter(entitlement=moved).order_by("from_month")]  # fmt: skip
+    amounts = (
+        new.get_model("benefits", "EntitlementAmount")
+        .objects.filter(entitlement=moved)
+        .order_by("from_month")
+    )
+    rows = [(r.from_month, r.amount, r.application_id, r.decided_by_id) for r in amounts]
     assert rows == [(dt.date(2026, 1, 1), Decimal("650.00"), first.pk, user.pk),
                     (dt.date(2026, 4, 1), Decimal("500.00"), change.pk, user.pk)]  # fmt: skip
     assert new.get_model("intake", "Application").objects.get(pk=change.pk).entitlement_id == ent.pk
