@@ -19,6 +19,7 @@ from dajiuzhu.accounts.selectors import user_require
 from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record
 from dajiuzhu.core import clock
+from dajiuzhu.core.downloads import xlsx_response
 from dajiuzhu.core.errors import NotFound, ValidationFailed
 from dajiuzhu.rules.explain import yuan
 
@@ -204,8 +205,4 @@ def run_export(request: HttpRequest, run_id: int) -> HttpResponse:
     data = selectors.changes_workbook(user=user, run=run)
     audit_record(actor=user, action=AuditAction.EXPORT, subject_type="assessment_run", subject_id=run.pk,
                  subject_label=f"研判变化清单 {run.on}", area_code=run.area_id, ip=_ip(request))  # fmt: skip
-    response = HttpResponse(
-        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="assessment-{run.pk}-changes.xlsx"'
-    return response
+    return xlsx_response(data, f"assessment-{run.pk}-changes.xlsx")

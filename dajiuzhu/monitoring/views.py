@@ -19,6 +19,7 @@ from dajiuzhu.accounts.selectors import user_require
 from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record
 from dajiuzhu.core import clock
+from dajiuzhu.core.downloads import xlsx_response
 from dajiuzhu.core.errors import DomainError, ValidationFailed
 from dajiuzhu.core.masking import mask_id_number
 from dajiuzhu.rules.explain import yuan
@@ -89,13 +90,7 @@ def kpi_export(request: HttpRequest) -> HttpResponse:
     wb.save(buffer)
     audit_record(actor=user, action=AuditAction.EXPORT, subject_type="monitoring_kpis", subject_label="监测预警指标",
                  area_code=user.area_id or "", ip=_ip(request))  # fmt: skip
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = (
-        f'attachment; filename="monitoring-kpis-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"'
-    )
-    return response
+    return xlsx_response(buffer.getvalue(), f"monitoring-kpis-{start:%Y%m%d}-{end:%Y%m%d}.xlsx")
 
 
 @login_required

@@ -178,7 +178,7 @@ def run(*, county_code: str, village_code: str) -> DemoResult:
     result.failed = len(failing)
     # Two of the failed payments fixed by the village (new card): their arrears go on this month's roll.
     for line in RollLine.objects.filter(roll=roll, status=LineStatus.FAILED).order_by("reference")[:2]:
-        old = PayeeAccount.objects.get(pk=line.account_id)
+        old = PayeeAccount.objects.get(pk=int(line.account_id or 0))
         services.account_set(user=county, person_id=old.person_id, bank=old.bank, account_number=luhn_card(rng),
                              holder_name=old.holder_name, holder_relation=old.holder_relation,
                              note="演示：银行卡已更换")  # fmt: skip

@@ -114,21 +114,21 @@ def roll_summary(*, user: Any, roll: Roll) -> RollSummary:
     out = RollSummary()
     for row in lines.values("status").annotate(n=Count("id"), t=Sum("amount")):
         out.by_status[row["status"]] = Totals(row["n"], row["t"] or Decimal(0))
-    for row in lines.values("kind").annotate(n=Count("id"), t=Sum("amount")):
-        out.by_kind[row["kind"]] = Totals(row["n"], row["t"] or Decimal(0))
+    for kind_row in lines.values("kind").annotate(n=Count("id"), t=Sum("amount")):
+        out.by_kind[kind_row["kind"]] = Totals(kind_row["n"], kind_row["t"] or Decimal(0))
     labels = programmes.labels()
-    for row in lines.values("programme").annotate(
+    for prow in lines.values("programme").annotate(
         n=Count("id"), gross=Sum("gross"), deduction=Sum("deduction"), t=Sum("amount"),
         held=Count("id", filter=Q(status=LineStatus.HELD)),
     ).order_by("programme"):  # fmt: skip
-        out.by_programme.append({**row, "label": labels.get(row["programme"], row["programme"])})
+        out.by_programme.append({**prow, "label": labels.get(prow["programme"], prow["programme"])})
     names = dict(Area.objects.filter(county_code=roll.county_id, level=4).values_list("code", "name"))
     checks = {c.township_id: c for c in TownshipCheck.objects.filter(roll=roll).select_related("checked_by")}
-    for row in lines.values("township_code").annotate(
+    for trow in lines.values("township_code").annotate(
         n=Count("id"), t=Sum("amount"), held=Count("id", filter=Q(status=LineStatus.HELD))
     ).order_by("township_code"):  # fmt: skip
-        code = row["township_code"]
-        out.by_township.append({**row, "name": names.get(code, code), "check": checks.get(code)})
+        code = trow["township_code"]
+        out.by_township.append({**trow, "name": names.get(code, code), "check": checks.get(code)})
     agg = lines.aggregate(g=Sum("gross"), d=Sum("deduction"), n=Count("id"),
                           p=Sum("amount", filter=Q(status__in=LIVE)))  # fmt: skip
     out.gross, out.deduction, out.count = agg["g"] or Decimal(0), agg["d"] or Decimal(0), agg["n"] or 0

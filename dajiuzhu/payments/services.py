@@ -180,7 +180,7 @@ def account_set(
         old.save(update_fields=["is_current", "replaced_at"])
     if for_household:
         PayeeAccount.objects.filter(
-            person__household_id=person.household_id, is_current=True, for_household=True
+            person__household_id=int(person.household_id or 0), is_current=True, for_household=True
         ).update(for_household=False)
     account = PayeeAccount.objects.create(
         person=person, area=person.household.area, bank=bank, account_number=number, holder_name=name,
@@ -302,10 +302,10 @@ def authority_position(
     if exclude_roll is not None:
         lines = lines.exclude(roll_id=exclude_roll)
     on = dt.date(year, 12, 31)
-    for row in lines.values("programme").annotate(total=Sum("amount")):
-        fund = programmes.fund_of(row["programme"], on=on, region=county_code)
+    for prow in lines.values("programme").annotate(total=Sum("amount")):
+        fund = programmes.fund_of(prow["programme"], on=on, region=county_code)
         out.setdefault(fund, {"authority": 0, "committed": 0})["committed"] += yuan_to_fen(
-            row["total"] or Decimal(0)
+            prow["total"] or Decimal(0)
         )
     return out
 
@@ -379,8 +379,14 @@ def _inputs(county: Area, month: dt.date, first_month: dt.date, before: dt.datet
         )
         if oneoff_ids
         else pl.DataFrame(
-            schema={"application_id": pl.Int64, "item_id": pl.Int64, "household_id": pl.Int64,
-                    "applicant_id": pl.Int64, "area_id": pl.Utf8, "amount_fen": pl.Int64}
+            schema={
+                "application_id": pl.Int64,
+                "item_id": pl.Int64,
+                "household_id": pl.Int64,
+                "applicant_id": pl.Int64,
+                "area_id": pl.Utf8,
+                "amount_fen": pl.Int64,
+            }
         )  # fmt: skip
     )
     areas = pl.DataFrame(

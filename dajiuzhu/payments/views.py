@@ -34,6 +34,7 @@ from dajiuzhu.areas.models import Area
 from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record
 from dajiuzhu.core import clock, months
+from dajiuzhu.core.downloads import XLSX, xlsx_response
 from dajiuzhu.core.errors import DomainError, NotFound, ValidationFailed
 from dajiuzhu.core.money import fen_to_yuan
 from dajiuzhu.payments import bankfiles, programmes, selectors, services
@@ -49,7 +50,6 @@ from dajiuzhu.payments.models import (
     RollLine,
     RollStatus,
 )
-from dajiuzhu.registry.views_io import XLSX, _xlsx_response
 
 PAGE_SIZE = 50
 STEPS = [RollStatus.DRAFT, RollStatus.LOCKED, RollStatus.APPROVED, RollStatus.ISSUED, RollStatus.RETURNED,
@@ -602,7 +602,7 @@ def roll_lines_xlsx(request: HttpRequest, roll_id: int) -> HttpResponse:
     user = _user(request)
     roll = _roll(request, roll_id)
     content = lines_xlsx(user=user, roll=roll, filters=line_filters(request.GET), ip=_ip(request))
-    return _xlsx_response(content, f"发放明细-{roll.county.name}-{months.period(roll.month)}.xlsx")
+    return xlsx_response(content, f"发放明细-{roll.county.name}-{months.period(roll.month)}.xlsx")
 
 
 # ---- 4. 资金指标 ---------------------------------------------------------------------------------------------

@@ -10,11 +10,11 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dajiuzhu.accounts.roles import Capability
 from dajiuzhu.accounts.selectors import user_require
+from dajiuzhu.core.downloads import XLSX, xlsx_response
 from dajiuzhu.core.errors import ValidationFailed
 from dajiuzhu.registry.exporting import households_export
 from dajiuzhu.registry.importing import (
@@ -24,14 +24,7 @@ from dajiuzhu.registry.importing import (
     import_template_xlsx,
 )
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ERRORS_SHOWN = 200
-
-
-def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
-    return response
 
 
 def _form(request: HttpRequest, error: str = "", status: int = 200) -> HttpResponse:
@@ -72,7 +65,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 @require_GET
 def import_template(request: HttpRequest) -> HttpResponse:
     user_require(request.user, Capability.REGISTRY_IMPORT)
-    return _xlsx_response(import_template_xlsx(), "困难家庭成员导入模板.xlsx")
+    return xlsx_response(import_template_xlsx(), "困难家庭成员导入模板.xlsx")
 
 
 @login_required
@@ -98,4 +91,4 @@ def export_households(request: HttpRequest) -> HttpResponse:
     }
     content = households_export(actor=request.user, queryset_or_filters=filters)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return _xlsx_response(content, f"困难家庭成员-{stamp}.xlsx")
+    return xlsx_response(content, f"困难家庭成员-{stamp}.xlsx")
