@@ -342,3 +342,9 @@ def authority_create(request: HttpRequest, payload: AuthorityIn) -> Status[dict[
     )  # fmt: skip
     authority = BudgetAuthority.objects.select_related("created_by").get(pk=authority.pk)
     return Status(201, _authority_out(authority))
+
+
+# The people's side (accounts, worklist, recoveries, 幸福清单, reports, published lists).
+from dajiuzhu.payments.api_people import router as _people_router  # noqa: E402
+
+router.add_router("/", _people_router)
