@@ -26,6 +26,7 @@ from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record
 from dajiuzhu.core import clock
 from dajiuzhu.core.errors import FieldError, ValidationFailed
+from dajiuzhu.core.money import yuan_text_expr
 from dajiuzhu.parameters.selectors import parameter_tree
 from dajiuzhu.registry.models import Household
 from dajiuzhu.registry.selectors import household_by_id_number, household_get_for_user
@@ -429,10 +430,7 @@ def whatif_summary(base: pl.DataFrame, scen: pl.DataFrame, frames: Frames) -> di
 def _write_results(run: AssessmentRun, out: pl.DataFrame) -> None:
     """Store one row per household, fast (COPY on PostgreSQL), in one transaction."""
     frame = out.select(RESULT_COLUMNS).with_columns(
-        [
-            ((pl.col(c) // 100).cast(pl.Utf8) + "." + (pl.col(c) % 100).cast(pl.Utf8).str.zfill(2)).alias(c)
-            for c in MONEY_COLUMNS
-        ]
+        [yuan_text_expr(pl.col(c)).alias(c) for c in MONEY_COLUMNS]
     )
     columns = ["run_id", *("household_id" if c == "household_id" else c for c in RESULT_COLUMNS)]
     table = HouseholdResult._meta.db_table

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
 
 FEN = Decimal("0.01")
 
@@ -37,3 +38,23 @@ def yuan_to_fen(value: Decimal) -> int:
 
 def fen_to_yuan(fen: int) -> Decimal:
     return (Decimal(fen) / 100).quantize(FEN)
+
+
+# ---- the same conversions on Polars columns (batch work: rolls, bank files, results written back) -----
+
+
+def yuan_text_expr(fen: Any) -> Any:
+    """A Polars expression of non-negative integer fen → "1234.50" (the database's decimal text)."""
+    import polars as pl
+
+    return pl.concat_str([(fen // 100).cast(pl.Utf8), pl.lit("."), (fen % 100).cast(pl.Utf8).str.zfill(2)])
+
+
+def fen_from_yuan_text(text: Any) -> Any:
+    """A Polars Series of decimal text as the databases print it ("123.4", "123.45", "123") → integer fen."""
+    import polars as pl
+
+    parts = text.str.split_exact(".", 1)
+    whole = parts.struct.field("field_0").cast(pl.Int64)
+    frac = parts.struct.field("field_1").fill_null("").str.pad_end(2, "0").str.slice(0, 2).cast(pl.Int64)
+    return whole * 100 + frac

@@ -33,14 +33,10 @@ class DemoResult:
 
 
 def luhn_card(rng: random.Random, prefix: str = "621462") -> str:
+    from dajiuzhu.payments.accountno import luhn_digit
+
     body = prefix + "".join(str(rng.randrange(10)) for _ in range(12))
-    total = 0
-    for i, ch in enumerate(reversed(body)):
-        d = int(ch)
-        if i % 2 == 0:
-            d = d * 2 - 9 if d * 2 > 9 else d * 2
-        total += d
-    return body + str((10 - total % 10) % 10)
+    return body + luhn_digit(body)
 
 
 def _decided(user: Any, item: Any, household: Any, person: Any, amount: Decimal, at: dt.datetime) -> Any:

@@ -26,6 +26,7 @@ from typing import Any
 import polars as pl
 
 from dajiuzhu.core import months
+from dajiuzhu.core.money import yuan_text_expr
 
 LINE_COLUMNS = [
     "reference", "kind", "programme", "item_id", "subject_id", "household_id", "beneficiary_id",
@@ -263,10 +264,7 @@ def as_rows(lines: pl.DataFrame, roll_id: int) -> pl.DataFrame:
     """The lines as the table's columns (yuan with two decimals as text, for the frame writer)."""
 
     def yuan(col: str) -> pl.Expr:
-        fen = pl.col(col)
-        return ((fen // 100).cast(pl.Utf8) + pl.lit(".") + (fen % 100).cast(pl.Utf8).str.zfill(2)).alias(
-            col.removesuffix("_fen")
-        )
+        return yuan_text_expr(pl.col(col)).alias(col.removesuffix("_fen"))
 
     return lines.select(
         pl.lit(roll_id, pl.Int64).alias("roll_id"),

@@ -30,7 +30,14 @@ from dajiuzhu.core.errors import ErrorReport, FieldError, NotFound, ValidationFa
 from dajiuzhu.core.frames import queryset_frame, write_frame
 from dajiuzhu.core.inputs import clean_text
 from dajiuzhu.core.masking import mask_account
-from dajiuzhu.core.money import InvalidAmount, fen_to_yuan, parse_yuan, yuan_to_fen
+from dajiuzhu.core.money import (
+    InvalidAmount,
+    fen_from_yuan_text,
+    fen_to_yuan,
+    parse_yuan,
+    yuan_text_expr,
+    yuan_to_fen,
+)
 from dajiuzhu.intake import selectors as intake_selectors
 from dajiuzhu.payments import bankfiles, generation, programmes
 from dajiuzhu.payments.accountno import account_clean
@@ -387,7 +394,7 @@ def _inputs(county: Area, month: dt.date, first_month: dt.date, before: dt.datet
                 "area_id": pl.Utf8,
                 "amount_fen": pl.Int64,
             }
-        )  # fmt: skip
+        )
     )
     areas = pl.DataFrame(
         list(Area.objects.filter(county_code=county.code).values_list("code", "township_code")),
@@ -624,19 +631,11 @@ def _sent_frame(roll: Roll, bank: str) -> pl.DataFrame:
     labels = programmes.labels()
     return frame.select(
         "reference", "account_number", "holder_name",
-        pl.col("amount").map_batches(_yuan_text_to_fen, return_dtype=pl.Int64).alias("amount_fen"),
+        pl.col("amount").map_batches(fen_from_yuan_text, return_dtype=pl.Int64).alias("amount_fen"),
         pl.col("period").dt.strftime("%Y%m").alias("period"),
         pl.col("programme").replace_strict(labels, default=pl.col("programme")).alias("programme_name"),
         pl.col("beneficiary__id_number").alias("id_number"),
     )  # fmt: skip
-
-
-def _yuan_text_to_fen(s: pl.Series) -> pl.Series:
-    """ "123.4" / "123.45" / "123" (as the databases print two-decimal numbers) → 12340 / 12345 / 12300."""
-    parts = s.str.split_exact(".", 1)
-    whole = parts.struct.field("field_0").cast(pl.Int64)
-    frac = parts.struct.field("field_1").fill_null("").str.pad_end(2, "0").str.slice(0, 2).cast(pl.Int64)
-    return whole * 100 + frac
 
 
 def render_bank_file(roll: Roll, bank: str) -> bankfiles.RenderedFile:
@@ -775,9 +774,7 @@ def _notices_for(roll: Roll, bank: str) -> None:
     values = {
         "period": pl.col("period").dt.strftime("%Y%m"),
         "programme": pl.col("programme").replace_strict(labels, default=pl.col("programme")),
-        "amount": pl.col("amount")
-        .map_batches(_yuan_text_to_fen, return_dtype=pl.Int64)
-        .map_batches(_fen_text, return_dtype=pl.Utf8),
+        "amount": yuan_text_expr(pl.col("amount").map_batches(fen_from_yuan_text, return_dtype=pl.Int64)),
         "tail": pl.col("account_number").str.slice(-4),
         "county": pl.lit(roll.county.name),
     }
@@ -799,10 +796,6 @@ def _notices_for(roll: Roll, bank: str) -> None:
         pl.lit("").alias("error"),
     )
     write_frame(PaymentNotice._meta.db_table, out)
-
-
-def _fen_text(s: pl.Series) -> pl.Series:
-    return (s // 100).cast(pl.Utf8) + "." + (s % 100).cast(pl.Utf8).str.zfill(2)
 
 
 def _template_pieces(template: str) -> list[tuple[str, str]]:

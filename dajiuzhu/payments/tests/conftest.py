@@ -24,14 +24,9 @@ def make_id(region: str, birth: dt.date, seq: int) -> str:
 
 def luhn_complete(body: str) -> str:
     """A card number with a valid Luhn check digit appended."""
-    total = 0
-    for i, ch in enumerate(reversed(body)):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            d -= 9 if d > 9 else 0
-        total += d
-    return body + str((10 - total % 10) % 10)
+    from dajiuzhu.payments.accountno import luhn_digit
+
+    return body + luhn_digit(body)
 
 
 CARDS = {
