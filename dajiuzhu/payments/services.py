@@ -963,7 +963,7 @@ def public_list_publish(*, user: Any, village_code: str, month: Any, ip: str | N
     """公布: the village's list for a month from its approved roll — masked name, household size,
     programme, amount; only programmes payments.public_list.<code> = 1 (never children's)."""
     user_require(user, Capability.PAY_ADMIN)
-    village = Area.objects.filter(code=(village_code or "").strip(), level=5).first()
+    village = Area.objects.filter(code=(village_code or "").strip(), level=5, is_active=True).first()
     if village is None or not _scope_ok(user, village):
         raise NotFound("村（社区）不存在或不在您的管辖范围内")
     try:
@@ -985,6 +985,8 @@ def public_list_publish(*, user: Any, village_code: str, month: Any, ip: str | N
         .annotate(total=Sum("gross"))
         .order_by("household_id", "programme")
     )
+    if not rows:
+        raise ValidationFailed.single("村（社区）", f"{village.name}{months.label(month_d)}没有需要公布的发放")
     heads = dict(
         Household.objects.filter(pk__in={r["household_id"] for r in rows}).values_list("pk", "head__name")
     )

@@ -26,9 +26,14 @@ def _ip(request: HttpRequest) -> str | None:
 
 
 def _month(raw: str | None, field: str, default: dt.date) -> dt.date:
+    return _month_or_none(raw, field) or default
+
+
+def _month_or_none(raw: str | None, field: str) -> dt.date | None:
+    """ "2026-12" → 2026-12-01, "" → None; anything else is a ValidationFailed naming the field."""
     text = (raw or "").strip()
     if not text:
-        return default
+        return None
     try:
         return months.parse(text)
     except ValueError as exc:
@@ -116,8 +121,7 @@ def _back(month: str, township: str) -> HttpResponse:
 def publish(request: HttpRequest) -> HttpResponse:
     source = request.POST if request.method == "POST" else request.GET
     township = (source.get("township") or "").strip()
-    raw_month = (source.get("month") or "").strip()
-    month = _month(raw_month, "月份", dt.date.min) if raw_month else None
+    month = _month_or_none(source.get("month"), "月份")
     if request.method == "GET":
         return _publish_page(request, month=month, township=township)
     codes = [c.strip() for c in request.POST.getlist("villages") if c.strip()]
@@ -152,9 +156,12 @@ def publish_withdraw(request: HttpRequest, list_id: int) -> HttpResponse:
             user=request.user, list_id=list_id, reason=request.POST.get("reason") or "", ip=_ip(request)
         )
     except DomainError as exc:
-        parsed = _month(month, "月份", dt.date.min) if month else None
         return _publish_page(
-            request, month=parsed, township=township, errors=[exc.message], status=exc.status
+            request,
+            month=_month_or_none(month, "月份"),
+            township=township,
+            errors=[exc.message],
+            status=exc.status,
         )
     messages.success(request, f"已撤回{plist.village.name}{months.label(plist.month)}的发放名单公布")
     return _back(month or f"{plist.month:%Y-%m}", township)
