@@ -33,6 +33,8 @@ def nav(request: HttpRequest) -> dict[str, Any]:
         items.append(("monitoring:dashboard", "动态监测"))
     if user.can("pay_read"):
         items.append(("payments:rolls", "资金发放"))
+    if user.can("pay_account") and not user.can("pay_prepare"):
+        items.append(("payments:worklist", "发放问题"))
     if user.can("verify_request") or user.can("verify_admin"):
         items.append(("verification:index", "经济状况核对"))
     if user.can("catalogue_admin"):

@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from dajiuzhu.intake.selectors import workbench_for_user
 from dajiuzhu.intake.views import today
+from dajiuzhu.payments import selectors as payment_selectors
 from dajiuzhu.web.selectors import workbench_counts, workbench_recent_changes
 
 
@@ -23,6 +24,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "can_import": user.can("registry_import"),  # type: ignore[union-attr]
         "can_file": user.can("intake_file"),  # type: ignore[union-attr]
         "bench": workbench_for_user(user=user, today=today()) if can_process else None,
+        # Failed and held payments the village or township must fix (a new card, a filed agreement).
+        "payment_problems": payment_selectors.worklist_count(user) if user.can("pay_account") else None,  # type: ignore[union-attr]
     }
     return render(request, "web/home.html", context)
 
