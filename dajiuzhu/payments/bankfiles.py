@@ -676,11 +676,10 @@ def _encode_recording(text: str, encoding: str) -> tuple[bytes, list[int]]:
         _BAD_POSITIONS.reset(token)
 
 
-def _undecodable(data: bytes, encoding: str) -> list[int]:
-    """Byte offsets where ``data`` stops being valid ``encoding`` (empty when it decodes)."""
+def _decode(data: bytes, encoding: str) -> tuple[str | None, list[int]]:
+    """``data`` decoded, or None and the byte offsets where it stops being valid ``encoding``."""
     try:
-        data.decode(encoding)
-        return []
+        return data.decode(encoding), []
     except UnicodeDecodeError:
         pass
     bad: list[int] = []
@@ -689,34 +688,42 @@ def _undecodable(data: bytes, encoding: str) -> list[int]:
         data.decode(encoding, errors=_ERROR_HANDLER)
     finally:
         _BAD_POSITIONS.reset(token)
-    return bad
+    return None, bad
 
 
 def _byte_lengths(values: pl.Series, encoding: str) -> tuple[np.ndarray, dict[int, str]]:
     """Each value's length in BYTES in ``encoding`` and, by row, the first character it cannot encode.
 
-    ASCII values are their own length; the others are joined with newlines and encoded in one call, and
-    the lengths come from the positions of the newlines in the result (no loop over rows).
+    ASCII values are their own length. The distinct other values are joined with newlines and encoded
+    in one call, and their lengths come from the positions of the newlines in the result (no loop over
+    rows); a refused character is recorded by the codec's error handler.
     """
     lengths = values.str.len_bytes().fill_null(0).to_numpy().astype(np.int64, copy=True)
     if encoding == "utf-8":
         return lengths, {}
-    wide = (values.str.len_bytes() != values.str.len_chars()).fill_null(False).to_numpy()
-    rows = np.flatnonzero(wide)
+    wide_mask = (values.str.len_bytes() != values.str.len_chars()).fill_null(False)
+    rows = np.flatnonzero(wide_mask.to_numpy())
     if not len(rows):
         return lengths, {}
-    subset = values.gather(rows).str.replace_all(_CONTROL, " ")
-    joined = subset.str.join("\n").item()
+    wide = values.filter(wide_mask)
+    distinct = wide.unique(maintain_order=True)
+    text = distinct.str.replace_all(_CONTROL, " ")  # one character for one: the offsets stay
+    joined = text.str.join("\n").item()
     encoded, bad = _encode_recording(joined, encoding)
     arr = np.frombuffer(encoded, dtype=np.uint8)
     bounds = np.concatenate(([-1], np.flatnonzero(arr == 0x0A), [len(arr)]))
-    lengths[rows] = np.diff(bounds) - 1
+    sizes = pl.Series("n", np.diff(bounds) - 1, dtype=pl.Int64)
+    lengths[rows] = wide.replace_strict(distinct, sizes, return_dtype=pl.Int64).to_numpy()
     unencodable: dict[int, str] = {}  # row → the first character the codec refused
     if bad:
-        ends = np.cumsum(subset.str.len_chars().to_numpy().astype(np.int64) + 1)
+        ends = np.cumsum(text.str.len_chars().to_numpy().astype(np.int64) + 1)
+        refused: dict[str, str] = {}
         for pos in bad:
-            k = int(np.searchsorted(ends, pos, side="right"))
-            unencodable.setdefault(int(rows[k]), joined[pos])
+            value = distinct[int(np.searchsorted(ends, pos, side="right"))]
+            refused.setdefault(value, joined[pos])
+        hit = np.flatnonzero(values.is_in(list(refused)).fill_null(False).to_numpy())
+        for row in hit:
+            unencodable[int(row)] = refused[values[int(row)]]
     return lengths, unencodable
 
 
@@ -946,26 +953,36 @@ def _prepare(
     return lines.select(exprs)
 
 
-def _account_errors(frame: pl.DataFrame, rule: AccountRule, label: str, order: int) -> list[pl.DataFrame]:
+_Check = tuple[pl.Expr, str, pl.Expr, int]  # (mask, field, message, order)
+
+
+def _run_checks(frame: pl.DataFrame, checks: Sequence[_Check]) -> list[pl.DataFrame]:
+    """Every mask in one pass over ``frame``; messages are built only on the rows that fail."""
+    masks = frame.select([mask.fill_null(True).alias(f"_m{i}") for i, (mask, _, _, _) in enumerate(checks)])
+    hits = masks.select(pl.all().any()).row(0)
+    return [
+        _error_frame(frame, masks[f"_m{i}"], field_name, message, order)
+        for i, ((_, field_name, message, order), hit) in enumerate(zip(checks, hits, strict=True))
+        if hit
+    ]
+
+
+def _account_checks(rule: AccountRule, label: str, order: int) -> list[_Check]:
     acc = pl.col("account_number")
     empty = acc == ""
-    digits = acc.str.contains(r"^[0-9]+$").fill_null(False)
+    digits = acc.str.contains(r"^[0-9]+$")
     size = acc.str.len_chars()
     length_ok = size.is_in(list(rule.lengths))
     pre = pl.format("流水号{}：", "reference")
-    out = [
-        _error_frame(
-            frame, empty, label, pl.concat_str([pre, pl.lit(message_for(ACCOUNT_EMPTY, label, rule))]), order
-        ),
-        _error_frame(
-            frame,
+    checks: list[_Check] = [
+        (empty, label, pl.concat_str([pre, pl.lit(message_for(ACCOUNT_EMPTY, label, rule))]), order),
+        (
             ~empty & ~digits,
             label,
             pl.concat_str([pre, pl.lit(message_for(ACCOUNT_NOT_DIGITS, label, rule))]),
             order,
         ),
-        _error_frame(
-            frame,
+        (
             digits & ~length_ok,
             label,
             pl.format(f"流水号{{}}：{label}应为{rule.lengths_text()}位（实际{{}}位）", "reference", size),
@@ -973,58 +990,45 @@ def _account_errors(frame: pl.DataFrame, rule: AccountRule, label: str, order: i
         ),
     ]
     if rule.luhn:
-        checked = frame.with_columns(_luhn=luhn_ok_many(frame["account_number"].fill_null("")))
-        out.append(
-            _error_frame(
-                checked,
+        checks.append(
+            (
                 digits & length_ok & ~pl.col("_luhn"),
                 label,
                 pl.concat_str([pre, pl.lit(message_for(ACCOUNT_LUHN, label, rule))]),
                 order,
             )
         )
-    return out
+    return checks
 
 
 def _line_checks(fmt: BankFormat, frame: pl.DataFrame) -> list[pl.DataFrame]:
     ref = pl.col("reference")
     pre = pl.format("流水号{}：", "reference")
-    errors = [
-        _error_frame(frame, ref == "", "流水号", pl.lit("流水号不能为空"), 0),
-        _error_frame(
-            frame,
-            (ref != "") & ref.is_duplicated(),
-            "流水号",
-            pl.format("流水号{}在本批中重复", "reference"),
-            1,
-        ),
-    ]
-    errors += _account_errors(frame, fmt.account, "银行账号", 2)
-    name = pl.col("holder_name")
-    errors.append(_error_frame(frame, name == "", "户名", pl.concat_str([pre, pl.lit("户名不能为空")]), 3))
     amount = pl.col("amount_fen")
-    errors.append(
-        _error_frame(
-            frame,
+    period = pl.col("period")
+    checks: list[_Check] = [
+        (ref == "", "流水号", pl.lit("流水号不能为空"), 0),
+        ((ref != "") & ref.is_duplicated(), "流水号", pl.format("流水号{}在本批中重复", "reference"), 1),
+        *_account_checks(fmt.account, "银行账号", 2),
+        (pl.col("holder_name") == "", "户名", pl.concat_str([pre, pl.lit("户名不能为空")]), 3),
+        (
             amount.is_null() | (amount <= 0),
             "金额",
             pl.format(
                 "流水号{}：发放金额应大于0（实际{}分）", "reference", amount.cast(pl.String).fill_null("空")
             ),
             4,
-        )
-    )
-    period = pl.col("period")
-    errors.append(
-        _error_frame(
-            frame,
+        ),
+        (
             ~period.str.contains(r"^\d{4}(0[1-9]|1[0-2])$"),
             "发放月份",
             pl.format("流水号{}：发放月份“{}”应为YYYYMM（如202612）", "reference", period),
             5,
-        )
-    )
-    return errors
+        ),
+    ]
+    if fmt.account.luhn:
+        frame = frame.with_columns(_luhn=luhn_ok_many(frame["account_number"]))
+    return _run_checks(frame, checks)
 
 
 def _line_expr(col: Column, batch: Mapping[str, str]) -> pl.Expr:
@@ -1094,8 +1098,9 @@ def _text_file(
     if trailing and delimiter:
         line = pl.concat_str([line, pl.lit(delimiter)])
     text = pl.DataFrame(body).select(line.str.join(eol)).item()
-    parts = [*head, text, *tail]
-    return (eol.join(parts) + (eol if final_newline else "")).encode(encoding)
+    before = "".join(h + eol for h in head).encode(encoding)
+    after = "".join(eol + t for t in tail) + (eol if final_newline else "")
+    return b"".join([before, text.encode(encoding), after.encode(encoding)])
 
 
 def _xlsx_bytes(rows: Iterable[Sequence[Any]], *, sheet: str, created: dt.date) -> bytes:
@@ -1249,12 +1254,14 @@ def _normalise_number(expr: pl.Expr) -> pl.Expr:
 
 def _amount_fen(expr: pl.Expr, fmt: str | None) -> pl.Expr:
     """Fen from the text of an amount (null when it is not one): "1，234．50" → 123450 in yuan."""
-    groups = _normalise_number(expr).str.extract_groups(_YUAN if fmt == "yuan" else _FEN)
-    whole = pl.coalesce(groups.struct.field("1").str.replace_all(",", ""), groups.struct.field("2"))
+    text = _normalise_number(expr)
+    digits = text.str.replace_all(",", "", literal=True)
     if fmt != "yuan":
-        return whole.cast(pl.Int64, strict=False)
-    frac = groups.struct.field("3").fill_null("").str.pad_end(2, "0")
-    return whole.cast(pl.Int64, strict=False) * 100 + frac.cast(pl.Int64, strict=False)
+        return pl.when(text.str.contains(_FEN)).then(digits.cast(pl.Int64, strict=False))
+    parts = digits.str.split_exact(".", 1)  # checked by the pattern: digits, one point, 1–2 decimals
+    whole = parts.struct.field("field_0").cast(pl.Int64, strict=False)
+    frac = parts.struct.field("field_1").fill_null("").str.pad_end(2, "0").cast(pl.Int64, strict=False)
+    return pl.when(text.str.contains(_YUAN)).then(whole * 100 + frac)
 
 
 def _number_value(text: str, fmt: str | None) -> int | None:
@@ -1282,12 +1289,13 @@ def _line_of(starts: np.ndarray, positions: Sequence[int] | np.ndarray) -> np.nd
     return np.searchsorted(starts, np.asarray(positions, dtype=np.int64), side="right") - 1
 
 
-def _decode_or_refuse(data: bytes, encoding: str) -> list[int]:
-    """Undecodable byte offsets; _Refused when the file is binary or plainly in another encoding."""
+def _decode_or_refuse(data: bytes, encoding: str) -> tuple[str | None, list[int]]:
+    """The decoded text, or the undecodable byte offsets; _Refused when the file is binary or plainly in
+    another encoding."""
     label = ENCODINGS[encoding]
     if b"\x00" in data:
         raise _Refused(f"文件编码不是{label}：含有二进制内容（不是文本文件），请确认上传的是银行回盘文件")
-    bad = _undecodable(data, encoding)
+    text, bad = _decode(data, encoding)
     if encoding != "utf-8" and not data.isascii():
         try:
             data.decode("utf-8")
@@ -1306,7 +1314,7 @@ def _decode_or_refuse(data: bytes, encoding: str) -> list[int]:
             raise _Refused(
                 "文件编码不是UTF-8：内容看起来是GBK/GB18030编码，请让银行按约定的UTF-8编码导出，或核对所选格式"
             )
-    return bad
+    return text, bad
 
 
 def _text_grid(spec: ReturnFormat, content: bytes) -> _Grid:
@@ -1314,15 +1322,13 @@ def _text_grid(spec: ReturnFormat, content: bytes) -> _Grid:
     data = content[3:] if encoding == "utf-8" and content.startswith(codecs.BOM_UTF8) else content
     if not data.strip():
         raise _Refused("回盘文件没有内容")
-    bad_bytes = _decode_or_refuse(data, encoding)
+    decoded, bad_bytes = _decode_or_refuse(data, encoding)
     arr = np.frombuffer(data, dtype=np.uint8)
     starts, ends, nexts = _line_bounds(arr)
     n_lines = len(starts)
-    # Lines of nothing but spaces are skipped.
-    visible = (arr != 0x20) & (arr != 0x09) & (arr != 0x0D) & (arr != 0x0A)
-    shown = np.add.reduceat(visible, starts, dtype=np.int64) if n_lines else np.zeros(0, dtype=np.int64)
-    shown[ends == starts] = 0
-    nonblank = shown > 0
+    # Lines of nothing but spaces (or control characters) are skipped.
+    nonblank = np.logical_or.reduceat(arr > 0x20, starts) if n_lines else np.zeros(0, dtype=bool)
+    nonblank &= ends > starts
     undecodable = np.zeros(n_lines, dtype=bool)
     if bad_bytes:
         undecodable[_line_of(starts, bad_bytes)] = True
@@ -1330,12 +1336,13 @@ def _text_grid(spec: ReturnFormat, content: bytes) -> _Grid:
             raise _Refused(
                 f"文件编码不是{label}，无法读取（{int(undecodable.sum())}行无法按{label}解码），请核对银行回盘文件和所选格式"
             )
-    control = (arr < 0x20) & (arr != 0x0A) & (arr != 0x0D)
+    low = np.flatnonzero(arr < 0x20)  # few besides the line endings
+    kind = arr[low]
+    after = arr[np.minimum(low + 1, len(arr) - 1)]
+    ending = (kind == 0x0A) | ((kind == 0x0D) & ((low + 1 == len(arr)) | (after == 0x0A)))
     if spec.delimiter == "\t":
-        control &= arr != 0x09
-    positions = np.flatnonzero(control)
-    carriage = np.flatnonzero(arr == 0x0D)
-    positions = np.union1d(positions, carriage[~np.isin(carriage, ends)])
+        ending |= kind == 0x09
+    positions = low[~ending]
     has_control = np.zeros(n_lines, dtype=bool)
     if len(positions):
         has_control[_line_of(starts, positions)] = True
@@ -1408,7 +1415,7 @@ def _text_grid(spec: ReturnFormat, content: bytes) -> _Grid:
     if spec.layout == "fixed":
         grid.body = _fixed_body(spec, arr, starts, ends, line_no, body_ok, grid)
     else:
-        grid.body = _delimited_body(spec, arr, data, starts, nexts, line_no, body_ok, grid)
+        grid.body = _delimited_body(spec, arr, data, decoded, starts, nexts, line_no, body_ok, grid)
     return grid
 
 
@@ -1435,6 +1442,7 @@ def _delimited_body(
     spec: ReturnFormat,
     arr: np.ndarray,
     data: bytes,
+    decoded: str | None,
     starts: np.ndarray,
     nexts: np.ndarray,
     line_no: np.ndarray,
@@ -1445,9 +1453,13 @@ def _delimited_body(
     names = [f"c{i}" for i in range(k)]
     if not keep.any():
         return pl.DataFrame(schema={"_row": pl.Int64, **dict.fromkeys(names, pl.String)})
-    text = _gather_lines(arr, data, starts, nexts, keep).decode(spec.encoding, errors="replace")
     rows = line_no[keep]
-    lines = pl.Series("_line", [text]).str.split("\n").explode().head(len(rows)).str.strip_suffix("\r")
+    if decoded is not None:  # the whole file decoded: its lines are the byte lines, one for one
+        lines = pl.Series("_line", [decoded]).str.split("\n")[0].gather(np.flatnonzero(keep))
+    else:
+        text = _gather_lines(arr, data, starts, nexts, keep).decode(spec.encoding, errors="replace")
+        lines = pl.Series("_line", [text]).str.split("\n")[0].head(len(rows))
+    lines = lines.str.strip_suffix("\r")
     frame = pl.DataFrame({"_row": rows, "_line": lines})
     delim = spec.delimiter or ""
     if spec.trailing_delimiter:
@@ -1509,9 +1521,8 @@ def _fixed_body(
             out[:, dst] = ord(_SEP)
             dst += 1
         out[:, stride - 1] = 0x0A
-        raw = out.tobytes()
-        bad = _undecodable(raw, spec.encoding)
-        if not bad:
+        text, bad = _decode(out.tobytes(), spec.encoding)
+        if text is not None:
             break
         # A field boundary cuts a multi-byte character in two: the widths do not fit these lines.
         cut = np.zeros(len(rows), dtype=bool)
@@ -1521,17 +1532,21 @@ def _fixed_body(
             _error_frame(
                 flagged,
                 pl.col("_cut"),
-                "文件",
+                LINE_FIELD,
                 pl.lit(f"列宽与本行内容不符：有汉字被列边界截断（{ENCODINGS[spec.encoding]}）"),
                 1,
             )
         )
         rows, line_starts = rows[~cut], line_starts[~cut]
-    text = raw.decode(spec.encoding, errors="replace")
-    lines = pl.Series("_line", [text]).str.split("\n").explode().head(len(rows))
-    parts = lines.str.split_exact(_SEP, k - 1).struct.unnest()
-    parts.columns = names
-    return pl.DataFrame({"_row": rows}).hstack(parts.select(pl.all().str.strip_chars()))
+    # Every line has the same k fields and no quotes: Polars' CSV reader cuts them apart in parallel.
+    parts = pl.read_csv(
+        io.BytesIO(text.encode("utf-8")),
+        has_header=False,
+        separator=_SEP,
+        quote_char=None,
+        schema=dict.fromkeys(names, pl.String),
+    )
+    return pl.DataFrame({"_row": rows}).hstack(parts.select(pl.all().fill_null("").str.strip_chars()))
 
 
 def _fixed_block(arr: np.ndarray, line_starts: np.ndarray, width: int) -> np.ndarray:

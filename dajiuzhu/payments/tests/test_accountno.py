@@ -146,5 +146,10 @@ def test_unknown_bank_code_is_a_programming_error() -> None:
 
 
 def test_codes_are_distinct() -> None:
-    codes = [accountno.ACCOUNT_EMPTY, accountno.ACCOUNT_NOT_DIGITS, accountno.ACCOUNT_LENGTH, accountno.ACCOUNT_LUHN]
+    codes = [
+        accountno.ACCOUNT_EMPTY,
+        accountno.ACCOUNT_NOT_DIGITS,
+        accountno.ACCOUNT_LENGTH,
+        accountno.ACCOUNT_LUHN,
+    ]
     assert len(set(codes)) == 4

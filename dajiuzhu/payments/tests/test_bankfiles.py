@@ -132,7 +132,9 @@ def test_round_trip(formats, code: str) -> None:
     assert match.results["paid"].to_list() == [True, False, True, True, False]
     assert match.results["reason_code"].to_list()[1] == first_failure
     table = fmt.returns.failure_reasons
-    assert match.results["reason"].to_list()[1] == table[first_failure]
+    assert match.results["reason"].to_list()[1] == (
+        table[first_failure] or f"银行返回失败（代码{first_failure}）"
+    )
     assert match.results["reason"].to_list()[0] == ""
 
 
@@ -161,7 +163,9 @@ def test_fixed_width_counts_bytes_in_gbk(formats) -> None:
     lines = content.split(b"\r\n")
     assert lines[-1] == b""  # the file ends with a line ending
     body = lines[1:-1]
-    assert [len(x) for x in body] == [122] * 5
+    width = sum(c.width or 0 for c in fmt.columns)
+    assert width == 1 + 8 + 24 + 19 + 20 + 12 + 18 + 40
+    assert [len(x) for x in body] == [width] * 5
     at = _offsets(fmt)
     a, b = at["户名"]
     assert body[1][a:b] == "欧阳娜娜".encode("gbk") + b" " * 12
@@ -180,7 +184,9 @@ def test_header_and_trailer_carry_count_and_total(formats) -> None:
     assert sdrcu[0] == b"H371424202612003" + b"20261205" + b"00000005" + b"000000000303450"
     psbc = render(formats["psbc"], make_lines(5), **BATCH).content.decode("utf-8").split("\r\n")
     assert psbc[-2] == "TOTAL|5|3034.50|2026-12-05|"
-    assert psbc[0] == f"1|PR202612371424-000001|{card(1)}|张三|1234.50|371424199001011234|最低生活保障金|202612|"
+    assert (
+        psbc[0] == f"1|PR202612371424-000001|{card(1)}|张三|1234.50|371424199001011234|最低生活保障金|202612|"
+    )
     assert psbc[2].split("|")[4] == "0.01"
 
 
@@ -221,7 +227,10 @@ def _render_errors(fmt: BankFormat, lines: pl.DataFrame):
 
 def test_a_character_outside_gbk_is_refused_naming_the_line(formats) -> None:
     lines = make_lines(3).with_columns(
-        pl.when(pl.col("reference").str.ends_with("2")).then(pl.lit(f"王{RARE}")).otherwise("holder_name").alias("holder_name")
+        pl.when(pl.col("reference").str.ends_with("2"))
+        .then(pl.lit(f"王{RARE}"))
+        .otherwise("holder_name")
+        .alias("holder_name")
     )
     errors = _render_errors(formats["sdrcu"], lines)
     assert len(errors) == 1
@@ -255,7 +264,10 @@ def test_every_bad_line_is_reported_at_once(formats) -> None:
     lines = make_lines(6)
     bad_luhn = card(2)[:-1] + str((int(card(2)[-1]) + 1) % 10)
     lines = lines.with_columns(
-        pl.Series("account_number", [lines["account_number"][0], bad_luhn, "6214620000", *lines["account_number"][3:]]),
+        pl.Series(
+            "account_number",
+            [lines["account_number"][0], bad_luhn, "6214620000", *lines["account_number"][3:]],
+        ),
         pl.Series("amount_fen", [0, 100, 100, 100, -5, 100], dtype=pl.Int64),
         pl.Series("reference", [*lines["reference"][:5], lines["reference"][3]]),
         pl.Series("holder_name", ["张三", "李四", " ", "王五", "赵六", "钱七"]),
@@ -345,7 +357,12 @@ def test_chinese_punctuation_and_full_width_amounts_are_accepted(formats) -> Non
     assert parsed.errors == []
     assert parsed.rows["amount_fen"].to_list() == [123450, 50000, 1]
     # "１２３４.５" and grouped thousands in yuan
-    for written_amount, fen in [("１２３４.５", 123450), ("1,234.50", 123450), ("¥12.30", 1230), ("12.3元", 1230)]:
+    for written_amount, fen in [
+        ("１２３４.５", 123450),
+        ("1,234.50", 123450),
+        ("¥12.30", 1230),
+        ("12.3元", 1230),
+    ]:
         cells = text[1].split("|")
         cells[3] = written_amount
         edited = [text[0], "|".join(cells), *text[2:]]
@@ -373,7 +390,9 @@ def test_a_fen_amount_with_a_decimal_point_is_refused(formats) -> None:
     a = 1 + 8 + 24 + 19 + 20
     raw[0] = raw[0][:a] + b"   1234.50  " + raw[0][a + 12 :]
     parsed = parse_return(fmt, b"\r\n".join(raw))
-    assert [(e.row, e.field, e.message) for e in parsed.errors] == [(1, "金额", "金额“1234.50”不是有效的金额（分，整数）")]
+    assert [(e.row, e.field, e.message) for e in parsed.errors] == [
+        (1, "金额", "金额“1234.50”不是有效的金额（分，整数）")
+    ]
 
 
 def test_unknown_status_code(formats) -> None:
@@ -389,6 +408,7 @@ def test_unknown_status_code(formats) -> None:
     lenient = dataclasses.replace(fmt, returns=dataclasses.replace(fmt.returns, unknown_status="failure"))
     cells[5] = "系统繁忙"
     text[3] = "|".join(cells)
+    text[-1] = "|3|1734.51|1|0.01|"  # the bank counts the line as failed
     parsed = parse_return(lenient, encode(fmt, text))
     assert parsed.errors == []
     row = parsed.rows.filter(pl.col("line_no") == 4).row(0, named=True)
@@ -443,7 +463,9 @@ def test_trailer_count_and_total_are_checked(formats) -> None:
     assert text[-1] == "|5|3034.50|1|500.00|"
     wrong = [*text[:-1], "|6|3034.50|1|500.00|"]
     parsed = parse_return(fmt, encode(fmt, wrong))
-    assert [(e.row, e.field, e.message) for e in parsed.errors] == [(7, "总笔数", "表尾总笔数为6笔，明细实际5笔")]
+    assert [(e.row, e.field, e.message) for e in parsed.errors] == [
+        (7, "总笔数", "表尾总笔数为6笔，明细实际5笔")
+    ]
     wrong = [*text[:-1], "|5|3034.51|2|500.00|"]
     parsed = parse_return(fmt, encode(fmt, wrong))
     assert [(e.row, e.field) for e in parsed.errors] == [(7, "总金额"), (7, "失败笔数")]
@@ -452,10 +474,12 @@ def test_trailer_count_and_total_are_checked(formats) -> None:
     sdrcu = formats["sdrcu"]
     raw = render_return(sdrcu, bank_results(sdrcu, make_lines(5), {0: "1001"})).split(b"\r\n")
     trailer = raw[5].decode("gbk")
-    assert trailer == "T" + "       5" + "         303450" + "       4" + "         180000"
+    assert trailer == " " + "       5" + "         303450" + "       4" + "         180000"
     raw[5] = ("T" + "       5" + "         303450" + "       5" + "         180000").encode()
     parsed = parse_return(sdrcu, b"\r\n".join(raw))
-    assert [(e.row, e.field, e.message) for e in parsed.errors] == [(6, "成功笔数", "表尾成功笔数为5笔，明细实际4笔")]
+    assert [(e.row, e.field, e.message) for e in parsed.errors] == [
+        (6, "成功笔数", "表尾成功笔数为5笔，明细实际4笔")
+    ]
     # No trailer at all.
     parsed = parse_return(fmt, encode(fmt, [text[0]]))
     assert parsed.errors[0].field == "文件"
@@ -489,7 +513,12 @@ def test_a_reference_returned_twice(formats) -> None:
     fmt = formats["sdrcu"]
     lines = make_lines(4)
     results = bank_results(fmt, lines)
-    parsed = _parse_lines(fmt, pl.concat([results, results.slice(1, 1).with_columns(paid=pl.lit(False), reason_code=pl.lit("1001"))]))
+    parsed = _parse_lines(
+        fmt,
+        pl.concat(
+            [results, results.slice(1, 1).with_columns(paid=pl.lit(False), reason_code=pl.lit("1001"))]
+        ),
+    )
     match = match_return(expected_of(lines), parsed)
     assert [(e.row, e.field, e.message) for e in match.errors] == [
         (5, "流水号", "流水号PR202612371424-000002在回盘中重复出现（第2行已有）")
@@ -502,7 +531,10 @@ def test_an_amount_different_from_what_was_sent(formats) -> None:
     fmt = formats["psbc"]
     lines = make_lines(3)
     results = bank_results(fmt, lines).with_columns(
-        pl.when(pl.col("reference").str.ends_with("3")).then(pl.col("amount_fen") + 100).otherwise("amount_fen").alias("amount_fen")
+        pl.when(pl.col("reference").str.ends_with("3"))
+        .then(pl.col("amount_fen") + 100)
+        .otherwise("amount_fen")
+        .alias("amount_fen")
     )
     match = match_return(expected_of(lines), _parse_lines(fmt, results))
     assert [(e.row, e.field, e.message) for e in match.errors] == [
@@ -516,13 +548,19 @@ def test_an_account_different_from_what_was_sent(formats) -> None:
     lines = make_lines(3)
     other = card(77)
     results = bank_results(fmt, lines).with_columns(
-        pl.when(pl.col("reference").str.ends_with("1")).then(pl.lit(other)).otherwise("account_number").alias("account_number")
+        pl.when(pl.col("reference").str.ends_with("1"))
+        .then(pl.lit(other))
+        .otherwise("account_number")
+        .alias("account_number")
     )
     match = match_return(expected_of(lines), _parse_lines(fmt, results))
     assert len(match.errors) == 1
     e = match.errors[0]
     assert (e.row, e.field) == (1, "银行账号")
-    assert e.message == f"流水号PR202612371424-000001的回盘账号{'*' * 15}{other[-4:]}与报盘账号{'*' * 15}{card(1)[-4:]}不一致"
+    assert (
+        e.message
+        == f"流水号PR202612371424-000001的回盘账号{'*' * 15}{other[-4:]}与报盘账号{'*' * 15}{card(1)[-4:]}不一致"
+    )
     assert card(1) not in e.message  # masked, as everywhere
     assert match.results.height == 2
 
@@ -530,7 +568,12 @@ def test_an_account_different_from_what_was_sent(formats) -> None:
 def test_sent_lines_missing_from_the_return(formats) -> None:
     fmt = formats["psbc"]
     lines = make_lines(5)
-    parsed = _parse_lines(fmt, bank_results(fmt, lines).filter(~pl.col("reference").is_in(["PR202612371424-000002", "PR202612371424-000005"])))
+    parsed = _parse_lines(
+        fmt,
+        bank_results(fmt, lines).filter(
+            ~pl.col("reference").is_in(["PR202612371424-000002", "PR202612371424-000005"])
+        ),
+    )
     match = match_return(expected_of(lines), parsed)
     assert [(e.row, e.message) for e in match.errors] == [
         (None, "流水号PR202612371424-000002（报盘金额500.00元）在回盘中没有结果"),
@@ -604,19 +647,41 @@ def _load_error(tmp_path: Path, data: dict, name: str = "sdrcu") -> str:
         (lambda d: d["columns"].pop(3), "columns 缺少 source: account_number 的列"),
         (lambda d: d["header"][0].update(literal="HH"), "header[0].literal 占2字节，超过本列宽度1字节"),
         (lambda d: d["header"][1].update(source="holder_name"), "header[1].source 应为 county、"),
-        (lambda d: d["return"]["columns"][6].update(field="state"), "return.columns[6].field 应为 reference、"),
+        (
+            lambda d: d["return"]["columns"][6].update(field="state"),
+            "return.columns[6].field 应为 reference、",
+        ),
         (lambda d: d["return"]["columns"].pop(2), "return.columns 缺少 field: reference 的列"),
-        (lambda d: d["return"]["columns"][3].update(field="reference"), "return.columns[3] field: reference 与 return.columns[2] 重复"),
-        (lambda d: d["return"]["failure_codes"].update({1008: "其他"}), "return.failure_codes.1008 应为字符串"),
-        (lambda d: d["return"]["failure_codes"].update({"0000": "其他"}), "return.failure_codes.0000 同时出现在 success_codes 中"),
+        (
+            lambda d: d["return"]["columns"][3].update(field="reference"),
+            "return.columns[3] field: reference 与 return.columns[2] 重复",
+        ),
+        (
+            lambda d: d["return"]["failure_codes"].update({1008: "其他"}),
+            "return.failure_codes.1008 应为字符串",
+        ),
+        (
+            lambda d: d["return"]["failure_codes"].update({"0000": "其他"}),
+            "return.failure_codes.0000 同时出现在 success_codes 中",
+        ),
         (lambda d: d["return"].update(success_codes=[0]), "return.success_codes[0] 应为字符串"),
-        (lambda d: d["return"].update(unknown_status="ignore"), "return.unknown_status 应为 error、failure 之一"),
+        (
+            lambda d: d["return"].update(unknown_status="ignore"),
+            "return.unknown_status 应为 error、failure 之一",
+        ),
         (lambda d: d["return"]["trailer"][1].update(field="sum"), "return.trailer[1].field 应为 count、"),
         (lambda d: d["return"].pop("encoding"), "return.encoding 为必填项"),
-        (lambda d: d["columns"][4].update(literal=f"王{RARE}", source=None) or d["columns"][4].pop("source"), f"columns[4].literal 含有GBK无法编码的字符“{RARE}”"),
+        (
+            lambda d: (
+                d["columns"][4].update(literal=f"王{RARE}", source=None) or d["columns"][4].pop("source")
+            ),
+            f"columns[4].literal 含有GBK无法编码的字符“{RARE}”",
+        ),
     ],
 )
-def test_format_errors_name_the_file_and_the_key_path(tmp_path: Path, sdrcu_data: dict, edit, expected: str) -> None:
+def test_format_errors_name_the_file_and_the_key_path(
+    tmp_path: Path, sdrcu_data: dict, edit, expected: str
+) -> None:
     edit(sdrcu_data)
     assert _load_error(tmp_path, sdrcu_data).startswith(expected)
 
