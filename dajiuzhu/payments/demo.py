@@ -84,7 +84,9 @@ def _grant(
     return granted
 
 
-def _accounts(county: Any, granted: list[Any], rng: random.Random, result: DemoResult) -> None:
+def _accounts(
+    county: Any, granted: list[Any], village_code: str, rng: random.Random, result: DemoResult
+) -> None:
     """Cards for the payees; every 37th has none yet and every 53rd is kept by the village without a
     filed agreement (both held), children's go to a guardian."""
     from dajiuzhu.payments.services import account_set
@@ -95,7 +97,10 @@ def _accounts(county: Any, granted: list[Any], rng: random.Random, result: DemoR
         person = ent.household.head if ent.item.programme in ("dibao", "temporary") else ent.beneficiary
         payees.setdefault(person.pk, (person, ent.item.programme))
     banks = ["sdrcu", "sdrcu", "sdrcu", "psbc"]
-    for n, (person, programme) in enumerate(sorted(payees.values(), key=lambda x: x[0].pk)):
+    ordered = sorted(
+        payees.values(), key=lambda x: (x[0].household.area.village_code != village_code, x[0].pk)
+    )
+    for n, (person, programme) in enumerate(ordered):
         if n % 37 == 5:
             continue  # no account registered yet: held, on the village's worklist
         relation, holder = "self", person.name
@@ -157,7 +162,7 @@ def run(*, county_code: str, village_code: str) -> DemoResult:
     with transaction.atomic():
         granted = _grant(county, village.township_code, village.code, last_month, rng)
         result.entitlements = len(granted)
-        _accounts(county, granted, rng, result)
+        _accounts(county, granted, village.code, rng, result)
         for fund in ("assistance", "disability", "elderly", "medical"):
             services.authority_create(user=county, county_code=county_code, fund=fund, year=this_month.year,
                                       document_number=f"临财社〔{this_month.year}〕{fund}号（演示）",
@@ -174,8 +179,10 @@ def run(*, county_code: str, village_code: str) -> DemoResult:
     roll = services.roll_approve(user=finance, roll_id=roll.pk)
     roll = services.roll_issue(user=county, roll_id=roll.pk)
     sent = list(RollLine.objects.filter(roll=roll, status=LineStatus.SENT).order_by("reference"))
+    # Three payments to three different cards of the demo village (or the township) fail at the bank.
     here = [line for line in sent if line.area.village_code == village_code] or sent
-    failing = {line.reference for line in rng.sample(here, min(3, len(here)))}
+    one_per_card = list({line.account_id: line for line in here}.values())
+    failing = {line.reference for line in rng.sample(one_per_card, min(3, len(one_per_card)))}
     for file_id, name, content in _bank_return(roll, failing):
         services.return_import(user=county, bank_file_id=file_id, filename=name, content=content)
     roll = services.roll_reconcile(user=county, roll_id=roll.pk)
