@@ -986,7 +986,9 @@ def public_list_publish(*, user: Any, village_code: str, month: Any, ip: str | N
         .order_by("household_id", "programme")
     )
     if not rows:
-        raise ValidationFailed.single("村（社区）", f"{village.name}{months.label(month_d)}没有需要公布的发放")
+        raise ValidationFailed.single(
+            "村（社区）", f"{village.name}{months.label(month_d)}没有需要公布的发放"
+        )
     heads = dict(
         Household.objects.filter(pk__in={r["household_id"] for r in rows}).values_list("pk", "head__name")
     )

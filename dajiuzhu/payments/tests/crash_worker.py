@@ -281,6 +281,7 @@ def _return_files(roll: Any, month: dt.date) -> list[tuple[int, str, bytes]]:
     """What the bank sends back for each file of the roll whose return is not imported yet."""
     import polars as pl
 
+    from dajiuzhu.core.money import yuan_to_fen
     from dajiuzhu.payments import bankfiles
     from dajiuzhu.payments.models import BankFile, LineStatus, RollLine
 
@@ -291,7 +292,7 @@ def _return_files(roll: Any, month: dt.date) -> list[tuple[int, str, bytes]]:
         code = fmt.returns.failure_codes[0][0]
         rows = [
             {"reference": ref, "account_number": number, "holder_name": holder,
-             "amount_fen": int(round(amount * 100)), "paid": not fails(ref, month),
+             "amount_fen": yuan_to_fen(amount), "paid": not fails(ref, month),
              "reason_code": code if fails(ref, month) else ""}
             for ref, number, holder, amount in RollLine.objects.filter(
                 roll=roll, bank=bank_file.bank, status=LineStatus.SENT
