@@ -17,37 +17,18 @@ import dajiuzhu  # noqa: F401  (before Polars loads: sets its allocator's config
 # isort: split
 import argparse
 import datetime as dt
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from benchdb import BenchDB
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BENCH_DB = "dajiuzhu_bench_assess"
 ON = dt.date(2026, 3, 15)
-
-
-def _pg_admin(url: str, sql: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    admin = urlunsplit(("postgresql", parts.netloc, "/postgres", "", ""))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql)
-
-
-def _pg_exists(url: str) -> bool:
-    import psycopg
-
-    parts = urlsplit(url)
-    admin = urlunsplit(("postgresql", parts.netloc, "/postgres", "", ""))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone() is not None
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -64,31 +45,9 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true")
     args = parser.parse_args()
 
-    url = os.environ.get("DATABASE_URL", "")
-    tmpdir = None
-    fresh = True
-    if url.startswith(("postgres://", "postgresql://")):
-        parts = urlsplit(url)
-        bench_url = urlunsplit((parts.scheme, parts.netloc, f"/{BENCH_DB}", parts.query, ""))
-        if args.reuse and _pg_exists(url):
-            fresh = False
-        else:
-            _pg_admin(url, f"DROP DATABASE IF EXISTS {BENCH_DB}")
-            _pg_admin(url, f"CREATE DATABASE {BENCH_DB}")
-        backend = f"PostgreSQL ({parts.hostname}:{parts.port or 5432}/{BENCH_DB})"
-    else:
-        tmpdir = tempfile.TemporaryDirectory(prefix="dajiuzhu-bench-")
-        bench_url = f"sqlite:///{tmpdir.name}/bench.sqlite3"
-        backend = "SQLite (temp file)"
-    os.environ["DATABASE_URL"] = bench_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("DAJIUZHU_TASK_BACKEND", "django_tasks.backends.dummy.DummyBackend")
-
-    import django
-
-    django.setup()
+    db = BenchDB(BENCH_DB, reuse=args.reuse, dummy_tasks=True)
+    fresh, backend = db.fresh, db.label
     from django.core.management import call_command
-    from django.db import connection
     from django.test import Client
 
     from dajiuzhu.accounts.models import User
@@ -172,11 +131,7 @@ def main() -> None:
             f"  (whole response, n={len(page_ms)})"
         )
     finally:
-        connection.close()
-        if tmpdir is not None:
-            tmpdir.cleanup()
-        elif not (args.keep or args.reuse):
-            _pg_admin(url, f"DROP DATABASE IF EXISTS {BENCH_DB}")
+        db.close(keep=args.keep or args.reuse)
 
 
 if __name__ == "__main__":

@@ -26,15 +26,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import statistics
 import sys
-import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+
+from benchdb import BenchDB
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -42,15 +41,6 @@ BENCH_DB = "dajiuzhu_bench_happiness"
 COUNTY = "371424"
 FIRST = dt.date(2022, 1, 1)
 MONTHS = 60
-
-
-def _pg_admin(url: str, sql: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", "", ""))
-    with psycopg.connect(admin.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
-        conn.execute(sql)
 
 
 def _percentiles(seconds: list[float]) -> tuple[float, float]:
@@ -239,24 +229,8 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    url = os.environ.get("DATABASE_URL", "")
-    tmpdir = None
-    if url.startswith(("postgres://", "postgresql://")):
-        parts = urlsplit(url)
-        bench_url = urlunsplit((parts.scheme, parts.netloc, f"/{BENCH_DB}", parts.query, ""))
-        _pg_admin(url, f"DROP DATABASE IF EXISTS {BENCH_DB}")
-        _pg_admin(url, f"CREATE DATABASE {BENCH_DB}")
-        backend = f"PostgreSQL ({parts.hostname}:{parts.port or 5432}/{BENCH_DB})"
-    else:
-        tmpdir = tempfile.TemporaryDirectory(prefix="dajiuzhu-bench-")
-        bench_url = f"sqlite:///{tmpdir.name}/bench.sqlite3"
-        backend = "SQLite (temp file)"
-    os.environ["DATABASE_URL"] = bench_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-
-    import django
-
-    django.setup()
+    db = BenchDB(BENCH_DB)
+    backend = db.label
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -309,11 +283,7 @@ def main() -> None:
         print(f"selector           p50 {s50:7.1f} ms   p95 {s95:7.1f} ms   ({args.runs} runs)")
         print(f"page               p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   ({args.runs} runs)")
     finally:
-        connection.close()
-        if tmpdir is not None:
-            tmpdir.cleanup()
-        elif not args.keep:
-            _pg_admin(url, f"DROP DATABASE IF EXISTS {BENCH_DB}")
+        db.close(keep=args.keep)
 
 
 if __name__ == "__main__":

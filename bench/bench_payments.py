@@ -50,10 +50,10 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 import polars as pl
+from benchdb import BenchDB
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -77,25 +77,6 @@ DEFAULT_BANKS = "sdrcu:0.74,psbc:0.25,xlsx-template:0.01"
 
 
 # ---- database -------------------------------------------------------------------------------------------
-
-
-def _admin(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(("postgresql", parts.netloc, "/postgres", "", ""))
-
-
-def _pg_admin(url: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(_admin(url), autocommit=True) as conn:
-        conn.execute(sql)
-
-
-def _pg_exists(url: str) -> bool:
-    import psycopg
-
-    with psycopg.connect(_admin(url), autocommit=True) as conn:
-        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone() is not None
 
 
 # ---- measuring --------------------------------------------------------------------------------------------
@@ -136,7 +117,9 @@ class Steps:
         seconds = time.perf_counter() - t
         hwm = _status_kb("VmHWM")
         self.rows.append((label, seconds, hwm))
-        print(f"  {label:34} {seconds:8.2f} s   peak RSS {_gib(hwm)}{'   ' + note if note else ''}", flush=True)
+        print(
+            f"  {label:34} {seconds:8.2f} s   peak RSS {_gib(hwm)}{'   ' + note if note else ''}", flush=True
+        )
         if prof is not None:
             path = Path(tempfile.gettempdir()) / f"benchpay-{key}.prof"
             prof.dump_stats(path)
@@ -156,7 +139,9 @@ class Steps:
 def _luhn_accounts(person_ids: np.ndarray) -> pl.Series:
     """19-digit card numbers 621462 + 12-digit person id + Luhn digit: valid for every example format."""
     body = np.char.add("621462", np.char.zfill(person_ids.astype(str), 12))
-    digits = np.frombuffer("".join(body.tolist()).encode(), dtype=np.uint8).reshape(-1, 18).astype(np.int64) - 48
+    digits = (
+        np.frombuffer("".join(body.tolist()).encode(), dtype=np.uint8).reshape(-1, 18).astype(np.int64) - 48
+    )
     # Rightmost body digit (index 17) is doubled, then every second one to the left.
     doubled = digits[:, 1::2] * 2
     doubled = np.where(doubled > 9, doubled - 9, doubled)
@@ -222,7 +207,7 @@ def _reset_sequences(*models: Any) -> None:
             table = model._meta.db_table
             q = connection.ops.quote_name(table)
             cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence(%s, 'id'), (SELECT COALESCE(MAX(id), 1) FROM {q}))",  # noqa: S608
+                f"SELECT setval(pg_get_serial_sequence(%s, 'id'), (SELECT COALESCE(MAX(id), 1) FROM {q}))",
                 [table],
             )
 
@@ -240,7 +225,7 @@ def _check_links(*models: Any) -> None:
                 target = field.related_model._meta
                 col = q(field.column)
                 cursor.execute(
-                    f"SELECT t.{col} FROM {q(model._meta.db_table)} t WHERE t.{col} IS NOT NULL AND NOT EXISTS "  # noqa: S608
+                    f"SELECT t.{col} FROM {q(model._meta.db_table)} t WHERE t.{col} IS NOT NULL AND NOT EXISTS "
                     f"(SELECT 1 FROM {q(target.db_table)} r WHERE r.{q(target.pk.column)} = t.{col}) LIMIT 1"
                 )
                 if cursor.fetchone() is not None:
@@ -251,7 +236,9 @@ def _pick(rng: np.random.Generator, preferred: np.ndarray, others: np.ndarray, n
     """n distinct indices, from `preferred` first, the rest from `others`."""
     k = min(n, preferred.size)
     first = rng.choice(preferred, k, replace=False) if k else np.empty(0, dtype=np.int64)
-    rest = rng.choice(others, min(n - k, others.size), replace=False) if n > k else np.empty(0, dtype=np.int64)
+    rest = (
+        rng.choice(others, min(n - k, others.size), replace=False) if n > k else np.empty(0, dtype=np.int64)
+    )
     return np.concatenate([first, rest])
 
 
@@ -264,7 +251,9 @@ def _banks(spec: str) -> list[tuple[str, float]]:
     return [(c, s / total) for c, s in out]
 
 
-def seed(*, n: int, area_code: str, seed_no: int, month: dt.date, users: dict[str, Any], banks: str) -> dict[str, Any]:
+def seed(
+    *, n: int, area_code: str, seed_no: int, month: dt.date, users: dict[str, Any], banks: str
+) -> dict[str, Any]:
     """Everything up to the first roll. Returns counts for the report."""
     from django.db import connection, transaction
     from django.utils import timezone
@@ -403,15 +392,17 @@ def seed(*, n: int, area_code: str, seed_no: int, month: dt.date, users: dict[st
             .filter(sel)
         )
     amounts = pl.concat(amount_rows)
-    latest = amounts.sort("entitlement_id", "from_month").group_by("entitlement_id").agg(
-        pl.col("amount_fen").last().alias("latest_fen")
+    latest = (
+        amounts.sort("entitlement_id", "from_month")
+        .group_by("entitlement_id")
+        .agg(pl.col("amount_fen").last().alias("latest_fen"))
     )
     ents = ents.join(latest, on="entitlement_id", how="left")
     counts["entitlements"] = m
     counts["amount_rows"] = amounts.height
     counts["amount_changes"] = amounts.height - m
 
-    decided = (pl.col("start_month").dt.offset_by("-12d").cast(pl.Datetime("us")) + pl.duration(hours=2))
+    decided = pl.col("start_month").dt.offset_by("-12d").cast(pl.Datetime("us")) + pl.duration(hours=2)
     ts_fmt = "%Y-%m-%d %H:%M:%S+00:00" if connection.vendor == "postgresql" else "%Y-%m-%d %H:%M:%S.%f"
     applications = ents.select(
         pl.col("application_id").alias("id"),
@@ -564,7 +555,10 @@ def seed(*, n: int, area_code: str, seed_no: int, month: dt.date, users: dict[st
     t = time.perf_counter()
     with transaction.atomic():
         seeding._pg_skip_fk_triggers()  # superuser: FK triggers off for this transaction, checked below
-        write_frame(Application._meta.db_table, _complete(Application, pl.concat([applications, batch1], how="diagonal_relaxed"), now_text))
+        write_frame(
+            Application._meta.db_table,
+            _complete(Application, pl.concat([applications, batch1], how="diagonal_relaxed"), now_text),
+        )
         write_frame(Entitlement._meta.db_table, _complete(Entitlement, entitlements, now_text))
         write_frame(EntitlementAmount._meta.db_table, _complete(EntitlementAmount, amount_table, now_text))
         write_frame(PayeeAccount._meta.db_table, _complete(PayeeAccount, accounts, now_text))
@@ -613,7 +607,7 @@ def reset_rolls() -> None:
             cursor.execute("TRUNCATE " + ", ".join(q(t._meta.db_table) for t in tables))
         else:
             for t in tables:
-                cursor.execute(f"DELETE FROM {q(t._meta.db_table)}")  # noqa: S608
+                cursor.execute(f"DELETE FROM {q(t._meta.db_table)}")
     pm.PayeeAccount.objects.filter(note="bench:later").delete()
     Application.objects.filter(number__startswith="BO2-").delete()
 
@@ -632,7 +626,9 @@ def between_rolls(roll: Any, state: dict[str, Any]) -> dict[str, int]:
     now_text = state["now_text"]
     with transaction.atomic():
         failed = list(
-            RollLine.objects.filter(roll=roll, status=LineStatus.FAILED).order_by("id").values_list("pk", flat=True)
+            RollLine.objects.filter(roll=roll, status=LineStatus.FAILED)
+            .order_by("id")
+            .values_list("pk", flat=True)
         )
         fixed = failed[::2]
         for offset in range(0, len(fixed), 5000):
@@ -672,7 +668,13 @@ def bank_returns(roll: Any, fail_rate: float, rng: np.random.Generator) -> list[
             .order_by("reference")
         )
         frame = queryset_frame(
-            qs, {"reference": pl.String, "account_number": pl.String, "holder_name": pl.String, "amount_fen": pl.Int64}
+            qs,
+            {
+                "reference": pl.String,
+                "account_number": pl.String,
+                "holder_name": pl.String,
+                "amount_fen": pl.Int64,
+            },
         )
         # Codes with the format's own text; a format whose only code leaves the text to the bank gets one.
         codes = [code for code, reason in fmt.returns.failure_codes if reason]
@@ -686,7 +688,10 @@ def bank_returns(roll: Any, fail_rate: float, rng: np.random.Generator) -> list[
         )
         if own_text:
             frame = frame.with_columns(
-                pl.when(pl.col("paid")).then(pl.lit("")).otherwise(pl.lit("账户状态异常（模拟）")).alias("reason")
+                pl.when(pl.col("paid"))
+                .then(pl.lit(""))
+                .otherwise(pl.lit("账户状态异常（模拟）"))
+                .alias("reason")
             )
         content = bankfiles.render_return(fmt, frame)
         out.append((bank_file.pk, f"return-{bank_file.filename}", content, frame.height))
@@ -703,10 +708,16 @@ def run_roll(
     from dajiuzhu.payments.models import RollLine
 
     preparer, approver = users["preparer"], users["approver"]
-    roll = steps.run("roll_prepare", lambda: services.roll_prepare(user=preparer, county_code=area_code, month=month), key="prepare")
+    roll = steps.run(
+        "roll_prepare",
+        lambda: services.roll_prepare(user=preparer, county_code=area_code, month=month),
+        key="prepare",
+    )
     n_lines = RollLine.objects.filter(roll=roll).count()
     roll = steps.run("roll_lock", lambda: services.roll_lock(user=preparer, roll_id=roll.pk), key="lock")
-    roll = steps.run("roll_approve", lambda: services.roll_approve(user=approver, roll_id=roll.pk), key="approve")
+    roll = steps.run(
+        "roll_approve", lambda: services.roll_approve(user=approver, roll_id=roll.pk), key="approve"
+    )
     roll = steps.run("roll_issue", lambda: services.roll_issue(user=preparer, roll_id=roll.pk), key="issue")
     files = list(roll.bank_files.order_by("bank").values_list("bank", "line_count", "total"))
     returns = steps.run("bank returns built (render_return)", lambda: bank_returns(roll, fail_rate, rng))
@@ -720,11 +731,16 @@ def run_roll(
             key="import",
             note=f"{bank}: {count:,} lines, {len(content) / 1e6:.1f} MB",
         )
-    roll = steps.run("roll_reconcile", lambda: services.roll_reconcile(user=preparer, roll_id=roll.pk), key="reconcile")
+    roll = steps.run(
+        "roll_reconcile", lambda: services.roll_reconcile(user=preparer, roll_id=roll.pk), key="reconcile"
+    )
     if close:
         roll = services.roll_close(user=preparer, roll_id=roll.pk)
     summary = list(
-        RollLine.objects.filter(roll=roll).values("kind", "status").annotate(n=Count("id"), t=Sum("amount")).order_by("kind", "status")
+        RollLine.objects.filter(roll=roll)
+        .values("kind", "status")
+        .annotate(n=Count("id"), t=Sum("amount"))
+        .order_by("kind", "status")
     )
     print(f"  lines {n_lines:,}; files " + ", ".join(f"{b} {c:,} lines {t} 元" for b, c, t in files))
     print("  by kind/status: " + "; ".join(f"{r['kind']}/{r['status']} {r['n']:,}" for r in summary))
@@ -734,39 +750,24 @@ def run_roll(
 def main() -> None:
     parser = argparse.ArgumentParser(description="payments benchmark (monthly roll)")
     parser.add_argument("entitlements", nargs="?", type=int, default=1_000_000)
-    parser.add_argument("--keep", action="store_true", help="reuse a database seeded for the same N, and keep it")
-    parser.add_argument("--fail-rate", type=float, default=0.005, help="share of failed lines in the bank return")
+    parser.add_argument(
+        "--keep", action="store_true", help="reuse a database seeded for the same N, and keep it"
+    )
+    parser.add_argument(
+        "--fail-rate", type=float, default=0.005, help="share of failed lines in the bank return"
+    )
     parser.add_argument("--area", default="371424")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--banks", default=DEFAULT_BANKS, help="bank:share,… of the payee accounts")
-    parser.add_argument("--no-previous", action="store_true", help="no earlier roll: the measured roll is the first")
+    parser.add_argument(
+        "--no-previous", action="store_true", help="no earlier roll: the measured roll is the first"
+    )
     parser.add_argument("--profile", default="", help="steps of the measured roll to run under cProfile: "
                         "prepare,lock,approve,issue,import,reconcile")  # fmt: skip
     args = parser.parse_args()
 
-    url = os.environ.get("DATABASE_URL", "")
-    tmpdir = None
-    fresh = True
-    if url.startswith(("postgres://", "postgresql://")):
-        parts = urlsplit(url)
-        bench_url = urlunsplit((parts.scheme, parts.netloc, f"/{BENCH_DB}", parts.query, ""))
-        if args.keep and _pg_exists(url):
-            fresh = False
-        else:
-            _pg_admin(url, f"DROP DATABASE IF EXISTS {BENCH_DB}")
-            _pg_admin(url, f"CREATE DATABASE {BENCH_DB}")
-        backend = f"PostgreSQL ({parts.hostname}:{parts.port or 5432}/{BENCH_DB})"
-    else:
-        tmpdir = tempfile.TemporaryDirectory(prefix="dajiuzhu-benchpay-")
-        bench_url = f"sqlite:///{tmpdir.name}/bench.sqlite3"
-        backend = "SQLite (temp file)"
-    os.environ["DATABASE_URL"] = bench_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("DAJIUZHU_TASK_BACKEND", "django_tasks.backends.dummy.DummyBackend")
-
-    import django
-
-    django.setup()
+    db = BenchDB(BENCH_DB, reuse=args.keep, dummy_tasks=True)
+    fresh, backend = db.fresh, db.label
     from django.core.management import call_command
     from django.db import connection
 
@@ -783,7 +784,9 @@ def main() -> None:
     rng = np.random.default_rng(args.seed + 1000)
     try:
         print(f"backend            {backend}")
-        print(f"entitlements       {args.entitlements:,}   (roll months {months.period(previous)} and {months.period(month)})")
+        print(
+            f"entitlements       {args.entitlements:,}   (roll months {months.period(previous)} and {months.period(month)})"
+        )
         t = time.perf_counter()
         call_command("migrate", verbosity=0)
         areas_load(city=args.area[:4])
@@ -791,7 +794,8 @@ def main() -> None:
         county = Area.objects.get(code=args.area)
         users = {
             role: User.objects.get_or_create(
-                username=f"bench_{role}", defaults={"role": "county_approver", "area": county, "password": "!"}
+                username=f"bench_{role}",
+                defaults={"role": "county_approver", "area": county, "password": "!"},
             )[0]
             for role in ("preparer", "approver")
         }
@@ -803,16 +807,19 @@ def main() -> None:
             state = _reuse_state(args, month)
         else:
             if not fresh:
-                print(f"database has {seeded:,} entitlements, not {args.entitlements:,}: seeding again from scratch")
+                print(
+                    f"database has {seeded:,} entitlements, not {args.entitlements:,}: seeding again from scratch"
+                )
                 connection.close()
-                _pg_admin(url, f"DROP DATABASE IF EXISTS {BENCH_DB}")
-                _pg_admin(url, f"CREATE DATABASE {BENCH_DB}")
+                db.recreate()
                 call_command("migrate", verbosity=0)
                 areas_load(city=args.area[:4])
                 catalogue_load()
                 county = Area.objects.get(code=args.area)
                 users = {
-                    role: User.objects.create(username=f"bench_{role}", role="county_approver", area=county, password="!")
+                    role: User.objects.create(
+                        username=f"bench_{role}", role="county_approver", area=county, password="!"
+                    )
                     for role in ("preparer", "approver")
                 }
             print("seeding")
@@ -820,7 +827,12 @@ def main() -> None:
             state = seed(n=args.entitlements, area_code=args.area, seed_no=args.seed, month=month, users=users,
                          banks=args.banks)  # fmt: skip
             print(f"  seeding total                      {time.perf_counter() - t:8.1f} s")
-            print("  " + ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}" for k, v in state["counts"].items()))
+            print(
+                "  "
+                + ", ".join(
+                    f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}" for k, v in state["counts"].items()
+                )
+            )
             _save_state(state)
 
         if not args.no_previous:
@@ -841,20 +853,19 @@ def main() -> None:
         scale = args.entitlements / 1_000_000
         print()
         print(f"lines on the roll              {n_lines:>12,}")
-        print(f"prepare + lock                 {gen_lock:8.2f} s   (target ≤ 30 s at 1M{'' if scale == 1 else f'; here N = {args.entitlements:,}'})")
+        here = "" if scale == 1 else f"; here N = {args.entitlements:,}"
+        print(f"prepare + lock                 {gen_lock:8.2f} s   (target ≤ 30 s at 1M{here})")
         print(f"approve                        {steps.seconds('roll_approve'):8.2f} s")
         print(f"issue (bank files)             {issue:8.2f} s   (target ≤ 10 s)")
-        print(f"render_return (bank's side)    {steps.seconds('bank returns built (render_return)'):8.2f} s   (not a target)")
+        print(
+            f"render_return (bank's side)    {steps.seconds('bank returns built (render_return)'):8.2f} s   (not a target)"
+        )
         print(f"return_import + reconcile      {ret:8.2f} s   (target ≤ 30 s)")
         print(f"process max RSS (getrusage)    {_gib(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)}")
         load = os.getloadavg()
         print(f"load average (1/5/15 min)      {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}")
     finally:
-        connection.close()
-        if tmpdir is not None:
-            tmpdir.cleanup()
-        elif not args.keep:
-            _pg_admin(url, f"DROP DATABASE IF EXISTS {BENCH_DB}")
+        db.close(keep=args.keep)
 
 
 # ---- what --keep needs to redo the between-rolls step on a reused database -----------------------------------

@@ -10,25 +10,15 @@ database name is ignored); with SQLite a temporary file is used. Migrations run 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from benchdb import BenchDB
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BENCH_DB = "dajiuzhu_bench"
-
-
-def _pg_admin(url: str, sql: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", "", ""))
-    with psycopg.connect(admin.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
-        conn.execute(sql)
 
 
 def main() -> None:
@@ -40,26 +30,9 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database afterwards")
     args = parser.parse_args()
 
-    url = os.environ.get("DATABASE_URL", "")
-    tmpdir = None
-    if url.startswith(("postgres://", "postgresql://")):
-        parts = urlsplit(url)
-        bench_url = urlunsplit((parts.scheme, parts.netloc, f"/{BENCH_DB}", parts.query, ""))
-        _pg_admin(url, f"DROP DATABASE IF EXISTS {BENCH_DB}")
-        _pg_admin(url, f"CREATE DATABASE {BENCH_DB}")
-        backend = f"PostgreSQL ({parts.hostname}:{parts.port or 5432}/{BENCH_DB})"
-    else:
-        tmpdir = tempfile.TemporaryDirectory(prefix="dajiuzhu-bench-")
-        bench_url = f"sqlite:///{tmpdir.name}/bench.sqlite3"
-        backend = "SQLite (temp file)"
-    os.environ["DATABASE_URL"] = bench_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-
-    import django
-
-    django.setup()
+    db = BenchDB(BENCH_DB)
+    backend = db.label
     from django.core.management import call_command
-    from django.db import connection
 
     from dajiuzhu.areas.services import areas_load
     from dajiuzhu.registry.seeding import seed_households
@@ -88,11 +61,7 @@ def main() -> None:
         print(f"persons/s          {stats.persons / seconds:10,.0f}")
         print(f"rows/s             {rows / seconds:10,.0f}")
     finally:
-        connection.close()
-        if tmpdir is not None:
-            tmpdir.cleanup()
-        elif not args.keep:
-            _pg_admin(url, f"DROP DATABASE IF EXISTS {BENCH_DB}")
+        db.close(keep=args.keep)
 
 
 if __name__ == "__main__":

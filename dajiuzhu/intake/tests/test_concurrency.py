@@ -8,18 +8,15 @@ services serialises them): CI runs the suite with DATABASE_URL=postgres://...
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from dajiuzhu.audit.models import AuditAction, AuditEvent
 from dajiuzhu.benefits.models import Entitlement
-from dajiuzhu.core.errors import Conflict
+from dajiuzhu.core.tests.race import race
 from dajiuzhu.intake import services
 from dajiuzhu.intake.models import Application, ApplicationEvent, NoticeKind, Objection, Status
 from dajiuzhu.intake.services import CONFLICT_MESSAGE
@@ -34,33 +31,6 @@ def cast(
     make_user: Any, worker_a: Any, township_user: Any, county_user: Any, dept_user: Any
 ) -> dict[str, Any]:
     return make_cast(make_user, worker_a, township_user, county_user, dept_user)
-
-
-def race(*calls: Callable[[], Any]) -> list[tuple[str, str]]:
-    """Run the calls in threads released at the same instant; each thread has its own connection and
-    closes it at the end. Returns ("ok", "") or ("conflict", message) per call, in order."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[tuple[str, str]] = [("missing", "")] * len(calls)
-
-    def run(i: int, call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            call()
-            outcomes[i] = ("ok", "")
-        except Conflict as exc:
-            outcomes[i] = ("conflict", exc.message)
-        except Exception as exc:  # anything else is a failure of the test, reported with its type
-            outcomes[i] = ("error", repr(exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a reviewer is still waiting: deadlock?"
-    return outcomes
 
 
 @pytest.fixture(params=["as_is", "slow_commit"])

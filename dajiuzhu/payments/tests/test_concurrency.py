@@ -9,48 +9,18 @@ services serialise them).
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from dajiuzhu.audit.models import AuditEvent
-from dajiuzhu.core.errors import DomainError
+from dajiuzhu.core.tests.race import race
 from dajiuzhu.payments import services
 from dajiuzhu.payments.models import BudgetAuthority, RecoveryEntry, Roll, RollLine, RollStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def race(*calls: Callable[[], Any]) -> list[tuple[str, str]]:
-    """Run the calls in threads released at the same instant, each with its own connection (closed at
-    the end). Per call, in order: ("ok", "") or (error code, Chinese message)."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[tuple[str, str]] = [("missing", "")] * len(calls)
-
-    def run(i: int, call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            call()
-            outcomes[i] = ("ok", "")
-        except DomainError as exc:
-            outcomes[i] = (exc.code, exc.message)
-        except Exception as exc:  # anything else fails the test, with its type
-            outcomes[i] = ("error", repr(exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "someone is still waiting: deadlock?"
-    return outcomes
 
 
 @pytest.fixture(params=["as_is", "slow_commit"])
