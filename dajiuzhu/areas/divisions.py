@@ -27,6 +27,11 @@ def known_county_codes() -> frozenset[str]:
     return _codes("national_counties.csv") | _codes("abolished_codes.csv")
 
 
+def county_code_known(code: str) -> bool:
+    """For ID numbers (policy-spec R10.4): a county-level code in force now or on the abolished list."""
+    return code in known_county_codes()
+
+
 @lru_cache(maxsize=1)
 def known_prefecture_codes() -> frozenset[str]:
     return _codes("national_prefectures.csv")

@@ -37,8 +37,8 @@ def area_get(code: str) -> Area | None:
 
 
 def region_code_known(code: str) -> bool:
-    """For ID validation: a county-level code that exists now, or whose prefecture exists (codes of
-    abolished counties stay valid on old ID cards; see data/abolished_codes.csv)."""
-    from dajiuzhu.areas.divisions import known_county_codes, known_prefecture_codes
+    """For ID validation: a real county-level code, in force now or abolished (old ID cards keep the
+    code of their issue; data/abolished_codes.csv). A made-up code under a known prefecture is refused."""
+    from dajiuzhu.areas.divisions import county_code_known
 
-    return code in known_county_codes() or code[:4] in known_prefecture_codes()
+    return county_code_known(code)

@@ -5,13 +5,15 @@ selection), so they cannot disagree about what a household's income or age is.
 
 Reads go straight to SQL: PostgreSQL streams each table with COPY … TO STDOUT into Polars, SQLite
 fetches rows. Incomes and expenditures are prorated into the look-back window by days, in integer fen:
-a record's share is amount × overlap_days // period_days, and the monthly figure is the sum // months.
+a record's share is amount × overlap_days ÷ period_days and the monthly figure the sum ÷ months, each
+rounded half up to the fen (policy-spec C1).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import polars as pl
@@ -20,12 +22,16 @@ from dajiuzhu.core.frames import read_frame
 from dajiuzhu.rules.expr import COLUMN_LABELS
 from dajiuzhu.rules.inputs import (
     CODES,
+    EXCLUDED_INCOME_COLUMNS,
     EXPENDITURE_COLUMNS,
     INCOME_COLUMNS,
+    LOCAL_EXCLUDABLE,
+    VEHICLE_COLUMNS,
     household_defaults,
     person_defaults,
     polars_schemas,
 )
+from dajiuzhu.rules.supporters import polars_schema as supporter_schema
 
 PERSON_SCHEMA, HOUSEHOLD_SCHEMA = polars_schemas()
 SMALL = 1000  # households: below this a plan runs on Polars' in-memory engine
@@ -55,6 +61,9 @@ class Frames:
     persons: pl.DataFrame  # engine person columns + name
     combos: list[tuple[str, str]]  # (county code, residence) parameter sets needed
     problems: pl.DataFrame  # household_id, problem (Chinese): households left out of the run
+    # statutory supporters living elsewhere: rules.supporters.SUPPORTER_COLUMNS (no param_key) + name,
+    # relation; rules.supporters.with_outside_supporters_polars turns them into external_supporter_able
+    supporters: pl.DataFrame = field(default_factory=lambda: empty_supporters())
 
 
 def _scope_sql(area_column: str | None) -> str:
@@ -73,8 +82,11 @@ def load_frames(
     area_column: str | None = None,
     area_code: str | None = None,
     household_ids: list[int] | None = None,
+    local_excluded: Callable[[str], frozenset[str]] | None = None,
 ) -> Frames:
-    """Engine inputs for the active households under one area (or the given households)."""
+    """Engine inputs for the active households under one area (or the given households).
+    `local_excluded(county_code)` gives the local excluded-income items in force (income.excluded_local);
+    without it every local item is counted as other income."""
     window = Window(on, lookback_months)
     where = ["h.is_active"]
     params: list[Any] = []
@@ -125,14 +137,73 @@ def load_frames(
         for table, kind in (("registry_income", "income_type"), ("registry_expenditure", "kind"))
     )
     assets = read_frame(
-        f"SELECT s.household_id, s.asset_type, {fen_sql('s.value')}, s.exempt "
+        f"SELECT s.household_id, s.asset_type, {fen_sql('s.value')}, s.exempt, s.vehicle_kind "
         f"FROM registry_asset s JOIN registry_household h ON h.id = s.household_id "
         f"JOIN areas_area a ON a.code = h.area_id WHERE {scope}",
         params,
-        {"household_id": pl.Int64, "kind": pl.Utf8, "value_fen": pl.Int64, "exempt": pl.Boolean},
-    )
+        {"household_id": pl.Int64, "kind": pl.Utf8, "value_fen": pl.Int64, "exempt": pl.Boolean,
+         "vehicle_kind": pl.Utf8},
+    )  # fmt: skip
     verified = _verified(scope, params, window)
-    return assemble(households, persons, incomes, spending, assets, window, verified=verified)
+    tekun_recipients = _tekun_recipients(scope, params, on)
+    frames = assemble(
+        households, persons, incomes, spending, assets, window, verified=verified,
+        tekun_recipients=tekun_recipients, local_excluded=local_excluded,
+    )  # fmt: skip
+    frames.supporters = _outside_supporters(scope, params, on, frames.households)
+    return frames
+
+
+SUPPORTER_SCHEMA = supporter_schema()
+
+
+def empty_supporters() -> pl.DataFrame:
+    schema = {k: v for k, v in SUPPORTER_SCHEMA.items() if k != "param_key"}
+    return pl.DataFrame(schema={**schema, "name": pl.Utf8, "relation": pl.Utf8})
+
+
+def _outside_supporters(scope: str, params: list[Any], on: dt.date, households: pl.DataFrame) -> pl.DataFrame:
+    """The registry's statutory supporters living elsewhere (registry.OutsideSupporter) of the households
+    assessed, as engine rows: age on the assessment date (R10.6), money in fen, coded columns as Enum."""
+    # Only fixed SQL and %s placeholders are joined in (ruff S608 is a false alarm).
+    raw = read_frame(
+        "SELECT s.id, s.household_id, s.name, s.relation, CAST(s.birth_date AS TEXT), s.is_tekun, "
+        f"s.dibao_recipient, {fen_sql('s.monthly_income')}, {fen_sql('s.financial_assets')}, s.household_size, "
+        "s.disability_type, COALESCE(s.disability_grade, 0), s.status FROM registry_outsidesupporter s "
+        f"JOIN registry_household h ON h.id = s.household_id JOIN areas_area a ON a.code = h.area_id WHERE {scope}",
+        params,
+        {"person_id": pl.Int64, "household_id": pl.Int64, "name": pl.Utf8, "relation": pl.Utf8,
+         "birth_date": pl.Date, "is_tekun": pl.Boolean, "dibao_recipient": pl.Boolean, "income_fen": pl.Int64,
+         "financial_assets_fen": pl.Int64, "household_size": pl.Int64, "disability_type": pl.Utf8,
+         "disability_grade": pl.Int64, "incapacity": pl.Utf8},
+    )  # fmt: skip
+    by = pl.col("birth_date")
+    before_birthday = (pl.lit(on.month) < by.dt.month()) | (
+        (pl.lit(on.month) == by.dt.month()) & (pl.lit(on.day) < by.dt.day())
+    )
+    age = pl.lit(on.year) - by.dt.year().cast(pl.Int64) - before_birthday.cast(pl.Int64)
+    out = raw.filter(pl.col("household_id").is_in(households["household_id"].implode())).with_columns(
+        age.alias("age")
+    )
+    schema = empty_supporters().schema
+    return out.select([pl.col(n).cast(t) for n, t in schema.items()]).sort("household_id", "person_id")
+
+
+def _tekun_recipients(scope: str, params: list[Any], on: dt.date) -> pl.DataFrame:
+    """person_id of every member in scope with a running 特困 entitlement on the assessment date: an
+    existing recipient keeps support after 18 while at school (R2.5)."""
+    from dajiuzhu.benefits.models import RUNNING
+
+    # Only fixed SQL and %s placeholders are joined in (ruff S608 is a false alarm).
+    return read_frame(
+        "SELECT DISTINCT e.beneficiary_id FROM benefits_entitlement e "
+        "JOIN intake_assistanceitem i ON i.id = e.item_id JOIN registry_household h ON h.id = e.household_id "
+        f"JOIN areas_area a ON a.code = h.area_id WHERE {scope} AND i.programme = %s "
+        f"AND e.status IN ({', '.join(['%s'] * len(RUNNING))}) AND e.start_month <= %s "
+        "AND (e.end_month IS NULL OR e.end_month > %s)",
+        [*params, "tekun", *RUNNING, on.isoformat(), on.isoformat()],
+        {"person_id": pl.Int64},
+    )
 
 
 VERIFIED_SCHEMA = {"household_id": pl.Int64, "v_financial_fen": pl.Int64, "v_vehicles": pl.Int64,
@@ -186,21 +257,58 @@ def _prorate(records: pl.LazyFrame, window: Window, heads: pl.LazyFrame) -> pl.L
         records.join(heads, on="household_id", how="left")
         .with_columns(
             pl.coalesce("person_id", "head_id").alias("person_id"),
-            (pl.col("amount_fen") * pl.max_horizontal(overlap, 0) // pl.max_horizontal(length, 1)).alias(
-                "share"
-            ),
+            # amount × overlap ÷ length, half up to the fen (C1)
+            (
+                (pl.col("amount_fen") * pl.max_horizontal(overlap, 0) * 2 + pl.max_horizontal(length, 1))
+                // (pl.max_horizontal(length, 1) * 2)
+            ).alias("share"),
         )
         .filter(pl.col("person_id").is_not_null())
     )
 
 
 def _monthly(shares: pl.LazyFrame, kinds: dict[str, str], months: int) -> pl.LazyFrame:
-    """Per person, one column per kind: the prorated total over the window // months."""
+    """Per person, one column per kind: the prorated total over the window ÷ months, half up (C1)."""
     return shares.group_by("person_id").agg(
         [
-            (pl.col("share").filter(pl.col("kind") == kind).sum() // months).alias(name)
+            ((pl.col("share").filter(pl.col("kind") == kind).sum() * 2 + months) // (2 * months)).alias(name)
             for kind, name in kinds.items()
         ]
+    )
+
+
+LOCAL_KIND = "local_excluded"
+
+
+def _local_kinds(
+    incomes: pl.DataFrame, households: pl.DataFrame, listed: Callable[[str], frozenset[str]] | None
+):
+    """Incomes with each local excludable item (LOCAL_EXCLUDABLE) as LOCAL_KIND where income.excluded_local
+    lists it for the household's county on the date, as "other" (counted) where it does not."""
+    local = incomes.filter(pl.col("kind").is_in(list(LOCAL_EXCLUDABLE)))
+    if not local.height:
+        return incomes
+    pairs = [
+        (region, code)
+        for region in households.get_column("region").unique().to_list()
+        for code in (listed(region) if listed else frozenset())
+    ]
+    lookup = pl.DataFrame(pairs, schema={"region": pl.Utf8, "kind": pl.Utf8}, orient="row").with_columns(
+        pl.lit(True).alias("listed")
+    )
+    regions = households.select("household_id", "region")
+    return (
+        incomes.join(regions, on="household_id", how="left")
+        .join(lookup, on=["region", "kind"], how="left")
+        .with_columns(
+            pl.when(pl.col("listed").fill_null(False))
+            .then(pl.lit(LOCAL_KIND))
+            .when(pl.col("kind").is_in(list(LOCAL_EXCLUDABLE)))
+            .then(pl.lit("other"))
+            .otherwise(pl.col("kind"))
+            .alias("kind")
+        )
+        .select(incomes.columns)
     )
 
 
@@ -213,10 +321,15 @@ def assemble(
     window: Window,
     *,
     verified: pl.DataFrame | None = None,
+    tekun_recipients: pl.DataFrame | None = None,
+    local_excluded: Callable[[str], frozenset[str]] | None = None,
 ) -> Frames:
     """One lazy Polars plan from the raw rows to the engine's two tables, collected once."""
     on = window.on
-    ref = on.replace(day=1) - dt.timedelta(days=1)  # ages as on the last day of last month (R10.6)
+    # Ages (R10.6): full years on the assessment date; the birthday-this-month code lets the engine
+    # apply age.start_rule to age-tied payments (rules.case.birthday_this_month is the same computation).
+    month_start = on.replace(day=1)
+    month_end = (month_start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
     problem_frame = pl.concat(
         [
             persons.filter(pl.col("birth_date") > pl.lit(on)).select(
@@ -235,7 +348,9 @@ def assemble(
         .agg(pl.col("person_id").first().alias("head_id"))
     )
     months = window.months
-    income_monthly = _monthly(_prorate(incomes.lazy(), window, heads), INCOME_COLUMNS, months)
+    income_kinds = {**INCOME_COLUMNS, **EXCLUDED_INCOME_COLUMNS, LOCAL_KIND: "excluded_local_fen"}
+    incomes = _local_kinds(incomes, households, local_excluded)
+    income_monthly = _monthly(_prorate(incomes.lazy(), window, heads), income_kinds, months)
     spend_shares = _prorate(spending.lazy(), window, heads)
     spend_monthly = _monthly(spend_shares, EXPENDITURE_COLUMNS, months)
     medical_year = spend_shares.group_by("person_id").agg(
@@ -243,18 +358,35 @@ def assemble(
     )
     defaults = person_defaults()
     by = pl.col("birth_date")
-    before_birthday = (pl.lit(ref.month) < by.dt.month()) | (
-        (pl.lit(ref.month) == by.dt.month()) & (pl.lit(ref.day) < by.dt.day())
+
+    def age_at(ref: dt.date) -> pl.Expr:
+        before_birthday = (pl.lit(ref.month) < by.dt.month()) | (
+            (pl.lit(ref.month) == by.dt.month()) & (pl.lit(ref.day) < by.dt.day())
+        )
+        return pl.lit(ref.year) - by.dt.year().cast(pl.Int64) - before_birthday.cast(pl.Int64)
+
+    age = age_at(on)
+    birthday_code = (
+        pl.when(age > age_at(month_start - dt.timedelta(days=1)))
+        .then(1)
+        .when(age_at(month_end) > age)
+        .then(2)
+        .otherwise(0)
     )
-    age = pl.lit(ref.year) - by.dt.year().cast(pl.Int64) - before_birthday.cast(pl.Int64)
     adl = ["adl_eating", "adl_dressing", "adl_transfer", "adl_toileting", "adl_walking", "adl_bathing"]
-    money = [*INCOME_COLUMNS.values(), *EXPENDITURE_COLUMNS.values(), "medical_oop_year_fen"]
+    money = [*income_kinds.values(), *EXPENDITURE_COLUMNS.values(), "medical_oop_year_fen"]
     p = (
         pp.join(income_monthly, on="person_id", how="left")
         .join(spend_monthly, on="person_id", how="left")
         .join(medical_year, on="person_id", how="left")
         .with_columns(
             age.cast(pl.Int64).alias("age"),
+            birthday_code.cast(pl.Int64).alias("birthday_this_month"),
+            (
+                pl.col("person_id").is_in(tekun_recipients["person_id"].implode())
+                if tekun_recipients is not None and tekun_recipients.height
+                else pl.lit(False)
+            ).alias("tekun_current"),
             pl.sum_horizontal([(~pl.col(c)).cast(pl.Int64) for c in adl]).alias("adl_fails"),
             (pl.col("school_stage") != "").alias("is_student"),
             *[pl.col(c).fill_null(0).cast(pl.Int64) for c in money],
@@ -268,11 +400,27 @@ def assemble(
         ]
     )
     ll = assets.lazy()
+    if "vehicle_kind" not in assets.columns:
+        ll = ll.with_columns(pl.lit("").alias("vehicle_kind"))
+    # Each vehicle not marked exempt by its kind (one of no recorded kind as a private car, R1.11).
+    vehicle_kind = (
+        pl.when(pl.col("vehicle_kind").is_in(list(VEHICLE_COLUMNS)))
+        .then(pl.col("vehicle_kind"))
+        .otherwise(pl.lit("private"))
+    )
+    counted_vehicle = (pl.col("kind") == "vehicle") & ~pl.col("exempt")
+    vehicle_aggs = [
+        agg
+        for kind, (count_col, value_col) in VEHICLE_COLUMNS.items()
+        for agg in (
+            (counted_vehicle & (vehicle_kind == kind)).sum().cast(pl.Int64).alias(count_col),
+            pl.col("value_fen").filter(counted_vehicle & (vehicle_kind == kind)).max().alias(value_col),
+        )
+    ]
     asset_agg = ll.group_by("household_id").agg(
         pl.col("value_fen").filter(pl.col("kind").is_in(FINANCIAL_ASSETS) & ~pl.col("exempt")).sum()
         .alias("financial_assets_fen"),
-        ((pl.col("kind") == "vehicle") & ~pl.col("exempt")).sum().cast(pl.Int64).alias("vehicles"),
-        pl.col("value_fen").filter((pl.col("kind") == "vehicle") & ~pl.col("exempt")).max().alias("vehicle_value_fen"),
+        *vehicle_aggs,
         (pl.col("kind") == "real_estate").sum().cast(pl.Int64).alias("dwellings"),
         (pl.col("kind") == "business").any().alias("has_business"),
     )  # fmt: skip
@@ -281,8 +429,7 @@ def assemble(
         .join(asset_agg, on="household_id", how="left")
         .with_columns(
             pl.col("financial_assets_fen").fill_null(0).cast(pl.Int64),
-            pl.col("vehicles").fill_null(0).cast(pl.Int64),
-            pl.col("vehicle_value_fen").fill_null(0).cast(pl.Int64),
+            *[pl.col(c).fill_null(0).cast(pl.Int64) for cols in VEHICLE_COLUMNS.values() for c in cols],
             pl.col("dwellings").fill_null(0).cast(pl.Int64),
             pl.col("has_business").fill_null(False),
         )

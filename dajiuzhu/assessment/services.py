@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -30,11 +31,13 @@ from dajiuzhu.core.money import yuan_text_expr
 from dajiuzhu.parameters.selectors import parameter_tree
 from dajiuzhu.registry.models import Household
 from dajiuzhu.registry.selectors import household_by_id_number, household_get_for_user
+from dajiuzhu.rules.case import local_exclusions
 from dajiuzhu.rules.engine import SingleResult, assess_one, assess_polars
 from dajiuzhu.rules.explain import ProgrammeResult, explain
 from dajiuzhu.rules.parameters import ParameterError, ParameterTree
 from dajiuzhu.rules.params import ParamTable, is_relative, relative_percent, resolve_set
 from dajiuzhu.rules.programmes import ELIGIBLE, PARAMS, RULES, TAPER
+from dajiuzhu.rules.supporters import RELATIONS, assess_supporters_one, with_outside_supporters_polars
 
 from .building import Frames, attach_param_keys, load_frames
 from .models import AssessmentRun, HouseholdResult, RunKind, RunStatus
@@ -54,6 +57,15 @@ def _lookback(tree: ParameterTree, on: dt.date, region: str) -> int:
         return int(tree.value(LOOKBACK_PARAMETER, on=on, region=region))
     except ParameterError:
         return 12
+
+
+def _local_excluded(tree: ParameterTree, on: dt.date) -> Callable[[str], frozenset[str]]:
+    """County code → the local excluded-income items in force on `on` (income.excluded_local)."""
+
+    def listed(region: str) -> frozenset[str]:
+        return local_exclusions(tree, on=on, region=region)
+
+    return listed
 
 
 def _param_labels(tree: ParameterTree) -> dict[str, str]:
@@ -148,7 +160,8 @@ def check_household(
     tree = parameter_tree()
     region = household.area.county_code
     lookback = _lookback(tree, on, region)
-    frames = load_frames(on=on, lookback_months=lookback, household_ids=[household.pk])
+    frames = load_frames(on=on, lookback_months=lookback, household_ids=[household.pk],
+                         local_excluded=_local_excluded(tree, on))  # fmt: skip
     if frames.problems.height:
         raise ValidationFailed.single("家庭成员", str(frames.problems["problem"][0]))
     sets = parameter_sets(tree, on=on, combos=frames.combos)
@@ -159,8 +172,16 @@ def check_household(
     persons = pp.sort("person_id").to_dicts()
     names = [p.pop("name") for p in persons]
     params = sets.table.values[hrow["param_key"]]
+    # The statutory supporters living elsewhere are judged in person first (特困 condition 3, S2 art. 8).
+    supporter_rows = [{**r, "param_key": hrow["param_key"]} for r in frames.supporters.to_dicts()]
+    supporter_names = [
+        f"{r.pop('name')}（{RELATIONS.get(r.pop('relation'), '')}，户外）" for r in supporter_rows
+    ]
+    supporters = assess_supporters_one(hrow, supporter_rows, params)
+    hrow["external_supporter_able"] = bool(supporters.household["external_supporter_able"])
     result = assess_one(RULES, hrow, persons, params)
-    programmes = explain(result, names=names, param_labels=_param_labels(tree))
+    programmes = explain(result, names=names, param_labels=_param_labels(tree), supporters=supporters,
+                         supporter_names=supporter_names)  # fmt: skip
     audit_record(
         actor=user, action=AuditAction.CHECK, subject_type="household", subject_id=household.pk,
         subject_label=household.number, area_code=household.area_id, ip=ip,
@@ -298,7 +319,8 @@ def _execute(run: AssessmentRun) -> None:
     column = area.level_column if area.level != AreaLevel.GRID else "code"
     _progress(run, "读取家庭数据")
     frames = load_frames(on=run.on, lookback_months=_lookback(tree, run.on, area.code),
-                         area_column=column, area_code=area.code)  # fmt: skip
+                         area_column=column, area_code=area.code,
+                         local_excluded=_local_excluded(tree, run.on))  # fmt: skip
     run.progress_total = frames.households.height + frames.problems.height
     AssessmentRun.objects.filter(pk=run.pk).update(progress_total=run.progress_total)
     _progress(run, "计算")
@@ -346,6 +368,7 @@ def _failed_combo_rows(frames: Frames, failed: dict[tuple[str, str], str]) -> li
 
 def _assess(frames: Frames, sets: ParameterSets) -> pl.DataFrame:
     hh, pp = attach_param_keys(frames, sets.keys)
+    hh = with_outside_supporters_polars(hh, frames.supporters.drop("name", "relation"), sets.table)
     out = assess_polars(RULES, hh.drop("region", "number", "township_code", "village_code"), pp.drop("name"),
                         sets.table)  # fmt: skip
     return out.join(hh.select("household_id", "region", "township_code", "village_code"), on="household_id")

@@ -1,7 +1,10 @@
 """Resident ID numbers per GB 11643-1999: validation, 15→18 conversion, derived sex and birth date.
 
-Region codes come from the vendored division table (areas/data); this module takes the set of
-known codes as an argument so that it stays free of Django and of any app.
+Region codes (policy-spec R10.4): a real county-level code of GB/T 2260, current or abolished (an ID
+keeps the code in force when it was issued). The table is vendored in areas/data and read by
+`dajiuzhu.areas.divisions.county_code_known`; this module takes the check as an argument so that it
+stays free of Django and of any app. "Today" is the caller's (`core.clock.today()` on the Django side,
+the assessment date in a case file), never the machine's date behind the platform's clock.
 """
 
 from __future__ import annotations
@@ -89,19 +92,33 @@ def parse(
     if region[:2] not in PROVINCE_CODES:
         raise InvalidIdNumber(f"地址码{region}的省级代码{region[:2]}不存在")
     if region_known is not None and not region_known(region):
-        raise InvalidIdNumber(f"地址码{region}不是有效的行政区划代码")
+        raise InvalidIdNumber(region_message(region))
     try:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError as exc:
         raise InvalidIdNumber(f"出生日期{number[6:14]}不是真实的日期") from exc
     today = today or dt.date.today()
-    if birth < EARLIEST_BIRTH or birth > today:
-        raise InvalidIdNumber(f"出生日期{birth.isoformat()}超出合理范围")
+    if birth < EARLIEST_BIRTH:
+        raise InvalidIdNumber(before_1900_message(birth))
+    if birth > today:
+        raise InvalidIdNumber(future_message(birth, today))
     expected = check_char(number[:17])
     if number[17] != expected:
         raise InvalidIdNumber(f"校验码错误（应为{expected}），请核对号码是否抄错")
     sex = "M" if int(number[16]) % 2 == 1 else "F"
     return IdInfo(number=number, region_code=region, birth_date=birth, sex=sex, converted_from_15=converted)
+
+
+def region_message(region: str) -> str:
+    return f"地址码{region}不是有效的县级行政区划代码（现行或已撤销的代码均可）"
+
+
+def before_1900_message(birth: dt.date) -> str:
+    return f"出生日期{birth.isoformat()}早于1900年1月1日，请核对号码"
+
+
+def future_message(birth: dt.date, today: dt.date) -> str:
+    return f"出生日期{birth.isoformat()}晚于今天（{today.isoformat()}），请核对号码"
 
 
 def make(region_code: str, birth: dt.date, sequence: int) -> str:

@@ -6,8 +6,14 @@ add it at once in `policy/calendar.yaml` (holidays and make-up working days by d
 precedence. For a year with neither, weekends and the fixed-date statutory holidays are the days off and
 the answer is marked provisional, so a deadline shown from it can say so.
 
+Calendar-day periods ("7天", "N日") follow 民法典 arts. 201 and 203: the day the period starts is not
+counted, it ends at the end of the N-th calendar day after, and a last day that is a statutory holiday
+or rest day moves to the next working day (a 调休 make-up Saturday is a working day).
+
 >>> add_working_days(dt.date(2025, 9, 30), 1)   # 1–8 October 2025 are the National Day holiday
 datetime.date(2025, 10, 9)
+>>> period_end(dt.date(2026, 9, 28), 7)   # 5 October 2026 falls in the National Day holiday
+datetime.date(2026, 10, 8)
 """
 
 from __future__ import annotations
@@ -89,6 +95,24 @@ def add_working_days(start: dt.date, days: int) -> dt.date:
             raise ValueError(f"{days}个工作日超出合理范围")
         if is_working_day(day):
             left -= 1
+    return day
+
+
+def period_end(start: dt.date, days: int) -> dt.date:
+    """Last day of a period of `days` calendar days that starts on `start` (民法典 arts. 201, 203).
+
+    `start` (the day a notice goes up, a decision is served…) is not counted; the period runs to the
+    end of the `days`-th day after it, and if that day is not a working day, to the end of the next
+    working day. 0 days → `start`."""
+    if days < 0:
+        raise ValueError("天数不能为负数")
+    if days > MAX_SPAN_DAYS:
+        raise ValueError(f"{days}天超出合理范围")
+    if days == 0:
+        return start
+    day = start + dt.timedelta(days=days)
+    while not is_working_day(day):
+        day += dt.timedelta(days=1)
     return day
 
 

@@ -10,6 +10,7 @@ from django.conf import settings
 
 from dajiuzhu.core.errors import ErrorReport
 from dajiuzhu.intake.models import Level
+from dajiuzhu.intake.policy import ITEM_PARAMETERS
 
 CATALOGUE_FILE = Path(settings.BASE_DIR) / "policy" / "catalogue.yaml"
 
@@ -74,6 +75,9 @@ def item_validate(data: dict[str, Any], *, row: int | None = None) -> dict[str, 
             )
     for key, (label, low, high) in _DAYS.items():
         if key in data:
+            if key in ITEM_PARAMETERS and (data[key] is None or str(data[key]).strip() == ""):
+                clean[key] = None  # the dated parameter applies (intake.policy.ITEM_PARAMETERS)
+                continue
             try:
                 number = int(str(data[key]).strip())
             except (TypeError, ValueError):
@@ -84,7 +88,7 @@ def item_validate(data: dict[str, Any], *, row: int | None = None) -> dict[str, 
             clean[key] = number
     if "materials" in data:
         clean["materials"] = _materials(data["materials"], report, row)
-    if clean.get("total_days_extended", 999) < clean.get("total_days", 0):
+    if clean.get("total_days_extended", 999) < (clean.get("total_days") or 0):
         report.add("延长后办结时限", "不能短于办结时限", row=row)
     report.raise_if_any("事项配置有误，请检查标出的字段")
     return clean

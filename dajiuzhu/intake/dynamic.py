@@ -23,7 +23,7 @@ from dajiuzhu.benefits import selectors as benefit_selectors
 from dajiuzhu.benefits.models import RUNNING, Entitlement, EntitlementStatus
 from dajiuzhu.core import months
 from dajiuzhu.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from dajiuzhu.intake import services, workflow
+from dajiuzhu.intake import policy, services, workflow
 from dajiuzhu.intake.models import (
     OPEN_STATUSES,
     Application,
@@ -39,8 +39,7 @@ from dajiuzhu.registry.models import Person
 log = logging.getLogger(__name__)
 
 DYNAMIC_KINDS = (Kind.REVIEW, Kind.RECHECK, Kind.CHANGE)
-REVIEW_HORIZON_DAYS = 30
-RECHECK_MONTHS = 3  # R1.14: after a member's death, re-check and adjust within 3 months (S4 §一(三)).
+REVIEW_HORIZON_DAYS = 30  # how far ahead a due review is opened: a work-planning choice, not a legal period
 
 ACTION_LABELS = {
     "keep": "维持原待遇",
@@ -57,13 +56,7 @@ _PREFIX = {Kind.REVIEW: "FH", Kind.RECHECK: "BH", Kind.CHANGE: "TZ"}
 def taper_months_max(*, on: dt.date, region: str) -> int:
     """dibao.taper_months_max in force (R1.15); a missing value is an error naming the parameter, never
     a number made up here."""
-    from dajiuzhu.parameters.selectors import parameter_tree
-    from dajiuzhu.rules.parameters import ParameterError
-
-    try:
-        return int(parameter_tree().value("dibao.taper_months_max", on=on, region=region))
-    except ParameterError as exc:
-        raise ValidationFailed.single("政策参数", str(exc)) from exc
+    return policy.parameter_int(policy.TAPER_MONTHS_MAX, on=on, region=region)
 
 
 def _open_dynamic_q(kinds: tuple[str, ...] = DYNAMIC_KINDS) -> Exists:
@@ -194,7 +187,8 @@ def _deaths_to_recheck(ent: Entitlement) -> list[Person]:
 
 def deaths_recheck(*, today: dt.date | None = None) -> int:
     """变化复核 after a death: for every running entitlement whose household has a member newly recorded
-    as deceased, open a RECHECK due within 3 months (R1.14). Idempotent: a death opens one recheck."""
+    as deceased, open a RECHECK due within dibao.recheck_months_after_death months (3, R1.14) of the day
+    it is found. Idempotent: a death opens one recheck."""
     on = services._today(today)
     ids = list(
         Entitlement.objects.filter(status__in=RUNNING, household__members__is_deceased=True)
@@ -216,7 +210,8 @@ def deaths_recheck(*, today: dt.date | None = None) -> int:
             people = _deaths_to_recheck(ent)
             if not people:
                 continue
-            due = months.same_day_later(on, RECHECK_MONTHS)
+            within = policy.parameter_int(policy.RECHECK_AFTER_DEATH, on=on, region=ent.area.county_code)
+            due = months.same_day_later(on, within)
             names = "、".join(p.name for p in people)
             _file(ent, kind=Kind.RECHECK, user=None, on=on, action="recheck_death", label="死亡变化复核",
                   reason=f"家庭成员{names}已登记死亡，须于{due:%Y年%m月%d日}前复核调整",

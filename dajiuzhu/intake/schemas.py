@@ -41,8 +41,12 @@ class LimitsOut(Schema):
     opinion_days: int = Field(..., description="乡镇审核意见时限（工作日）")
     decision_days: int = Field(..., description="审批时限（工作日）")
     notify_days: int = Field(..., description="送达时限（工作日）")
-    notice_days: int = Field(..., description="公示天数（自然日）")
-    total_days: int = Field(..., description="办结时限（工作日）")
+    notice_days: int | None = Field(
+        ..., description="公示天数（自然日，不计公示当日）；空：按政策参数 publicity.days"
+    )
+    total_days: int | None = Field(
+        ..., description="办结时限（工作日）；空：按政策参数 deadline.dibao_total_working_days"
+    )
     total_days_delegated: int = Field(..., description="审批权下放乡镇后的办结时限（工作日）")
     total_days_extended: int = Field(..., description="延期后的办结时限（工作日）")
 
@@ -283,7 +287,10 @@ class DecideIn(VersionIn):
     approve: bool = Field(..., description="true 批准、false 不予批准")
     reason: str = Field("", description="审批理由（必填；不予批准须写明理由）")
     amount: Amount = Field(None, description='核定金额（元/月），批准按月救助时必填，如 "650.00"')
-    review_months: int = Field(12, description="复核周期（月）：1、3、6 或 12")
+    review_months: int | None = Field(
+        None,
+        description="复核周期（月）：1、3 或政策参数 dibao.review_months.stable/unstable（默认 12、6）；不填按收入稳定家庭周期",
+    )
 
 
 class NotifyIn(VersionIn):

@@ -28,7 +28,7 @@ from dajiuzhu.core.errors import Conflict, ErrorReport, NotFound, PermissionDeni
 from dajiuzhu.core.inputs import check_photos, clean_phone, clean_text
 from dajiuzhu.core.masking import mask_name
 from dajiuzhu.core.workdays import add_working_days
-from dajiuzhu.intake import workflow
+from dajiuzhu.intake import policy, workflow
 from dajiuzhu.intake.models import (
     OPEN_STATUSES,
     Application,
@@ -585,7 +585,7 @@ def _recurring(item: AssistanceItem) -> bool:
 
 
 def _publish(app: Application, kind: str, on: dt.date, *, amount: Decimal | None) -> PublicNotice:
-    start, end = workflow.notice_period(app.item, on)
+    start, end = workflow.notice_period(app.item, on, county_code=app.area.county_code)
     village_code = app.area.village_code or app.area.code
     return PublicNotice.objects.create(
         application=app, kind=kind, village_id=village_code, round=app.notice_round, starts_on=start,
@@ -730,10 +730,14 @@ def county_visit_needed(app: Application) -> bool:
 
 @transaction.atomic
 def application_decide(
-    *, user: Any, application_id: int, approve: bool, reason: str, amount: Any = None, review_months: int = 12,
-    version: int | None = None, ip: str | None = None, today: dt.date | None = None,
+    *, user: Any, application_id: int, approve: bool, reason: str, amount: Any = None,
+    review_months: int | None = None, version: int | None = None, ip: str | None = None,
+    today: dt.date | None = None,
 ) -> Application:  # fmt: skip
-    """审批: approve (amount fixed, paid from the month after) or refuse with written reasons."""
+    """审批: approve (amount fixed, paid from the month after) or refuse with written reasons.
+
+    The review cycle is one of the R1.14 cycles in force (dibao.review_months.stable / .unstable, by
+    default 12 and 6) or the legacy quarterly/monthly classes; omitted, the stable cycle."""
     app = _lock(user, application_id, version)
     _require(user, app, (Status.DECISION,), "审批")
     if county_visit_needed(app):
@@ -745,8 +749,14 @@ def application_decide(
     recurring = _recurring(app.item)
     stopping = app.change_action == "stop"
     decided = _amount(amount, "核定金额", required=approve and recurring and not stopping)
-    if review_months not in (1, 3, 6, 12):
-        raise ValidationFailed.single("复核周期", "应为 1、3、6 或 12 个月")
+    cycles = policy.review_months(on=on, region=app.area.county_code)
+    allowed = sorted({1, 3, *cycles.values()})
+    if review_months is None:
+        review_months = cycles["stable"]
+    if review_months not in allowed:
+        raise ValidationFailed.single(
+            "复核周期", f"应为 {'、'.join(map(str, allowed[:-1]))} 或 {allowed[-1]} 个月"
+        )
     app.decision = "approve" if approve else "reject"
     app.decision_reason = text
     app.decided_amount = decided if approve else None

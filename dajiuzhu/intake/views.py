@@ -26,7 +26,7 @@ from dajiuzhu.accounts.selectors import user_require
 from dajiuzhu.core import clock
 from dajiuzhu.core.errors import DomainError, NotFound, ValidationFailed
 from dajiuzhu.core.workdays import add_working_days
-from dajiuzhu.intake import selectors, services, workflow
+from dajiuzhu.intake import policy, selectors, services, workflow
 from dajiuzhu.intake.models import (
     OPEN_STATUSES,
     Application,
@@ -36,6 +36,7 @@ from dajiuzhu.intake.models import (
     ObjectionStatus,
     Status,
 )
+from dajiuzhu.intake.policy import ITEM_PARAMETERS
 from dajiuzhu.registry.models import Household, Person
 from dajiuzhu.registry.selectors import household_get_for_user, household_members
 
@@ -267,7 +268,15 @@ def _detail_context(request: HttpRequest, app: Application) -> dict[str, Any]:
         "has_letter": app.status in (Status.APPROVED, Status.REJECTED),
         "values_for": {},
         "investigator_values": ["", "", ""],
+        "review_cycles": _review_cycles(app, on),
     }
+
+
+def _review_cycles(app: Application, on: dt.date) -> dict[str, int]:
+    try:
+        return policy.review_months(on=on, region=app.area.county_code)
+    except ValidationFailed:
+        return {}  # the decision itself then refuses with the parameter's name
 
 
 ACTION_LABELS = {
@@ -338,7 +347,7 @@ def _step(request: HttpRequest, app: Application, action: str) -> str:
             approve=_approve(request, "审批结果"),
             reason=p.get("reason", ""),
             amount=p.get("amount", ""),
-            review_months=_months(p.get("review_months", "12")),
+            review_months=_months(p.get("review_months", "")),
         ),
         "notify": lambda: services.application_notify(
             **common, delivered_on=_date(p.get("delivered_on"), "送达日期"), method=p.get("method", "")
@@ -352,10 +361,12 @@ def _step(request: HttpRequest, app: Application, action: str) -> str:
     return f"已办理：{ACTION_LABELS[action]}"
 
 
-def _months(raw: str) -> int:
+def _months(raw: str) -> int | None:
     text = (raw or "").strip()
+    if not text:
+        return None  # the stable cycle in force
     if not text.isdigit():
-        raise ValidationFailed.single("复核周期", "请选择 6 或 12 个月")
+        raise ValidationFailed.single("复核周期", "请选择复核周期（月数）")
     return int(text)
 
 
@@ -466,6 +477,10 @@ LEVEL_FIELDS = [("accept_level", "受理层级", Level.choices),
                 ("decide_level", "审批层级", [c for c in Level.choices if c[0] != Level.VILLAGE])]  # fmt: skip
 
 
+def _blank(value: Any) -> Any:
+    return "" if value is None else value
+
+
 def _materials_text(item: AssistanceItem) -> str:
     return "\n".join(m["name"] + ("（平台获取）" if m.get("platform") else "") for m in item.materials)
 
@@ -485,8 +500,8 @@ def _item_form(item: AssistanceItem, posted: Any | None, error: DomainError | No
                  for n, lb in TEXT_FIELDS],
         "levels": [{"name": n, "label": lb, "choices": ch, "value": value(n, getattr(item, n)),
                     "errors": by_field.get(lb, [])} for n, lb, ch in LEVEL_FIELDS],
-        "days": [{"name": n, "label": lb, "value": value(n, getattr(item, n)), "errors": by_field.get(lb, [])}
-                 for n, lb in DAY_FIELDS],
+        "days": [{"name": n, "label": lb, "value": value(n, _blank(getattr(item, n))), "errors": by_field.get(lb, []),
+                  "parameter": ITEM_PARAMETERS.get(n, "")} for n, lb in DAY_FIELDS],
         "bools": [{"name": n, "label": lb,
                    "value": bool(posted.get(n)) if posted is not None else getattr(item, n)} for n, lb in BOOL_FIELDS],
         "materials": value("materials", _materials_text(item)), "materials_errors": by_field.get("申请材料", []),

@@ -17,7 +17,7 @@ from dajiuzhu.accounts.models import User
 from dajiuzhu.benefits.models import EntitlementStatus
 from dajiuzhu.core import clock
 from dajiuzhu.core.errors import Conflict, PermissionDenied, ValidationFailed
-from dajiuzhu.intake import dynamic
+from dajiuzhu.intake import dynamic, workflow
 from dajiuzhu.intake.selectors import items_active
 
 PAGE_SIZE = 50
@@ -95,10 +95,16 @@ def entitlement_view(request: HttpRequest, entitlement_id: int) -> HttpResponse:
         "can_propose": dynamic.may_propose(user, ent),
         "actions": _action_choices(dynamic.CHANGE_ACTIONS),
         "taper_months": dynamic.taper_months_max(on=clock.today(), region=ent.area.code),
+        "notice_days": _notice_days(ent.item, ent.area.county_code),
         "form": form,
         "error": error,
     }
     return render(request, "intake/dynamic_entitlement.html", context, status=400 if error else 200)
+
+
+def _notice_days(item: Any, county_code: str) -> int:
+    """The 公示 period a stop of this item would run (the item's own days, else publicity.days)."""
+    return workflow.item_days(item, "notice_days", on=clock.today(), county_code=county_code)
 
 
 @login_required
@@ -127,6 +133,7 @@ def opinion(request: HttpRequest, application_id: int) -> HttpResponse:
         "can_act": dynamic.may_give_opinion(user, app),
         "actions": _action_choices(dynamic.OPINION_ACTIONS),
         "taper_months": dynamic.taper_months_max(on=clock.today(), region=app.area.code),
+        "notice_days": _notice_days(app.item, app.area.county_code),
         "form": form,
         "error": error,
     }

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from dajiuzhu.accounts.roles import Role
-from dajiuzhu.core.workdays import add_working_days, deadline
+from dajiuzhu.core.workdays import add_working_days, deadline, period_end
+from dajiuzhu.intake import policy
 from dajiuzhu.intake.models import AssistanceItem, Level, Status
 
 ROLE_LEVEL: dict[str, str] = {
@@ -125,19 +126,30 @@ def step_due(item: AssistanceItem, status: str, start: dt.date) -> Due:
     return Due(d.due, d.provisional)
 
 
+def item_days(item: AssistanceItem, field: str, *, on: dt.date, county_code: str) -> int:
+    """A limit of the item; left empty in the catalogue, the dated parameter of policy.ITEM_PARAMETERS."""
+    value = getattr(item, field)
+    if value is not None:
+        return int(value)
+    return policy.parameter_int(policy.ITEM_PARAMETERS[field], on=on, region=county_code)
+
+
 def total_due(item: AssistanceItem, *, accepted_on: dt.date, county_code: str, extended: bool) -> dt.date:
     if extended:
         days = item.total_days_extended
     elif decide_level(item, county_code) == Level.TOWNSHIP and item.decide_level == Level.COUNTY:
         days = item.total_days_delegated
     else:
-        days = item.total_days
+        days = item_days(item, "total_days", on=accepted_on, county_code=county_code)
     return add_working_days(accepted_on, days)
 
 
-def notice_period(item: AssistanceItem, start: dt.date) -> tuple[dt.date, dt.date]:
-    """公示 runs `notice_days` calendar days including the day it goes up."""
-    return start, start + dt.timedelta(days=max(item.notice_days, 1) - 1)
+def notice_period(item: AssistanceItem, start: dt.date, *, county_code: str) -> tuple[dt.date, dt.date]:
+    """公示 "N天" (C2; 民法典 arts. 201, 203): the day it goes up is not counted, it stays up to the end of
+    the N-th calendar day after, moved to the next working day if that day is a holiday or rest day.
+    N is the item's `notice_days`, or `publicity.days` in force on the day it goes up."""
+    days = item_days(item, "notice_days", on=start, county_code=county_code)
+    return start, period_end(start, max(days, 1))
 
 
 def may_act(user: Any, level: str, *, department_id: int | None) -> bool:

@@ -1,8 +1,9 @@
 """Monitoring policy as data: the feed contracts are verification's source contracts
 (policy/sources/<CODE>.yaml with `used_by: [..., monitoring]`, read through dajiuzhu.verification.contracts),
 rule definitions (policy/monitoring/rules.yaml) and the dated per-jurisdiction thresholds and time limits
-(parameters/*.yaml, read with the same ParameterTree as the assessment parameters: county → city → province
-→ national)."""
+(`warn.*`, `monitor.sla.*` in policy/parameters/*-monitoring.yaml), read through the one parameter tree
+(dajiuzhu.parameters: the YAML plus the 政策参数 page's changes; county → city → province → national).
+Amounts are fen, ratios permille, switches 1/0: no float reaches a rule."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ import polars as pl
 import yaml
 
 from dajiuzhu.core.errors import ValidationFailed
-from dajiuzhu.rules.parameters import ParameterError, ParameterTree
+from dajiuzhu.parameters.selectors import parameter_tree
+from dajiuzhu.rules.parameters import ParameterError
 from dajiuzhu.verification.contracts import SourceContract, contracts
 
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policy" / "monitoring"
@@ -38,7 +40,6 @@ class RuleDef:
 class MonitoringPolicy:
     feeds: dict[str, SourceContract]
     rules: dict[str, RuleDef]
-    tree: ParameterTree
     files: list[str] = field(default_factory=list)
 
     def rules_for(self, source: str) -> list[RuleDef]:
@@ -71,8 +72,7 @@ def load_policy(directory: Path = POLICY_DIR) -> MonitoringPolicy:
         )
         for code, spec in (rules_doc.get("rules") or {}).items()
     }
-    tree = ParameterTree.load(directory / "parameters")
-    return MonitoringPolicy(feeds=feeds, rules=rules, tree=tree)
+    return MonitoringPolicy(feeds=feeds, rules=rules)
 
 
 def feed_contract(source: str) -> SourceContract:
@@ -97,7 +97,7 @@ def rule_label(code: str) -> str:
 FEN = ("warn.med_oop_min", "warn.vehicle_value_min", "warn.capital_min")
 THRESHOLD_COLUMNS: dict[str, pl.DataType] = {
     "med_oop_min_fen": pl.Int64(),
-    "med_oop_ratio": pl.Float64(),
+    "med_oop_ratio_permille": pl.Int64(),
     "disab_grade_max": pl.Int64(),
     "disab_mental_grade_max": pl.Int64(),
     "vehicle_value_min_fen": pl.Int64(),
@@ -112,31 +112,59 @@ def _fen(value: Any) -> int:
     return int((Decimal(str(value)) * 100).to_integral_value())
 
 
+def _whole(value: Any, name: str) -> int:
+    number = Decimal(str(value).strip())
+    if number != number.to_integral_value():
+        raise ParameterError(f"参数 {name} 的取值“{value}”应为整数")
+    return int(number)
+
+
+def _switch(value: Any, name: str) -> bool:
+    text = str(value).strip().lower()
+    if text in ("1", "true"):
+        return True
+    if text in ("0", "false"):
+        return False
+    raise ParameterError(f"参数 {name} 的取值“{value}”应为 1（启用）或 0（停用）")
+
+
+def _words(value: Any) -> list[str]:
+    """A list parameter: the YAML list, or the text a county typed on the 政策参数 page ("senior、college")."""
+    if isinstance(value, list | tuple):
+        return [str(s).strip() for s in value if str(s).strip()]
+    return [w for w in str(value).replace("，", ",").replace("、", ",").replace(" ", ",").split(",") if w]
+
+
 def county_values(county: str, on: dt.date) -> dict[str, Any]:
-    """Every threshold and time limit in force for one county on a date."""
-    tree = load_policy().tree
+    """Every threshold and time limit in force for one county on a date, from the one parameter tree.
+    A missing or mistyped value is a ParameterError naming the parameter, the county and the date."""
+    tree = parameter_tree()
 
     def v(name: str) -> Any:
         return tree.value(name, on=on, region=county)
 
+    def whole(name: str) -> int:
+        return _whole(v(name), name)
+
     values: dict[str, Any] = {
         "county_code": county,
         "med_oop_min_fen": _fen(v("warn.med_oop_min")),
-        "med_oop_ratio": float(Decimal(str(v("warn.med_oop_ratio")))),
-        "disab_grade_max": int(v("warn.disab_grade_max")),
-        "disab_mental_grade_max": int(v("warn.disab_mental_grade_max")),
+        "med_oop_ratio_permille": whole("warn.med_oop_ratio_permille"),
+        "disab_grade_max": whole("warn.disab_grade_max"),
+        "disab_mental_grade_max": whole("warn.disab_mental_grade_max"),
         "vehicle_value_min_fen": _fen(v("warn.vehicle_value_min")),
         "capital_min_fen": _fen(v("warn.capital_min")),
-        "disaster_severity_min": int(v("warn.disaster_severity_min")),
-        "triage_days": int(v("monitor.sla.triage_days")),
-        "visit_days": int(v("monitor.sla.visit_days")),
-        "school_stages": [str(s) for s in v("warn.school_stages")],
+        "disaster_severity_min": whole("warn.disaster_severity_min"),
+        "triage_days": whole("monitor.sla.triage_days"),
+        "visit_days": whole("monitor.sla.visit_days"),
+        "school_stages": _words(v("warn.school_stages")),
     }
     for code in load_policy().rules:
-        try:
-            values[f"on_{code}"] = bool(v(f"warn.{code}.enabled"))
-        except ParameterError:
-            values[f"on_{code}"] = code == "ACTIVE_DISCOVERY"
+        name = f"warn.{code}.enabled"
+        if name in tree.parameters:
+            values[f"on_{code}"] = _switch(v(name), name)
+        else:
+            values[f"on_{code}"] = code == "ACTIVE_DISCOVERY"  # reports are never switched off
     return values
 
 
@@ -151,9 +179,9 @@ def thresholds_frame(counties: list[str], on: dt.date) -> pl.DataFrame:
 def rules_table(county: str, on: dt.date) -> list[dict[str, Any]]:
     """The read-only rules page: each rule with the values in force for the county and where they come from."""
     policy = load_policy()
-    tree = policy.tree
+    tree = parameter_tree()
     names = {
-        "W_MED": ["warn.med_oop_min", "warn.med_oop_ratio"],
+        "W_MED": ["warn.med_oop_min", "warn.med_oop_ratio_permille"],
         "W_DISAB": ["warn.disab_grade_max", "warn.disab_mental_grade_max"],
         "W_SCHOOL": ["warn.school_stages"],
         "W_ASSET": ["warn.vehicle_value_min", "warn.capital_min"],
@@ -170,8 +198,8 @@ def rules_table(county: str, on: dt.date) -> list[dict[str, Any]]:
                 continue
             param = tree.parameters[name]
             value = "、".join(map(str, pv.value)) if isinstance(pv.value, list) else pv.value
-            if isinstance(value, bool):
-                value = "启用" if value else "停用"
+            if name.endswith(".enabled"):
+                value = "启用" if _switch(value, name) else "停用"
             params.append({
                 "name": name, "label": param.label, "unit": param.unit, "value": value,
                 "jurisdiction": pv.jurisdiction, "start": pv.start, "unverified": pv.unverified,

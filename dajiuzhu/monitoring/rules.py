@@ -60,8 +60,8 @@ def low_income() -> pl.Expr:
 
 def w_med(df: pl.LazyFrame, th: pl.LazyFrame) -> pl.LazyFrame:
     """Annual out-of-pocket medical cost of a person (summed over the delivery's settlements of one
-    calendar year) ≥ warn.med_oop_min, or ≥ warn.med_oop_ratio × the household's income of the last 12
-    months."""
+    calendar year) ≥ warn.med_oop_min, or ≥ warn.med_oop_ratio_permille ‰ of the household's income of
+    the last 12 months (integer arithmetic: cost × 1000 ≥ income × permille)."""
     year = pl.col("settled_on").dt.year()
     per_year = (
         df.group_by("person_id", "household_id", "county_code", "income_year_fen", year.alias("year"))
@@ -70,10 +70,13 @@ def w_med(df: pl.LazyFrame, th: pl.LazyFrame) -> pl.LazyFrame:
             pl.len().alias("bills"),
             pl.col("settled_on").max(),
         )
-        .join(th.select("county_code", "med_oop_min_fen", "med_oop_ratio", "on_W_MED"), on="county_code")
+        .join(
+            th.select("county_code", "med_oop_min_fen", "med_oop_ratio_permille", "on_W_MED"),
+            on="county_code",
+        )
     )
     ratio_hit = (pl.col("income_year_fen") > 0) & (
-        pl.col("total_fen") >= pl.col("income_year_fen") * pl.col("med_oop_ratio")
+        pl.col("total_fen") * 1000 >= pl.col("income_year_fen") * pl.col("med_oop_ratio_permille")
     )
     hits = per_year.filter(
         pl.col("on_W_MED") & ((pl.col("total_fen") >= pl.col("med_oop_min_fen")) | ratio_hit)
@@ -82,7 +85,7 @@ def w_med(df: pl.LazyFrame, th: pl.LazyFrame) -> pl.LazyFrame:
         hits, "W_MED", _pid(pl.col("year")),
         {"year": pl.col("year"), "self_pay_fen": pl.col("total_fen"), "bills": pl.col("bills"),
          "threshold_fen": pl.col("med_oop_min_fen"), "income_year_fen": pl.col("income_year_fen"),
-         "ratio": pl.col("med_oop_ratio")},
+         "ratio_permille": pl.col("med_oop_ratio_permille")},
         pl.col("settled_on"),
     )  # fmt: skip
 
@@ -120,7 +123,8 @@ def w_unemp(frame: pl.LazyFrame, th: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def w_death(frame: pl.LazyFrame, th: pl.LazyFrame) -> pl.LazyFrame:
-    """Death of a member of a low-income household: the household is re-checked within 3 months (R1.14)."""
+    """Death of a member of a low-income household: the household is re-checked within
+    dibao.recheck_months_after_death months (3, R1.14; intake.dynamic.deaths_recheck)."""
     df = frame.join(th, on="county_code")
     hits = df.filter(pl.col("on_W_DEATH") & low_income())
     return _out(

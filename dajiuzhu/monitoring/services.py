@@ -16,6 +16,7 @@ from django.utils import timezone
 from dajiuzhu.accounts.models import Department
 from dajiuzhu.accounts.roles import Capability
 from dajiuzhu.accounts.selectors import user_require
+from dajiuzhu.areas.divisions import county_code_known
 from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record
 from dajiuzhu.core import clock, idnumber
@@ -344,7 +345,7 @@ def discovery_report(
     person = None
     if (id_number or "").strip():
         try:
-            number = idnumber.parse(id_number).number
+            number = idnumber.parse(id_number, today=clock.today(), region_known=county_code_known).number
         except idnumber.InvalidIdNumber as exc:
             raise ValidationFailed.single("身份证号码", str(exc)) from exc
         person = Person.objects.filter(id_number=number).first()

@@ -153,7 +153,8 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
 
 SIGNAL_LABELS = {
     "source": "数据来源", "year": "年度", "self_pay_fen": "个人自付", "bills": "结算笔数", "threshold_fen": "预警线",
-    "income_year_fen": "家庭年收入", "ratio": "自付占收入比例预警线", "grade": "残疾等级", "recorded_grade": "原登记等级",
+    "income_year_fen": "家庭年收入", "ratio": "自付占收入比例预警线", "ratio_permille": "自付占收入比例预警线（‰）",
+    "grade": "残疾等级", "recorded_grade": "原登记等级",
     "disability_type": "残疾类别", "card_no": "残疾人证号", "registered_on": "登记日期", "died_on": "死亡日期",
     "relation": "与户主关系", "earners": "有收入成员数", "stage": "学段", "enrolled_on": "入学日期",
     "registration_no": "登记编号", "value_fen": "价值", "event_no": "灾情编号", "event_on": "发生日期",

@@ -98,7 +98,7 @@ def parameter_change_create(
 
     cleaned: str | None = None
     if definition is not None:
-        cleaned, problem = clean_value(value, parameter_kind(definition))
+        cleaned, problem = clean_value(value, parameter_kind(definition), definition.choices)
         if problem:
             report.add("取值", problem)
 

@@ -2,7 +2,7 @@
 
 Kinds: money (unit in 元; at most two decimals, kept as text "800.00" like the YAML), integer (every
 YAML value is a whole number: ages, months, 1/0 switches), number (ratios and multiples such as 1.5)
-and text (anything else; none today).
+choice (one of the words the YAML lists under `choices`, e.g. age.start_rule) and text (anything else).
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ from typing import Any
 
 from dajiuzhu.rules.parameters import Parameter
 
-MONEY, INTEGER, NUMBER, TEXT = "money", "integer", "number", "text"
+MONEY, INTEGER, NUMBER, TEXT, CHOICE = "money", "integer", "number", "text", "choice"
 KIND_HELP = {
     MONEY: "金额（元），最多两位小数，例如 800.00",
     INTEGER: "整数",
     NUMBER: "数字，例如 1.5 或 0.6",
     TEXT: "文本",
+    CHOICE: "给定选项之一",
 }
 VALUE_MAX_LENGTH = 50
 
@@ -34,6 +35,8 @@ def _is_number(raw: Any) -> bool:
 
 
 def parameter_kind(param: Parameter) -> str:
+    if param.choices:
+        return CHOICE
     if "元" in param.unit:
         return MONEY
     raw = [v.value for values in param.values.values() for v in values]
@@ -44,13 +47,17 @@ def parameter_kind(param: Parameter) -> str:
     return TEXT
 
 
-def clean_value(raw: Any, kind: str) -> tuple[str | None, str]:
-    """(stored text, "") or (None, Chinese message)."""
+def clean_value(raw: Any, kind: str, choices: tuple[str, ...] = ()) -> tuple[str | None, str]:
+    """(stored text, "") or (None, Chinese message). A choice must be one of `choices`."""
     text = str(raw if raw is not None else "").strip().replace(",", "").replace("，", "")
     if not text:
         return None, "不能为空"
     if len(text) > VALUE_MAX_LENGTH:
         return None, f"不能超过{VALUE_MAX_LENGTH}个字"
+    if kind == CHOICE:
+        if text not in choices:
+            return None, f"“{text}”无效，应为{'、'.join(choices)}之一"
+        return text, ""
     if kind == TEXT:
         return text, ""
     try:

@@ -153,32 +153,48 @@ LIVE = (LineStatus.PENDING, LineStatus.SENT, LineStatus.PAID)
 
 
 class RollLine(models.Model):
-    roll = models.ForeignKey(Roll, on_delete=models.CASCADE, related_name="lines")
-    reference = models.CharField(_("流水号"), max_length=40, unique=True)
+    """One payment of a roll: a snapshot written in bulk (a million a month in a large county) and updated
+    in bulk twice (sent, then paid or failed). Every index and foreign-key check is paid a million times
+    per step, so the table keeps only the indexes a query uses (partial where the query is about failed
+    or held lines), and checks in the database only the references to its roll, household and person.
+    The others (item, entitlement, application, account, area) are read by the generator in the same
+    transaction that writes the line and are PROTECTed by the ORM; see the README's design notes."""
+
+    roll = models.ForeignKey(Roll, on_delete=models.CASCADE, related_name="lines", db_index=False)
+    reference = models.CharField(_("流水号"), max_length=40)
     kind = models.CharField(_("类型"), max_length=10, choices=LineKind.choices)
     programme = models.CharField(_("项目"), max_length=40)
-    item = models.ForeignKey("intake.AssistanceItem", on_delete=models.PROTECT, related_name="+")
+    item = models.ForeignKey(
+        "intake.AssistanceItem", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     # The household for a household programme, the person for a person programme.
     subject_id = models.BigIntegerField()
-    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(
+        "registry.Household", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     beneficiary = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
     entitlement = models.ForeignKey(
-        "benefits.Entitlement", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+        "benefits.Entitlement", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        db_index=False, db_constraint=False,
+    )  # fmt: skip
     application = models.ForeignKey(
-        "intake.Application", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+        "intake.Application", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        db_index=False, db_constraint=False,
+    )  # fmt: skip
     period = models.DateField(_("所属月份"))
-    area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
-    township_code = models.CharField(max_length=20, db_index=True)
+    area = models.ForeignKey(
+        "areas.Area", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+    township_code = models.CharField(max_length=20)
     gross = models.DecimalField(_("应发金额"), max_digits=12, decimal_places=2)
     deduction = models.DecimalField(_("抵扣追回款"), max_digits=12, decimal_places=2, default=0)
     amount = models.DecimalField(_("实发金额"), max_digits=12, decimal_places=2)
     # Payee snapshot taken when the line was made; later registry edits change nothing here.
     beneficiary_name = models.CharField(max_length=50)
     account = models.ForeignKey(
-        PayeeAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+        PayeeAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False,
+        db_constraint=False,
+    )  # fmt: skip
     bank = models.CharField(max_length=20, blank=True)
     account_number = models.CharField(max_length=32, blank=True)
     holder_name = models.CharField(max_length=50, blank=True)
@@ -199,9 +215,16 @@ class RollLine(models.Model):
         indexes = [
             models.Index(fields=["roll", "status"], name="payments_line_roll_status"),
             models.Index(fields=["household", "period"], name="payments_line_household"),
-            models.Index(fields=["status", "resolved"], name="payments_line_open"),
+            # scoping (one equality on the area code; no LIKE index: prefixes are matched through areas)
+            models.Index(fields=["area"], name="payments_line_area"),
+            # the worklist and a replaced card's failed lines: small, untouched by pending → sent → paid
+            models.Index(
+                fields=["status", "resolved"], condition=Q(status__in=["failed", "held"]), name="payments_line_open"
+            ),
+            models.Index(fields=["account"], condition=Q(status="failed"), name="payments_line_failed_account"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["reference"], name="payments_line_reference"),
             models.UniqueConstraint(
                 fields=["programme", "subject_id", "period"],
                 condition=Q(kind__in=["regular", "arrears"], status__in=["pending", "sent", "paid"]),
@@ -346,7 +369,7 @@ class NoticeStatus(models.TextChoices):
 class PaymentNotice(models.Model):
     """An SMS-ready payment notice (到账短信) for a paid line, in the outbox of the county's gateway."""
 
-    line = models.OneToOneField(RollLine, on_delete=models.CASCADE, related_name="notice")
+    line = models.OneToOneField(RollLine, on_delete=models.CASCADE, related_name="notice", db_constraint=False)
     phone = models.CharField(max_length=20, blank=True)
     text = models.CharField(max_length=300)
     status = models.CharField(max_length=10, choices=NoticeStatus.choices, default=NoticeStatus.QUEUED)

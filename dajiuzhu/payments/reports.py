@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, Exists, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, ExtractYear, TruncMonth
 from django.utils import timezone
 
@@ -22,6 +22,7 @@ from dajiuzhu.areas.models import Area, AreaLevel
 from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record
 from dajiuzhu.core import clock, months
+from dajiuzhu.core.db import MoneySum
 from dajiuzhu.core.errors import ValidationFailed
 from dajiuzhu.core.money import FEN, fen_to_yuan
 from dajiuzhu.intake import selectors as intake_selectors
@@ -45,7 +46,7 @@ _MONEY = DecimalField(max_digits=14, decimal_places=2)
 
 
 def _sum(column: str, condition: Q | None = None) -> Coalesce:
-    return Coalesce(Sum(column, filter=condition), Value(ZERO), output_field=_MONEY)
+    return Coalesce(MoneySum(column, filter=condition), Value(ZERO), output_field=_MONEY)
 
 
 def _yuan(value: Any) -> Decimal:

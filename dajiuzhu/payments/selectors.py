@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from dajiuzhu.accounts.roles import Capability
 from dajiuzhu.accounts.selectors import user_require, user_scope_q
 from dajiuzhu.areas.models import Area
 from dajiuzhu.core import months
+from dajiuzhu.core.db import MoneySum
 from dajiuzhu.core.errors import NotFound
 from dajiuzhu.payments import programmes
 from dajiuzhu.payments.models import (
@@ -112,25 +113,25 @@ class RollSummary:
 def roll_summary(*, user: Any, roll: Roll) -> RollSummary:
     lines = lines_for_user(user=user, roll=roll).order_by()
     out = RollSummary()
-    for row in lines.values("status").annotate(n=Count("id"), t=Sum("amount")):
+    for row in lines.values("status").annotate(n=Count("id"), t=MoneySum("amount")):
         out.by_status[row["status"]] = Totals(row["n"], row["t"] or Decimal(0))
-    for kind_row in lines.values("kind").annotate(n=Count("id"), t=Sum("amount")):
+    for kind_row in lines.values("kind").annotate(n=Count("id"), t=MoneySum("amount")):
         out.by_kind[kind_row["kind"]] = Totals(kind_row["n"], kind_row["t"] or Decimal(0))
     labels = programmes.labels()
     for prow in lines.values("programme").annotate(
-        n=Count("id"), gross=Sum("gross"), deduction=Sum("deduction"), t=Sum("amount"),
+        n=Count("id"), gross=MoneySum("gross"), deduction=MoneySum("deduction"), t=MoneySum("amount"),
         held=Count("id", filter=Q(status=LineStatus.HELD)),
     ).order_by("programme"):  # fmt: skip
         out.by_programme.append({**prow, "label": labels.get(prow["programme"], prow["programme"])})
     names = dict(Area.objects.filter(county_code=roll.county_id, level=4).values_list("code", "name"))
     checks = {c.township_id: c for c in TownshipCheck.objects.filter(roll=roll).select_related("checked_by")}
     for trow in lines.values("township_code").annotate(
-        n=Count("id"), t=Sum("amount"), held=Count("id", filter=Q(status=LineStatus.HELD))
+        n=Count("id"), t=MoneySum("amount"), held=Count("id", filter=Q(status=LineStatus.HELD))
     ).order_by("township_code"):  # fmt: skip
         code = trow["township_code"]
         out.by_township.append({**trow, "name": names.get(code, code), "check": checks.get(code)})
-    agg = lines.aggregate(g=Sum("gross"), d=Sum("deduction"), n=Count("id"),
-                          p=Sum("amount", filter=Q(status__in=LIVE)))  # fmt: skip
+    agg = lines.aggregate(g=MoneySum("gross"), d=MoneySum("deduction"), n=Count("id"),
+                          p=MoneySum("amount", filter=Q(status__in=LIVE)))  # fmt: skip
     out.gross, out.deduction, out.count = agg["g"] or Decimal(0), agg["d"] or Decimal(0), agg["n"] or 0
     out.payable = agg["p"] or Decimal(0)
     return out
@@ -154,12 +155,9 @@ def bank_file_get_for_user(*, user: Any, bank_file_id: int) -> BankFile:
 def worklist_for_user(*, user: Any) -> QuerySet[RollLine]:
     """What a village must fix: failed payments not yet resolved, and lines held on the newest roll."""
     user_require(user, Capability.PAY_READ)
-    newest = (
-        Roll.objects.filter(county_id=getattr(_area(user), "county_code", "") or "")
-        .order_by("-month")
-        .first()
-    )
-    held = Q(status=LineStatus.HELD, roll=newest) if newest is not None else Q(pk__in=[])
+    # the newest roll of each county (a city user sees every county's): no later roll of the same county
+    later = Roll.objects.filter(county_id=OuterRef("roll__county_id"), month__gt=OuterRef("roll__month"))
+    held = Q(status=LineStatus.HELD) & ~Exists(later)
     return (
         RollLine.objects.filter(user_scope_q(user))
         .filter(Q(status=LineStatus.FAILED, resolved=False) | held)
@@ -202,9 +200,11 @@ def _masked(account: PayeeAccount, bank_names: dict[str, str]) -> MaskedAccount:
 
 
 def bank_names() -> dict[str, str]:
+    """Bank code → the bank's name (中国邮政储蓄银行), as payees and villages know it; the name of the file
+    format is for the county's finance staff only (bank-file pages)."""
     from dajiuzhu.payments import bankfiles
 
-    return {code: fmt.name for code, fmt in bankfiles.load_formats().items()}
+    return {code: fmt.bank for code, fmt in bankfiles.load_formats().items()}
 
 
 def accounts_for_person(*, user: Any, person_id: int) -> list[MaskedAccount]:

@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from dajiuzhu.accounts.roles import Capability
@@ -26,6 +26,7 @@ from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record
 from dajiuzhu.benefits import selectors as benefit_selectors
 from dajiuzhu.core import clock, months
+from dajiuzhu.core.db import MoneySum
 from dajiuzhu.core.errors import ErrorReport, FieldError, NotFound, ValidationFailed
 from dajiuzhu.core.frames import queryset_frame, write_frame
 from dajiuzhu.core.inputs import clean_text
@@ -300,7 +301,7 @@ def authority_position(
     for row in (
         BudgetAuthority.objects.filter(county_id=county_code, year=year)
         .values("fund")
-        .annotate(total=Sum("amount"))
+        .annotate(total=MoneySum("amount"))
     ):
         out[row["fund"]]["authority"] = yuan_to_fen(row["total"] or Decimal(0))
     lines = RollLine.objects.filter(
@@ -309,7 +310,7 @@ def authority_position(
     if exclude_roll is not None:
         lines = lines.exclude(roll_id=exclude_roll)
     on = dt.date(year, 12, 31)
-    for prow in lines.values("programme").annotate(total=Sum("amount")):
+    for prow in lines.values("programme").annotate(total=MoneySum("amount")):
         fund = programmes.fund_of(prow["programme"], on=on, region=county_code)
         out.setdefault(fund, {"authority": 0, "committed": 0})["committed"] += yuan_to_fen(
             prow["total"] or Decimal(0)
@@ -352,7 +353,7 @@ def _recoveries_frame(county_code: str) -> pl.DataFrame:
     for rec in (
         Recovery.objects.filter(area__county_code=county_code)
         .annotate(
-            recovered=Sum(
+            recovered=MoneySum(
                 "entries__amount",
                 filter=Q(entries__line__isnull=True)
                 | ~Q(entries__line__status__in=[LineStatus.FAILED, LineStatus.HELD]),
@@ -491,7 +492,7 @@ def township_check(
         raise NotFound("发放名册不存在或不在您的管辖范围内")
     _require_status(roll, RollStatus.DRAFT, action="乡镇核对")
     part = RollLine.objects.filter(roll=roll, township_code=township.code).aggregate(
-        n=Count("id"), total=Sum("amount")
+        n=Count("id"), total=MoneySum("amount")
     )
     check, _ = TownshipCheck.objects.update_or_create(
         roll=roll, township=township,
@@ -504,18 +505,30 @@ def township_check(
     return check
 
 
+_SNAPSHOT_COLUMNS = {
+    "reference": pl.Utf8, "kind": pl.Utf8, "programme": pl.Utf8, "subject_id": pl.Int64, "period": pl.Date,
+    "gross": pl.Utf8, "deduction": pl.Utf8, "amount": pl.Utf8, "bank": pl.Utf8, "account_number": pl.Utf8,
+    "holder_name": pl.Utf8, "hold_reason": pl.Utf8,
+}  # fmt: skip
+_MONEY_COLUMNS = ("gross", "deduction", "amount")
+
+
 def _snapshot(roll: Roll) -> str:
-    """sha256 over every line's payment fields in reference order: what the roll pays, to whom."""
-    digest = hashlib.sha256()
-    rows = (
-        RollLine.objects.filter(roll=roll)
-        .order_by("reference")
-        .values_list("reference", "kind", "programme", "subject_id", "period", "gross", "deduction", "amount",
-                     "bank", "account_number", "holder_name", "hold_reason")
-    )  # fmt: skip
-    for row in rows.iterator(chunk_size=20_000):
-        digest.update("|".join(str(v) for v in row).encode() + b"\n")
-    return digest.hexdigest()
+    """sha256 over every line's payment fields in reference order (amounts in fen, one line of text per
+    line): what the roll pays, to whom. Read and joined column-wise: a million lines in about a second."""
+    frame = queryset_frame(RollLine.objects.filter(roll=roll).order_by(), _SNAPSHOT_COLUMNS).sort("reference")
+    text = frame.select(
+        pl.concat_str(
+            [
+                pl.col(name).map_batches(fen_from_yuan_text, return_dtype=pl.Int64).cast(pl.Utf8)
+                if name in _MONEY_COLUMNS
+                else pl.col(name).cast(pl.Utf8)
+                for name in _SNAPSHOT_COLUMNS
+            ],
+            separator="|",
+        ).alias("line")
+    )["line"]
+    return hashlib.sha256((text.str.join("\n").item() if text.len() else "").encode()).hexdigest()
 
 
 def _check_snapshot(roll: Roll) -> None:
@@ -567,7 +580,9 @@ def roll_funds(roll: Roll) -> list[dict[str, Any]]:
     position = authority_position(county_code=roll.county_id, year=roll.month.year, exclude_roll=roll.pk)
     this: dict[str, int] = {}
     rows = (
-        RollLine.objects.filter(roll=roll, status__in=LIVE).values("programme").annotate(total=Sum("amount"))
+        RollLine.objects.filter(roll=roll, status__in=LIVE)
+        .values("programme")
+        .annotate(total=MoneySum("amount"))
     )
     for row in rows:
         fund = programmes.fund_of(row["programme"], on=roll.month, region=roll.county_id)
@@ -709,7 +724,13 @@ def return_import(
     parsed = bankfiles.parse_return(fmt, content)
     if parsed.errors:
         raise _refused(parsed.errors)
-    expected = _sent_frame(roll, bank_file.bank).select("reference", "account_number", "amount_fen")
+    expected = queryset_frame(
+        RollLine.objects.filter(roll=roll, bank=bank_file.bank, status=LineStatus.SENT).order_by(),
+        {"reference": pl.Utf8, "account_number": pl.Utf8, "amount": pl.Utf8},
+    ).select(
+        "reference", "account_number",
+        pl.col("amount").map_batches(fen_from_yuan_text, return_dtype=pl.Int64).alias("amount_fen"),
+    )  # fmt: skip
     matched = bankfiles.match_return(expected, parsed)
     if matched.errors:
         raise _refused(matched.errors)
@@ -813,8 +834,8 @@ def roll_reconcile(*, user: Any, roll_id: int, version: int | None = None, ip: s
     problems: list[FieldError] = []
     for bank_file in BankFile.objects.filter(roll=roll).select_related("bank_return"):
         lines = RollLine.objects.filter(roll=roll, bank=bank_file.bank, amount__gt=0)
-        paid = lines.filter(status=LineStatus.PAID).aggregate(n=Count("id"), t=Sum("amount"))
-        failed = lines.filter(status=LineStatus.FAILED).aggregate(n=Count("id"), t=Sum("amount"))
+        paid = lines.filter(status=LineStatus.PAID).aggregate(n=Count("id"), t=MoneySum("amount"))
+        failed = lines.filter(status=LineStatus.FAILED).aggregate(n=Count("id"), t=MoneySum("amount"))
         still = lines.filter(status=LineStatus.SENT).count()
         got = (paid["n"] + failed["n"], (paid["t"] or 0) + (failed["t"] or 0))
         if still or got != (bank_file.line_count, bank_file.total):
@@ -893,7 +914,7 @@ def recovery_balance(rec: Recovery) -> Decimal:
     """Decided amount less repayments and the deductions of lines that were not failed or held."""
     recovered = rec.entries.filter(
         Q(line__isnull=True) | ~Q(line__status__in=[LineStatus.FAILED, LineStatus.HELD])
-    ).aggregate(t=Sum("amount"))["t"] or Decimal(0)
+    ).aggregate(t=MoneySum("amount"))["t"] or Decimal(0)
     return rec.amount - recovered
 
 
@@ -982,7 +1003,7 @@ def public_list_publish(*, user: Any, village_code: str, month: Any, ip: str | N
             roll=roll, area__village_code=village.code, programme__in=public, status__in=LIVE
         )
         .values("household_id", "programme", "household__member_count", "beneficiary_name", "subject_id")
-        .annotate(total=Sum("gross"))
+        .annotate(total=MoneySum("gross"))
         .order_by("household_id", "programme")
     )
     if not rows:

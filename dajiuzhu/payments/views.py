@@ -19,7 +19,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -34,6 +34,7 @@ from dajiuzhu.areas.models import Area
 from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record
 from dajiuzhu.core import clock, months
+from dajiuzhu.core.db import MoneySum
 from dajiuzhu.core.downloads import XLSX, xlsx_response
 from dajiuzhu.core.errors import DomainError, NotFound, ValidationFailed
 from dajiuzhu.core.money import fen_to_yuan
@@ -136,7 +137,7 @@ def roll_totals(user: Any, rolls: list[Roll]) -> dict[int, dict[str, Any]]:
         .filter(roll_id__in=[r.pk for r in rolls])
         .order_by()
         .values("roll_id")
-        .annotate(n=Count("id"), payable=Sum("amount", filter=Q(status__in=LIVE)))
+        .annotate(n=Count("id"), payable=MoneySum("amount", filter=Q(status__in=LIVE)))
     )
     return {r["roll_id"]: {"count": r["n"], "payable": r["payable"] or Decimal(0)} for r in rows}
 

@@ -131,6 +131,7 @@ def _household_detail_out(h: Household) -> dict[str, Any]:
                 "id": r.pk,
                 "person_id": r.person_id,
                 "asset_type": r.asset_type,
+                "vehicle_kind": r.vehicle_kind,
                 "description": r.description,
                 "value": str(r.value),
                 "quantity": None if r.quantity is None else str(r.quantity),

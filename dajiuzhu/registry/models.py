@@ -19,6 +19,9 @@ from dajiuzhu.registry.choices import (
     ResidenceType,
     SchoolStage,
     Sex,
+    SupporterRelation,
+    SupporterStatus,
+    VehicleKind,
 )
 
 
@@ -144,7 +147,7 @@ class Income(models.Model):
         on_delete=models.CASCADE,
         related_name="incomes",
     )
-    income_type = models.CharField(_("收入类型"), max_length=12, choices=IncomeType.choices)
+    income_type = models.CharField(_("收入类型"), max_length=24, choices=IncomeType.choices)
     amount = models.DecimalField(_("金额（元）"), max_digits=14, decimal_places=2)
     period_start = models.DateField(_("起始日期"))
     period_end = models.DateField(_("截止日期"))
@@ -167,6 +170,9 @@ class Asset(models.Model):
         Person, verbose_name=_("成员"), null=True, blank=True, on_delete=models.CASCADE, related_name="assets"
     )
     asset_type = models.CharField(_("财产类型"), max_length=12, choices=AssetType.choices)
+    # For vehicles: the kind decides the exemption (policy-spec R1.11); a vehicle of no kind counts as a
+    # private car, the strictest rule.
+    vehicle_kind = models.CharField(_("车辆类型"), max_length=15, choices=VehicleKind.choices, blank=True)
     description = models.CharField(_("描述"), max_length=200, blank=True)
     value = models.DecimalField(_("价值（元）"), max_digits=14, decimal_places=2, default=0)
     quantity = models.DecimalField(_("数量/面积"), max_digits=10, decimal_places=2, null=True, blank=True)
@@ -209,3 +215,44 @@ class Expenditure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount} ({self.period_start}–{self.period_end})"
+
+
+class OutsideSupporter(models.Model):
+    """A statutory supporter of the household's applicants who lives elsewhere (特困 condition 3, S2 art.
+    8): who they are and what the law asks about them, so that the engine judges each in person
+    (rules.supporters). Co-resident members are judged from their own Person rows."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="outside_supporters")
+    relation = models.CharField(_("与申请人关系"), max_length=12, choices=SupporterRelation.choices)
+    id_number = models.CharField(_("身份证号码"), max_length=18)
+    name = models.CharField(_("姓名"), max_length=50)
+    birth_date = models.DateField(_("出生日期"))  # from the ID number
+    is_tekun = models.BooleanField(_("为特困人员"), default=False)
+    dibao_recipient = models.BooleanField(_("为低保对象"), default=False)
+    monthly_income = models.DecimalField(_("本人月收入（元）"), max_digits=12, decimal_places=2, default=0)
+    financial_assets = models.DecimalField(
+        _("家庭金融资产（元）"), max_digits=14, decimal_places=2, default=0
+    )
+    household_size = models.PositiveSmallIntegerField(_("家庭人数"), default=1)
+    disability_type = models.CharField(
+        _("残疾类别"), max_length=20, choices=DisabilityType.choices, blank=True
+    )
+    disability_grade = models.PositiveSmallIntegerField(_("残疾等级"), null=True, blank=True)
+    status = models.CharField(_("状况"), max_length=20, choices=SupporterStatus.choices, blank=True)
+    property_note = models.CharField(_("财产情况"), max_length=200, blank=True)
+    source = models.CharField(
+        _("来源"), max_length=15, choices=DataSource.choices, default=DataSource.DECLARED
+    )
+    recorded_on = models.DateField(_("登记日期"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["household_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "id_number"], name="registry_supporter_once_per_household"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.get_relation_display()}）"

@@ -109,6 +109,7 @@ class ExpenditureIn(Schema):
 class AssetIn(Schema):
     person: int | None = None
     asset_type: str | None = None
+    vehicle_kind: str | None = None
     description: str | None = None
     value: Loose = None
     quantity: Loose = None
@@ -195,6 +196,7 @@ class AssetOut(Schema):
     id: int
     person_id: int | None
     asset_type: str
+    vehicle_kind: str
     description: str
     value: str
     quantity: str | None

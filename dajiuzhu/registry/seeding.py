@@ -806,6 +806,11 @@ def _chunk_tables(chunk: Chunk, now: str) -> list[tuple[str, list[str], pl.DataF
             "household_id": c("hid"),
             "person_id": pl.lit(None, pl.Int64),
             "asset_type": c("asset_type"),
+            "vehicle_kind": pl.when(c("asset_type") != "vehicle")
+            .then(pl.lit(""))
+            .when(c("description") == "农用三轮车")
+            .then(pl.lit("agricultural"))
+            .otherwise(pl.lit("private")),
             "description": c("description"),
             "value": c("value"),
             "quantity": c("quantity"),

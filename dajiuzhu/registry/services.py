@@ -18,12 +18,21 @@ from dajiuzhu.audit.services import audit_record, diff
 from dajiuzhu.core.errors import ErrorReport, NotFound, ValidationFailed
 from dajiuzhu.registry.choices import Relation
 from dajiuzhu.registry.errors import DuplicateIdNumber, StaleRecord
-from dajiuzhu.registry.models import Asset, Expenditure, Household, Income, Membership, Person
+from dajiuzhu.registry.models import (
+    Asset,
+    Expenditure,
+    Household,
+    Income,
+    Membership,
+    OutsideSupporter,
+    Person,
+)
 from dajiuzhu.registry.validation import (
     clean_asset,
     clean_expenditure,
     clean_household,
     clean_income,
+    clean_outside_supporter,
     clean_person,
 )
 
@@ -445,5 +454,52 @@ def household_record_delete(*, actor: Any, kind: str, record_id: int) -> None:
         subject_id=record_id,
         subject_label=f"{obj.household.number} {label}",
         area_code=obj.household.area_id,
+        before=before,
+    )
+
+
+@transaction.atomic
+def outside_supporter_add(*, actor: Any, household_id: int, data: dict[str, Any]) -> OutsideSupporter:
+    """Record a statutory supporter of the household's applicants who lives elsewhere (S2 art. 8). A
+    co-resident member is not recorded here: the engine judges members from their own rows."""
+    user_require(actor, Capability.REGISTRY_WRITE)
+    household = _lock_household(actor, household_id)
+    report = ErrorReport()
+    cleaned = clean_outside_supporter(data, report)
+    number = cleaned.get("id_number")
+    if number and Person.objects.filter(household=household, id_number=number, is_deceased=False).exists():
+        report.add("身份证号码", "该义务人是本户共同生活成员，按成员信息认定，无需登记为户外义务人")
+    elif number and OutsideSupporter.objects.filter(household=household, id_number=number).exists():
+        report.add("身份证号码", "该义务人已登记")
+    report.raise_if_any()
+    obj = OutsideSupporter.objects.create(household=household, **cleaned)
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        subject_type="outside_supporter",
+        subject_id=obj.pk,
+        subject_label=f"{household.number} 户外法定义务人",
+        area_code=household.area_id,
+        after={k: str(v) if v is not None else None for k, v in cleaned.items()},
+    )
+    return obj
+
+
+@transaction.atomic
+def outside_supporter_delete(*, actor: Any, supporter_id: int) -> None:
+    user_require(actor, Capability.REGISTRY_WRITE)
+    obj = OutsideSupporter.objects.select_related("household").filter(pk=supporter_id).first()
+    if obj is None:
+        raise NotFound()
+    household = _lock_household(actor, obj.household_id)
+    before = {k: str(v) for k, v in model_to_dict(obj).items()}
+    obj.delete()
+    audit_record(
+        actor=actor,
+        action=AuditAction.DELETE,
+        subject_type="outside_supporter",
+        subject_id=supporter_id,
+        subject_label=f"{household.number} 户外法定义务人",
+        area_code=household.area_id,
         before=before,
     )

@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import TextChoices
 
 from dajiuzhu.areas.selectors import region_code_known
-from dajiuzhu.core import idnumber
+from dajiuzhu.core import clock, idnumber
 from dajiuzhu.core.errors import ErrorReport
 from dajiuzhu.core.inputs import PHONE_RE
 from dajiuzhu.core.money import InvalidAmount, parse_yuan
@@ -30,6 +30,9 @@ from dajiuzhu.registry.choices import (
     Relation,
     ResidenceType,
     SchoolStage,
+    SupporterRelation,
+    SupporterStatus,
+    VehicleKind,
 )
 
 MAX_AMOUNT = Decimal("100000000")
@@ -146,7 +149,7 @@ def clean_id_number(
     value: Any, report: ErrorReport, row: int | None, label: str = "身份证号码"
 ) -> idnumber.IdInfo | None:
     try:
-        return idnumber.parse(_text(value), region_known=region_code_known)
+        return idnumber.parse(_text(value), today=clock.today(), region_known=region_code_known)
     except idnumber.InvalidIdNumber as exc:
         report.add(label, str(exc), row=row)
         return None
@@ -297,6 +300,9 @@ def clean_expenditure(raw: dict[str, Any], report: ErrorReport, *, row: int | No
 def clean_asset(raw: dict[str, Any], report: ErrorReport, *, row: int | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "asset_type": clean_choice(raw.get("asset_type"), AssetType, "财产类型", report, row),
+        "vehicle_kind": clean_choice(
+            raw.get("vehicle_kind"), VehicleKind, "车辆类型", report, row, required=False
+        ),
         "description": _text(raw.get("description"))[:200],
         "value": clean_amount(
             raw.get("value") if not _blank(raw.get("value")) else "0", "价值（元）", report, row
@@ -306,6 +312,12 @@ def clean_asset(raw: dict[str, Any], report: ErrorReport, *, row: int | None = N
             raw.get("source"), DataSource, "来源", report, row, default=DataSource.DECLARED
         ),
     }
+    if out["asset_type"] == AssetType.VEHICLE and not out["vehicle_kind"]:
+        report.add(
+            "车辆类型", "机动车辆应选择车辆类型（私家车、生产经营用车、残疾人代步车、农用车）", row=row
+        )
+    elif out["asset_type"] and out["asset_type"] != AssetType.VEHICLE and out["vehicle_kind"]:
+        report.add("车辆类型", "只有机动车辆填写车辆类型", row=row)
     quantity = raw.get("quantity")
     if _blank(quantity):
         out["quantity"] = None
@@ -315,4 +327,52 @@ def clean_asset(raw: dict[str, Any], report: ErrorReport, *, row: int | None = N
     out["recorded_on"] = (
         dt.date.today() if _blank(recorded) else clean_date(recorded, "登记日期", report, row)
     )
+    return out
+
+
+def clean_outside_supporter(
+    raw: dict[str, Any], report: ErrorReport, *, row: int | None = None
+) -> dict[str, Any]:
+    """A statutory supporter living elsewhere (S2 art. 8): relation and ID number are required, the birth
+    date comes from the ID number; income, assets and household size are for the R2.4 tests."""
+    out: dict[str, Any] = {
+        "relation": clean_choice(raw.get("relation"), SupporterRelation, "与申请人关系", report, row),
+        "name": _text(raw.get("name"))[:50],
+        "is_tekun": clean_bool(raw.get("is_tekun"), "为特困人员", report, row, default=False),
+        "dibao_recipient": clean_bool(raw.get("dibao_recipient"), "为低保对象", report, row, default=False),
+        "status": clean_choice(raw.get("status"), SupporterStatus, "状况", report, row, required=False),
+        "disability_type": clean_choice(
+            raw.get("disability_type"), DisabilityType, "残疾类别", report, row, required=False
+        ),
+        "property_note": _text(raw.get("property_note"))[:200],
+        "source": clean_choice(
+            raw.get("source"), DataSource, "来源", report, row, default=DataSource.DECLARED
+        ),
+    }
+    if not out["name"]:
+        report.add("姓名", "不能为空", row=row)
+    if _blank(raw.get("id_number")):
+        report.add("身份证号码", "不能为空", row=row)
+        out["id_number"], out["birth_date"] = "", None
+    else:
+        info = clean_id_number(raw.get("id_number"), report, row)
+        out["id_number"] = info.number if info else ""
+        out["birth_date"] = info.birth_date if info else None
+    for key, label in (("monthly_income", "本人月收入（元）"), ("financial_assets", "家庭金融资产（元）")):
+        value = raw.get(key)
+        out[key] = Decimal("0") if _blank(value) else clean_amount(value, label, report, row)
+    size = _text(raw.get("household_size")) or "1"
+    if not size.isdigit() or not 1 <= int(size) <= 30:
+        report.add("家庭人数", f"“{size}”应为1到30之间的整数", row=row)
+        out["household_size"] = 1
+    else:
+        out["household_size"] = int(size)
+    grade = _text(raw.get("disability_grade"))
+    if grade and (not grade.isdigit() or not 1 <= int(grade) <= 4):
+        report.add("残疾等级", f"“{grade}”应为1到4", row=row)
+    out["disability_grade"] = int(grade) if grade.isdigit() and 1 <= int(grade) <= 4 else None
+    if bool(out["disability_type"]) != bool(out["disability_grade"]):
+        report.add("残疾等级", "残疾类别与等级应同时填写", row=row)
+    recorded = raw.get("recorded_on")
+    out["recorded_on"] = clock.today() if _blank(recorded) else clean_date(recorded, "登记日期", report, row)
     return out

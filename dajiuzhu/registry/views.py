@@ -173,6 +173,7 @@ class IncomeForm(ServiceForm):
 
 class AssetForm(ServiceForm):
     asset_type = _select("财产类型", ch.AssetType.choices)
+    vehicle_kind = _select("车辆类型（机动车辆必填）", ch.VehicleKind.choices)
     description = _text("描述")
     value = _text("价值（元）", inputmode="decimal")
     quantity = _text("数量/面积", inputmode="decimal")

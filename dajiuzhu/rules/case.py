@@ -11,20 +11,26 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from dajiuzhu.areas.divisions import county_code_known
 from dajiuzhu.core import idnumber
 from dajiuzhu.core.money import InvalidAmount, parse_yuan, yuan_to_fen
 from dajiuzhu.rules.engine import SingleResult, assess_one
 from dajiuzhu.rules.explain import ProgrammeResult, explain, yuan
 from dajiuzhu.rules.inputs import (
+    EXCLUDED_INCOME_COLUMNS,
     EXPENDITURE_COLUMNS,
     INCOME_COLUMNS,
+    LOCAL_EXCLUDABLE,
     PERSON_LABELS,
+    VEHICLE_COLUMNS,
+    VEHICLE_KINDS,
     household_defaults,
     person_defaults,
 )
 from dajiuzhu.rules.parameters import ParameterError, ParameterTree
-from dajiuzhu.rules.params import resolve_set
+from dajiuzhu.rules.params import convert_value, is_relative, resolve_set
 from dajiuzhu.rules.programmes import PARAMS, RULES
+from dajiuzhu.rules.supporters import RELATIONS, assess_supporters_one, supporter_defaults
 
 MAX_AGE = 130
 MAX_MEMBERS = 30
@@ -47,19 +53,54 @@ TA_WORDS = {
     "expenditure": "expenditure",
     "支出型": "expenditure",
 }
+SCHOOL_WORDS = {
+    "": "", "无": "", "非在校": "", "preschool": "preschool", "学前": "preschool", "primary": "primary",
+    "小学": "primary", "junior": "junior", "初中": "junior", "senior": "senior", "高中": "senior",
+    "普通高中": "senior", "vocational": "vocational", "中职": "vocational", "中等职业学校": "vocational",
+    "college": "college", "大专": "college", "bachelor": "bachelor", "本科": "bachelor",
+    "graduate": "graduate", "研究生": "graduate",
+}  # fmt: skip
 # Case key → (engine column, label without the unit: the case is monthly by definition).
 INCOME_FIELDS = {k: (c, PERSON_LABELS[c].removesuffix("（月）")) for k, c in INCOME_COLUMNS.items()}
-EXPENDITURE_FIELDS = {k: (c, PERSON_LABELS[c].removesuffix("（月）")) for k, c in EXPENDITURE_COLUMNS.items()}
+EXPENDITURE_FIELDS = {
+    k: (c, PERSON_LABELS[c].removesuffix("（月）"))
+    for k, c in EXPENDITURE_COLUMNS.items()
+    if k != "transfer_out"  # a member's `transfer_spending`, not a rigid expenditure
+}
+EXCLUDED_FIELDS = {
+    k: (c, PERSON_LABELS[c].removesuffix("（月）")) for k, c in EXCLUDED_INCOME_COLUMNS.items()
+}
+VEHICLE_WORDS = {**{k: k for k in VEHICLE_KINDS}, **{label: k for k, label in VEHICLE_KINDS.items()},
+                 "生产用车": "production", "残疾人代步车": "disability"}  # fmt: skip
+VEHICLE_KEYS = {"kind", "value", "description"}
 MEMBER_KEYS = {
     "name", "age", "birth_date", "id_number", "sex", "relation", "counted", "disability", "adl_fails",
     "labour_capacity", "student", "serious_illness", "carer", "in_institution", "parents_absent",
-    "parents_unable", "chooses_child_allowance", "income", "labour_override", "expenditure", "medical_oop_year",
+    "parents_unable", "chooses_child_allowance", "school_stage", "tekun_current", "income", "labour_override",
+    "expenditure", "medical_oop_year",
+    "transfer_spending", "excluded_income", "clergy_venue_years", "single_local_route",
 }  # fmt: skip
 HOUSEHOLD_KEYS = {
-    "financial_assets", "vehicles", "vehicle_value", "dwellings", "has_business", "external_supporter_able",
+    "financial_assets", "vehicles", "vehicle_value", "dwellings", "has_business",
     "dibao_current", "dibao_taper_used", "dibao_last_amount", "temporary_assistance",
 }  # fmt: skip
-TOP_KEYS = {"date", "region", "residence", "parameters", "household", "members", "name", "description"}
+TOP_KEYS = {
+    "date", "region", "residence", "parameters", "household", "members", "supporters", "name", "description",
+}  # fmt: skip
+SUPPORTER_KEYS = {
+    "name", "relation", "id_number", "tekun", "dibao", "income", "financial_assets", "household_size",
+    "disability", "status",
+}  # fmt: skip
+SUPPORTER_RELATION_WORDS = {
+    **{k: k for k in RELATIONS}, "配偶": "spouse", "子女": "child", "儿子": "child", "女儿": "child",
+    "父母": "parent", "父亲": "parent", "母亲": "parent", "孙子女": "grandchild", "外孙子女": "grandchild",
+    "祖父母": "grandparent", "外祖父母": "grandparent", "兄弟姐妹": "sibling",
+}  # fmt: skip
+SUPPORTER_STATUS_WORDS = {
+    "": "", "无": "", "no_civil_capacity": "no_civil_capacity", "无民事行为能力": "no_civil_capacity",
+    "missing": "missing", "宣告失踪": "missing", "被宣告失踪": "missing", "in_prison": "in_prison",
+    "服刑": "in_prison", "在监狱服刑": "in_prison",
+}  # fmt: skip
 
 
 class CaseError(ValueError):
@@ -71,10 +112,23 @@ class CaseError(ValueError):
 
 
 def rule_age(birth: dt.date, on: dt.date) -> int:
-    """Age for benefit rules: a benefit tied to an age starts the month after the birthday (policy-spec
-    R10.6, `age.start_rule = next_month`), so the age counted in a month is the age on the last day of
-    the month before."""
-    return idnumber.age_on(birth, on.replace(day=1) - dt.timedelta(days=1))
+    """Age for eligibility conditions (policy-spec R10.6): full years on the assessment date, the birthday
+    itself counted."""
+    return idnumber.age_on(birth, on)
+
+
+def birthday_this_month(birth: dt.date, on: dt.date) -> int:
+    """0 no birthday in the month of `on`; 1 it was on or before `on`; 2 it is still to come. The engine
+    derives from it the age an age-tied payment uses for the month (programmes.pay_age, age.start_rule).
+    Computed from ages, so a 29 February birthday follows the same convention as `age_on`."""
+    month_start = on.replace(day=1)
+    month_end = (month_start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    age = idnumber.age_on(birth, on)
+    if age > idnumber.age_on(birth, month_start - dt.timedelta(days=1)):
+        return 1
+    if idnumber.age_on(birth, month_end) > age:
+        return 2
+    return 0
 
 
 @dataclass
@@ -86,6 +140,11 @@ class Case:
     household: dict[str, Any]
     persons: list[dict[str, Any]]
     names: list[str] = field(default_factory=list)
+    # (JSON path, code) of each local excluded-income item: checked against income.excluded_local in force
+    local_items: list[tuple[str, str]] = field(default_factory=list)
+    # statutory supporters living elsewhere (rules.supporters.SUPPORTER_COLUMNS) and their shown names
+    supporters: list[dict[str, Any]] = field(default_factory=list)
+    supporter_names: list[str] = field(default_factory=list)
 
 
 class _Reader:
@@ -179,9 +238,24 @@ def parse_case(data: Any, *, today: dt.date | None = None) -> Case:
         household["financial_assets_fen"] = r.fen(
             hh_in["financial_assets"], "household.financial_assets", "金融资产"
         )
-    if "vehicles" in hh_in:
-        household["vehicles"] = r.integer(hh_in["vehicles"], "household.vehicles", "非豁免机动车数", 0, 50)
-    if "vehicle_value" in hh_in:
+    if isinstance(hh_in.get("vehicles"), list):
+        # One object per vehicle: {kind, value}; per kind the engine gets the count and the highest value.
+        if "vehicle_value" in hh_in:
+            r.fail("household.vehicle_value", "已逐辆填写 vehicles 时不再填写 vehicle_value")
+        for j, vehicle in enumerate(hh_in["vehicles"][:50]):
+            vpath = f"household.vehicles[{j}]"
+            if not isinstance(vehicle, dict):
+                r.fail(vpath, f"第{j + 1}辆车应为 {{kind, value}} 对象")
+                continue
+            r.unknown(vehicle, VEHICLE_KEYS, vpath + ".")
+            kind = r.choice(vehicle.get("kind", ""), VEHICLE_WORDS, vpath + ".kind", f"第{j + 1}辆车的类型")
+            value = r.fen(vehicle.get("value", "0"), vpath + ".value", f"第{j + 1}辆车的价值")
+            count_col, value_col = VEHICLE_COLUMNS[kind]
+            household[count_col] += 1
+            household[value_col] = max(household[value_col], value)
+    elif "vehicles" in hh_in:
+        household["vehicles"] = r.integer(hh_in["vehicles"], "household.vehicles", "私家车数", 0, 50)
+    if "vehicle_value" in hh_in and not isinstance(hh_in.get("vehicles"), list):
         household["vehicle_value_fen"] = r.fen(
             hh_in["vehicle_value"], "household.vehicle_value", "机动车价值"
         )
@@ -214,6 +288,7 @@ def parse_case(data: Any, *, today: dt.date | None = None) -> Case:
     members_in = data.get("members")
     persons: list[dict[str, Any]] = []
     names: list[str] = []
+    local_items: list[tuple[str, str]] = []
     if not isinstance(members_in, list) or not members_in:
         r.fail("members", "members 应为至少包含一名成员的列表")
         members_in = []
@@ -233,11 +308,12 @@ def parse_case(data: Any, *, today: dt.date | None = None) -> Case:
         age: int | None = None
         if "id_number" in m:
             try:
-                info = idnumber.parse(str(m["id_number"]), today=on)
+                info = idnumber.parse(str(m["id_number"]), today=on, region_known=county_code_known)
             except idnumber.InvalidIdNumber as exc:
                 r.fail(path + "id_number", f"{who}的身份证号码：{exc}")
             else:
                 age = rule_age(info.birth_date, on)
+                row["birthday_this_month"] = birthday_this_month(info.birth_date, on)
                 sex = sex or info.sex
         if "birth_date" in m:
             try:
@@ -248,6 +324,7 @@ def parse_case(data: Any, *, today: dt.date | None = None) -> Case:
                 if birth > on:
                     r.fail(path + "birth_date", f"{who}的出生日期晚于评估日期")
                 age = rule_age(birth, on)
+                row["birthday_this_month"] = birthday_this_month(birth, on)
         if "age" in m:
             age = r.integer(m["age"], path + "age", f"{who}的年龄", 0, MAX_AGE)
         if age is None:
@@ -262,9 +339,16 @@ def parse_case(data: Any, *, today: dt.date | None = None) -> Case:
         for key, col, label in (("counted", "counted", "计入家庭成员"), ("student", "is_student", "在校学生"),
                                 ("serious_illness", "serious_illness", "患重特大疾病"), ("carer", "is_carer", "全职照料"),
                                 ("in_institution", "in_institution", "集中供养"),
+                                ("tekun_current", "tekun_current", "现为特困供养人员"),
                                 ("chooses_child_allowance", "chooses_child_allowance", "选择儿童基本生活费")):  # fmt: skip
             if key in m:
                 row[col] = r.boolean(m[key], path + key, f"{who}的{label}")
+        if "school_stage" in m:
+            row["school_stage"] = r.choice(
+                m["school_stage"], SCHOOL_WORDS, path + "school_stage", f"{who}的在读学段"
+            )
+            if "student" not in m:
+                row["is_student"] = row["school_stage"] != ""
         if "labour_capacity" in m:
             row["labour_capacity"] = r.choice(
                 m["labour_capacity"], CAPACITY_WORDS, path + "labour_capacity", f"{who}的劳动能力"
@@ -308,6 +392,33 @@ def parse_case(data: Any, *, today: dt.date | None = None) -> Case:
                     continue
                 col, label = fields[key]
                 row[col] = r.fen(raw, f"{path}{group}.{key}", f"{who}的{label}")
+        if "transfer_spending" in m:
+            row["transfer_spending_fen"] = r.fen(
+                m["transfer_spending"], path + "transfer_spending", f"{who}的转移性支出"
+            )
+        excluded = m.get("excluded_income") or {}
+        if not isinstance(excluded, dict):
+            r.fail(path + "excluded_income", f"{who}的不计入收入应为对象（类型: 金额）")
+            excluded = {}
+        for key, raw in excluded.items():
+            epath = f"{path}excluded_income.{key}"
+            if key in EXCLUDED_FIELDS:
+                col, label = EXCLUDED_FIELDS[key]
+                row[col] = r.fen(raw, epath, f"{who}的{label}")
+            elif key in LOCAL_EXCLUDABLE:
+                row["excluded_local_fen"] += r.fen(raw, epath, f"{who}的{LOCAL_EXCLUDABLE[key]}")
+                local_items.append((epath, key))
+            else:
+                choices = "、".join([*EXCLUDED_FIELDS, *LOCAL_EXCLUDABLE])
+                r.fail(epath, f"{who}的不计入收入类型“{key}”不存在，可选：{choices}")
+        if "clergy_venue_years" in m:
+            row["clergy_venue_years"] = r.integer(
+                m["clergy_venue_years"], path + "clergy_venue_years", f"{who}在宗教活动场所居住年数", 0, 100
+            )
+        if "single_local_route" in m:
+            row["single_local_route"] = r.boolean(
+                m["single_local_route"], path + "single_local_route", f"{who}属本地规定的其他单人户情形"
+            )
         if m.get("labour_override") is not None:
             row["labour_override_fen"] = r.fen(
                 m["labour_override"], path + "labour_override", f"{who}的认定折算收入"
@@ -317,10 +428,104 @@ def parse_case(data: Any, *, today: dt.date | None = None) -> Case:
                 m["medical_oop_year"], path + "medical_oop_year", f"{who}的年度医疗自付"
             )
         persons.append(row)
+    if "external_supporter_able" in hh_in:
+        r.fail(
+            "household.external_supporter_able",
+            "不再接受“户外义务人有履行能力”的是/否填写：请在 supporters 中逐人填写户外法定义务人"
+            "（特困人员认定办法 第八条）",
+        )
+    member_ids = {str(m.get("id_number", "")).strip().upper() for m in members_in if isinstance(m, dict)}
+    supporters, supporter_names = _parse_supporters(r, data.get("supporters"), on, member_ids - {""})
     if r.errors:
         raise CaseError(r.errors)
     return Case(on=on, region=region, residence=residence, overrides=overrides, household=household,
-                persons=persons, names=names)  # fmt: skip
+                persons=persons, names=names, local_items=local_items, supporters=supporters,
+                supporter_names=supporter_names)  # fmt: skip
+
+
+def _parse_supporters(
+    r: _Reader, raw: Any, on: dt.date, member_ids: set[str]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Statutory supporters living elsewhere (S2 art. 8): relation and ID number are required; the age
+    comes from the ID number. A co-resident member is judged from the member's own data instead."""
+    if raw is None:
+        return [], []
+    if not isinstance(raw, list):
+        r.fail("supporters", "supporters 应为户外法定义务人的列表")
+        return [], []
+    rows: list[dict[str, Any]] = []
+    names: list[str] = []
+    seen: set[str] = set()
+    for i, s in enumerate(raw[:MAX_MEMBERS]):
+        path = f"supporters[{i}]."
+        who = f"第{i + 1}名户外义务人"
+        if not isinstance(s, dict):
+            r.fail(f"supporters[{i}]", f"{who}应为对象")
+            continue
+        r.unknown(s, SUPPORTER_KEYS, path)
+        row: dict[str, Any] = {"household_id": 1, "person_id": i + 1, "param_key": 0, "age": 0,
+                               **supporter_defaults()}  # fmt: skip
+        if not str(s.get("relation") or "").strip():
+            r.fail(path + "relation", f"{who}缺少与申请人的关系（relation，如 子女、配偶、父母）")
+            relation = ""
+        else:
+            relation = r.choice(
+                s["relation"], SUPPORTER_RELATION_WORDS, path + "relation", f"{who}与申请人的关系"
+            )
+        number = str(s.get("id_number") or "").strip().upper()
+        if not number:
+            r.fail(path + "id_number", f"{who}缺少身份证号码（id_number）")
+        else:
+            try:
+                info = idnumber.parse(number, today=on, region_known=county_code_known)
+            except idnumber.InvalidIdNumber as exc:
+                r.fail(path + "id_number", f"{who}的身份证号码：{exc}")
+            else:
+                number = info.number
+                row["age"] = rule_age(info.birth_date, on)
+                if number in member_ids:
+                    r.fail(
+                        path + "id_number",
+                        f"{who}是共同生活家庭成员，按成员信息认定，不要在 supporters 中重复填写",
+                    )
+                if number in seen:
+                    r.fail(path + "id_number", f"{who}的身份证号码与前面的义务人重复")
+                seen.add(number)
+        for key, col, label in (
+            ("tekun", "is_tekun", "为特困人员"),
+            ("dibao", "dibao_recipient", "为低保对象"),
+        ):
+            if key in s:
+                row[col] = r.boolean(s[key], path + key, f"{who}{label}")
+        if "income" in s:
+            row["income_fen"] = r.fen(s["income"], path + "income", f"{who}的本人月收入")
+        if "financial_assets" in s:
+            row["financial_assets_fen"] = r.fen(
+                s["financial_assets"], path + "financial_assets", f"{who}的家庭金融资产"
+            )
+        if "household_size" in s:
+            row["household_size"] = r.integer(
+                s["household_size"], path + "household_size", f"{who}的家庭人数", 1, MAX_MEMBERS
+            )
+        if "status" in s:
+            row["incapacity"] = r.choice(s["status"], SUPPORTER_STATUS_WORDS, path + "status", f"{who}的状况")
+        disability = s.get("disability")
+        if disability is not None:
+            if not isinstance(disability, dict):
+                r.fail(path + "disability", f"{who}的残疾信息应为 {{type, grade}} 对象")
+            else:
+                row["disability_type"] = r.choice(
+                    disability.get("type", ""), DISABILITY_WORDS, path + "disability.type", f"{who}的残疾类别"
+                )
+                row["disability_grade"] = r.integer(
+                    disability.get("grade", 0), path + "disability.grade", f"{who}的残疾等级", 0, 4
+                )
+        rows.append(row)
+        label = RELATIONS.get(relation, relation)
+        names.append(f"{s.get('name') or who}（{label}，户外）")
+    if len(raw) > MAX_MEMBERS:
+        r.fail("supporters", f"户外义务人不能超过{MAX_MEMBERS}人")
+    return rows, names
 
 
 def case_params(case: Case, tree: ParameterTree) -> dict[str, int]:
@@ -328,11 +533,73 @@ def case_params(case: Case, tree: ParameterTree) -> dict[str, int]:
     unknown = [key for key in case.overrides if key not in known]
     if unknown:
         raise CaseError([(f"parameters.{key}", f"未知参数“{key}”") for key in unknown])
+    bad_units = _override_unit_errors(case, tree)
+    if bad_units:
+        raise CaseError(bad_units)
     try:
-        return resolve_set(tree, PARAMS, on=case.on, region=case.region, residence=case.residence,
-                           overrides=case.overrides)  # fmt: skip
+        params = resolve_set(tree, PARAMS, on=case.on, region=case.region, residence=case.residence,
+                             overrides=case.overrides)  # fmt: skip
+        listed = local_exclusions(tree, on=case.on, region=case.region, overrides=case.overrides)
     except ParameterError as exc:
         raise CaseError([("parameters", str(exc))]) from exc
+    not_listed = [
+        (path, f"“{code}”（{LOCAL_EXCLUDABLE[code]}）在{case.on.isoformat()}不是当地规定的不计入收入项目"
+               f"（参数 {LOCAL_EXCLUSIONS}），应计入其他收入（income.other）")
+        for path, code in case.local_items
+        if code not in listed
+    ]  # fmt: skip
+    if not_listed:
+        raise CaseError(not_listed)
+    return params
+
+
+def _override_unit_errors(case: Case, tree: ParameterTree) -> list[tuple[str, str]]:
+    """(path, message) for every override whose value has the wrong unit for its engine parameter (a
+    fraction of a fen, a fractional age, a switch other than 1/0, a word outside the choices)."""
+    errors = []
+    for key, raw in case.overrides.items():
+        if is_relative(raw):
+            continue
+        for spec in PARAMS:
+            sources = {spec.source.format(residence=r) for r in ("urban", "rural")}
+            if key != spec.name and key not in sources:
+                continue
+            unit = tree.parameters[key].unit if key in tree.parameters else ""
+            try:
+                convert_value(spec, raw, f"参数 {key}{f'（单位：{unit}）' if unit else ''}")
+            except ParameterError as exc:
+                errors.append((f"parameters.{key}", str(exc)))
+            break
+    return errors
+
+
+LOCAL_EXCLUSIONS = "income.excluded_local"
+
+
+def parse_local_exclusions(raw: Any, where: str) -> frozenset[str]:
+    """The dated list income.excluded_local ("disability_allowances,price_subsidy"; "none" for none) as
+    codes of LOCAL_EXCLUDABLE; an unknown code is a ParameterError naming it."""
+    words = [w for w in str(raw or "").replace("，", ",").replace("、", ",").split(",") if w.strip()]
+    codes = {w.strip() for w in words} - {"none", "无"}
+    unknown = sorted(codes - set(LOCAL_EXCLUDABLE))
+    if unknown:
+        raise ParameterError(
+            f"{where}：不计入收入项目“{'、'.join(unknown)}”不存在，可选：{'、'.join(LOCAL_EXCLUDABLE)}"
+        )
+    return frozenset(codes)
+
+
+def local_exclusions(
+    tree: ParameterTree, *, on: dt.date, region: str, overrides: dict[str, Any] | None = None
+) -> frozenset[str]:
+    """The local excluded-income items in force for a region on a date (S1 art. 13 para. 2 item 4)."""
+    overrides = overrides or {}
+    raw = (
+        overrides[LOCAL_EXCLUSIONS]
+        if LOCAL_EXCLUSIONS in overrides
+        else tree.value(LOCAL_EXCLUSIONS, on=on, region=region)
+    )
+    return parse_local_exclusions(raw, f"参数 {LOCAL_EXCLUSIONS}")
 
 
 @dataclass
@@ -341,6 +608,7 @@ class CaseOutcome:
     params: dict[str, int]
     result: SingleResult
     programmes: list[ProgrammeResult]
+    supporters: SingleResult | None = None  # the supporters elsewhere, judged (rules.supporters)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -364,6 +632,9 @@ def run_case(data: Any, *, tree: ParameterTree | None = None, today: dt.date | N
     tree = tree or ParameterTree.load()
     case = parse_case(data, today=today)
     params = case_params(case, tree)
-    result = assess_one(RULES, case.household, case.persons, params)
-    programmes = explain(result, names=case.names, param_labels=param_labels(tree))
-    return CaseOutcome(case=case, params=params, result=result, programmes=programmes)
+    supporters = assess_supporters_one(case.household, case.supporters, params)
+    household = {**case.household, "external_supporter_able": supporters.household["external_supporter_able"]}
+    result = assess_one(RULES, household, case.persons, params)
+    programmes = explain(result, names=case.names, param_labels=param_labels(tree), supporters=supporters,
+                         supporter_names=case.supporter_names)  # fmt: skip
+    return CaseOutcome(case=case, params=params, result=result, programmes=programmes, supporters=supporters)

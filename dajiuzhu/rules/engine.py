@@ -14,6 +14,7 @@ from typing import Any
 
 from dajiuzhu.rules.expr import (
     POLARS_CONSTANT_PARAMS,
+    POLARS_PARAM_SETS,
     Agg,
     Col,
     Expr,
@@ -24,6 +25,7 @@ from dajiuzhu.rules.expr import (
     Step,
     Where,
     _input_values,
+    constant_value,
     param_column,
 )
 from dajiuzhu.rules.params import ParamTable
@@ -242,8 +244,9 @@ def _segments_of(households: Any, persons: Any) -> _Segments:
 
 
 def _reads(stages: Sequence[Any]) -> set[str]:
-    """Every column the given stages read (inputs, earlier results, parameter columns)."""
-    names: set[str] = set()
+    """Every column the given stages read (inputs, earlier results, parameter columns; param_key, which a
+    part of a rule computed per parameter set is picked by)."""
+    names: set[str] = {"param_key"}
     for stage in stages:
         if stage.kind == "broadcast":
             names.update(stage.items)
@@ -532,7 +535,13 @@ def _stage_steps(stage: Any, keep_always: set[str], sparse: bool) -> list[_Step]
     that reads it (to the end of the stage if no rule of the stage does), so that sparse rules of
     different layers share one step (one collect, one pass over the kept columns)."""
     layers = stage.layers()
-    apart = {n.name for layer in layers for n in layer if sparse and _sparse_candidate(n)}
+    # (a rule whose condition the run's parameters fix is not worth the detour: it compiles to one branch)
+    apart = {
+        n.name
+        for layer in layers
+        for n in layer
+        if sparse and _sparse_candidate(n) and constant_value(n.expr.cond) is None  # type: ignore[attr-defined]
+    }
     due = dict.fromkeys(apart, len(layers))
     for j, layer in enumerate(layers):
         for named in layer:
@@ -650,10 +659,12 @@ def assess_polars(
     # here: without it 3-7% less wall and CPU time at 1M and 3M households (interleaved A/B, same results).
     opts = pl.QueryOptFlags(cluster_with_columns=False)
     token = POLARS_CONSTANT_PARAMS.set(constants)
+    sets_token = None
     try:
         # Only parameters that differ between sets become columns, gathered by param_key (no join).
         segmented = _segmentable(rules, households, persons)
         checked = segmented and _keys_in_table(table, households, persons)
+        sets_token = POLARS_PARAM_SETS.set((table.values, checked))
         params = param_columns_polars(table, varying, keys_checked=checked) if varying else []
         if not segmented:
             hh = households.lazy() if isinstance(households, pl.DataFrame) else households
@@ -665,6 +676,8 @@ def assess_polars(
         plan = _compile(rules, keep + person_keep, sparse=True)
     finally:
         POLARS_CONSTANT_PARAMS.reset(token)
+        if sets_token is not None:
+            POLARS_PARAM_SETS.reset(sets_token)
 
     def run(block: tuple[Any, Any]) -> Any:
         h, p = block

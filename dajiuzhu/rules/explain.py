@@ -6,6 +6,7 @@ outcome and its legal reference, so a caseworker (or the applicant) can follow t
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,8 +21,11 @@ from dajiuzhu.rules.programmes import (
     PROGRAMMES,
     RULES,
     STATUS_LABELS,
+    SUPPORTER_ABLE,
+    SUPPORTER_REASONS,
     Programme,
 )
+from dajiuzhu.rules.supporters import SUPPORTER_LABELS, SUPPORTER_RULES
 
 # Rule results that are money (fen) and those that are statuses; everything else is shown as is.
 MONEY_RULES = {
@@ -32,6 +36,8 @@ MONEY_RULES = {
     "med_amount", "countable_income", "employment_cost", "imputed_income", "rigid_deduction", "rigid_spending",
     "tekun_income", "person_monthly", "monthly_total", "tekun_total", "single_dibao_total", "child_total",
     "disab_total", "elderly_total", "med_total", "person_total",
+    "net_transfer", "basic_pension_counted", "excluded_income", "own_income", "own_rigid", "capped_rigid",
+    "spending_countable", "assessed_income", "single_income",
 }  # fmt: skip
 PERMILLE_RULES = {"ta_multiple", "med_ratio", "per_capita_permille"}
 STATUS_RULES = {p.status for p in PROGRAMMES if p.status} | {"edge_status", "rigid_status"}
@@ -43,13 +49,16 @@ VALUE_WORDS = {
     "disability_type": {"": "无", "visual": "视力", "hearing": "听力", "speech": "言语", "physical": "肢体",
                         "intellectual": "智力", "mental": "精神", "multiple": "多重"},
     "ta_type": {"": "无", "emergency": "急难型", "expenditure": "支出型"},
+    "supporter_reason": {str(code): text for code, text in SUPPORTER_REASONS.items()},
+    "incapacity": {"": "无", "no_civil_capacity": "无民事行为能力", "missing": "被宣告失踪", "in_prison": "在监狱服刑"},
 }  # fmt: skip
 PARAM_KINDS = {spec.name: spec.kind for spec in PARAMS}
+PARAM_CHOICES = {spec.name: spec.choices for spec in PARAMS if spec.kind == "choice"}
 
 
 def _rule_labels() -> dict[str, str]:
     labels: dict[str, str] = {}
-    for stage in RULES.stages:
+    for stage in [*RULES.stages, *SUPPORTER_RULES.stages]:
         if stage.kind != "broadcast":
             for item in stage.items:
                 labels[item.name] = item.label
@@ -137,20 +146,72 @@ def _line(step: Step, param_labels: Mapping[str, str]) -> RuleLine:
             inputs.append(
                 (
                     f"【参数】{param_labels.get(pname, pname)}",
-                    show(pname, value, param_kind=PARAM_KINDS.get(pname, "")),
+                    PARAM_CHOICES[pname][value]
+                    if pname in PARAM_CHOICES
+                    and isinstance(value, int)
+                    and 0 <= value < len(PARAM_CHOICES[pname])
+                    else show(pname, value, param_kind=PARAM_KINDS.get(pname, "")),
                 )
             )
         else:
-            label = RULE_LABELS.get(key) or PERSON_LABELS.get(key) or HOUSEHOLD_LABELS.get(key) or key
+            label = (
+                RULE_LABELS.get(key)
+                or PERSON_LABELS.get(key)
+                or HOUSEHOLD_LABELS.get(key)
+                or SUPPORTER_LABELS.get(key)
+                or key
+            )
             inputs.append((label, show(key, value)))
     passed = step.value if isinstance(step.value, bool) else None
     return RuleLine(name=step.name, label=step.label, formula=step.formula, inputs=inputs,
                     outcome=show(step.name, step.value), reference=step.reference, passed=passed)  # fmt: skip
 
 
+def _applies(steps: Sequence[Step], name: str) -> bool:
+    value = next((s.value for s in steps if s.name == name), None)
+    return bool(value)
+
+
 def _pick(steps: Sequence[Step], names: Sequence[str], param_labels: Mapping[str, str]) -> list[RuleLine]:
     by_name = {s.name: s for s in steps}
     return [_line(by_name[n], param_labels) for n in names if n in by_name]
+
+
+SUPPORTER_PROGRAMMES = {"tekun"}  # whose explanation lists every statutory supporter (S2 art. 8)
+
+
+def supporter_lines(
+    result: SingleResult,
+    names: Sequence[str],
+    supporters: SingleResult | None,
+    supporter_names: Sequence[str],
+    param_labels: Mapping[str, str],
+    *,
+    applicant: int | None,
+) -> list[RuleLine]:
+    """One line per statutory supporter of the applicant (member index `applicant`; None = every
+    member): the other co-resident members, then those living elsewhere, each with the reason they can
+    or cannot support. The applicant is never their own supporter."""
+    out: list[RuleLine] = []
+    for i, (row, steps, name) in enumerate(zip(result.persons, result.person_steps, names, strict=True)):
+        if i == applicant or not row.get("counted", True):
+            continue
+        step = next((s for s in steps if s.name == "supporter_reason"), None)
+        if step is not None:
+            line = _line(step, param_labels)
+            out.append(dataclasses.replace(line, label=f"{name}（共同生活成员）作为法定义务人",
+                                           passed=step.value != SUPPORTER_ABLE))  # fmt: skip
+    if supporters is not None:
+        for steps, name in zip(supporters.person_steps, supporter_names, strict=True):
+            step = next((s for s in steps if s.name == "supporter_reason"), None)
+            if step is not None:
+                line = _line(step, param_labels)
+                out.append(
+                    dataclasses.replace(
+                        line, label=f"{name}作为法定义务人", passed=step.value != SUPPORTER_ABLE
+                    )
+                )
+    return out
 
 
 def explain(
@@ -159,9 +220,13 @@ def explain(
     names: Sequence[str] | None = None,
     param_labels: Mapping[str, str] | None = None,
     programmes: Sequence[Programme] = PROGRAMMES,
+    supporters: SingleResult | None = None,
+    supporter_names: Sequence[str] = (),
 ) -> list[ProgrammeResult]:
     """One ProgrammeResult per household programme, and per person for person programmes (only those
-    persons who qualify; when nobody does, one 不符合 entry that explains each member's outcome)."""
+    persons who qualify; when nobody does, one 不符合 entry that explains each member's outcome). 特困's
+    answers also list every statutory supporter with the reason they can or cannot support (`supporters`:
+    the supporters elsewhere, judged by rules.supporters)."""
     labels = param_labels or {}
     names = names or [str(p.get("person_id", i + 1)) for i, p in enumerate(result.persons)]
     out: list[ProgrammeResult] = []
@@ -169,17 +234,29 @@ def explain(
         if prog.level == "household":
             status = int(result.household[prog.status])
             amount = int(result.household[prog.amount]) if prog.amount else 0
-            lines = _pick(result.household_steps, prog.steps, labels)
+            # The members' own steps a household programme lists (deductions, excluded incomes) come first,
+            # for each member where they apply (a non-zero amount or a yes), named after the member.
+            lines = [
+                dataclasses.replace(ln, label=f"{name}：{ln.label}")
+                for steps, name in zip(result.person_steps, names, strict=True)
+                for ln in _pick(steps, prog.steps, labels)
+                if _applies(steps, ln.name)
+            ]
+            lines += _pick(result.household_steps, prog.steps, labels)
             out.append(ProgrammeResult(prog.code, prog.label, status, amount, prog.period, prog.reference,
                                        lines=lines))  # fmt: skip
             continue
         hits: list[ProgrammeResult] = []
         misses: list[RuleLine] = []
         all_steps = [*result.household_steps]
-        for row, steps, name in zip(result.persons, result.person_steps, names, strict=True):
+        for index, (row, steps, name) in enumerate(
+            zip(result.persons, result.person_steps, names, strict=True)
+        ):
             amount = int(row[prog.amount]) if prog.amount else 0
             status = int(row[prog.status]) if prog.status else (ELIGIBLE if amount > 0 else NOT_ELIGIBLE)
             lines = _pick([*steps, *all_steps], prog.steps, labels)
+            if prog.code in SUPPORTER_PROGRAMMES and status != NOT_ELIGIBLE:
+                lines += supporter_lines(result, names, supporters, supporter_names, labels, applicant=index)
             if status != NOT_ELIGIBLE:
                 hits.append(ProgrammeResult(prog.code, prog.label, status, amount, prog.period, prog.reference,
                                             person_id=row.get("person_id"), person_name=name, lines=lines))  # fmt: skip
@@ -199,6 +276,8 @@ def explain(
         if hits:
             out.extend(hits)
         else:
+            if prog.code in SUPPORTER_PROGRAMMES:
+                misses += supporter_lines(result, names, supporters, supporter_names, labels, applicant=None)
             out.append(ProgrammeResult(prog.code, prog.label, NOT_ELIGIBLE, 0, prog.period, prog.reference,
                                        lines=misses))  # fmt: skip
     return out

@@ -7,8 +7,9 @@ comparisons, boolean logic, `where`, aggregation over household members). The sa
 * compiled to a Polars expression (`to_polars`) for the whole registry, vectorised,
 * compiled to a PySpark Column (`to_spark`) for national-scale runs.
 
-Money is integer fen everywhere in the engine. Division is integer floor division only, and rules
-compare `income < standard × members` rather than dividing, so no rounding ever enters a decision.
+Money is integer fen everywhere in the engine. Division is integer: `//` floors, `half_up(a, d)`
+rounds an amount half up to the fen (policy-spec C1), and rules compare `income < standard × members`
+rather than dividing, so no rounding ever enters a decision.
 
 >>> e = (col("income") < param("standard") * col("n")).named("low", "收入低于标准")
 >>> e.evaluate({"income": 100, "n": 2}, {"standard": 60})
@@ -167,6 +168,13 @@ PARAM_PREFIX = "p__"
 # (most of them: only a few differ between counties or urban and rural). They compile to literals.
 POLARS_CONSTANT_PARAMS: ContextVar[dict[str, int]] = ContextVar("POLARS_CONSTANT_PARAMS", default={})  # noqa: B039
 
+# While a Polars plan is built: every parameter set of the run (by param_key) and whether every row's
+# param_key is known to index them. A part of a rule made of parameters and literals alone (the add-on of
+# an elderly member, half_up(standard × share, 1000)) is computed once per set and picked by key.
+POLARS_PARAM_SETS: ContextVar[tuple[list[dict[str, int]], bool] | None] = ContextVar(
+    "POLARS_PARAM_SETS", default=None
+)
+
 # Chinese labels of input columns for readable formulas; filled by rules.inputs.
 COLUMN_LABELS: dict[str, str] = {}
 
@@ -240,6 +248,18 @@ class Bin(Expr):
         return _BIN_OPS[self.op](a, b)
 
     def to_polars(self) -> Any:
+        folded = _per_parameter_set(self)
+        if folded is not None:
+            return folded
+        if self.op in {"&", "|"}:
+            # A side fixed by the run's parameters (a switch that is off everywhere): the other side alone,
+            # or the constant, so a disabled route costs nothing per row. Same values as written.
+            for fixed, other in ((self.left, self.right), (self.right, self.left)):
+                value = constant_value(fixed)
+                if value is not None:
+                    if bool(value) == (self.op == "|"):
+                        return _polars_literal(bool(value))
+                    return other.to_polars().cast(_polars_bool())
         a, b = self.left.to_polars(), self.right.to_polars()
         return _BIN_OPS[self.op](a, b) if self.op not in {"&", "|"} else (a & b if self.op == "&" else a | b)
 
@@ -274,6 +294,9 @@ class Not(Expr):
         return not self.inner.evaluate(row, params, trace)
 
     def to_polars(self) -> Any:
+        folded = _per_parameter_set(self)
+        if folded is not None:
+            return folded
         return ~self.inner.to_polars()
 
     def to_spark(self) -> Any:
@@ -335,6 +358,13 @@ class Where(Expr):
     def to_polars(self) -> Any:
         import polars as pl
 
+        folded = _per_parameter_set(self)
+        if folded is not None:
+            return folded
+        decided = constant_value(self.cond)
+        if decided is not None:  # the condition is fixed by the run's parameters: only that branch
+            branch = self.then if decided else self.otherwise
+            return _polars_literal(branch.value) if isinstance(branch, Lit) else branch.to_polars()
         return (
             pl.when(self.cond.to_polars()).then(self.then.to_polars()).otherwise(self.otherwise.to_polars())
         )
@@ -351,6 +381,90 @@ class Where(Expr):
 
     def inputs(self) -> list[str]:
         return _merge(self.cond.inputs(), self.then.inputs(), self.otherwise.inputs())
+
+
+def constant_value(node: Expr) -> Any:
+    """The value of an expression of literals and parameters that are the same in every parameter set of
+    the Polars run being built (POLARS_CONSTANT_PARAMS), or None when it depends on a row."""
+    constants = POLARS_CONSTANT_PARAMS.get()
+    if isinstance(node, Lit):
+        return node.value
+    if isinstance(node, Param):
+        return constants.get(node.name)
+    if isinstance(node, Not):
+        inner = constant_value(node.inner)
+        return None if inner is None else not inner
+    if isinstance(node, Bin) and node.op in {"==", "!=", "<", "<=", ">", ">=", "&", "|"}:
+        a, b = constant_value(node.left), constant_value(node.right)
+        if node.op == "&" and (
+            a is False or b is False or (a is not None and not a) or (b is not None and not b)
+        ):
+            return False
+        if node.op == "|" and ((a is not None and bool(a)) or (b is not None and bool(b))):
+            return True
+        if a is None or b is None:
+            return None
+        return _BIN_OPS[node.op](a, b)
+    return None
+
+
+def _params_only(node: Expr) -> bool:
+    """Whether an expression reads parameters and literals only (no column, no named result)."""
+    if isinstance(node, Lit | Param):
+        return True
+    if isinstance(node, Col | Named):
+        return False
+    return all(_params_only(child) for child in vars(node).values() if isinstance(child, Expr))
+
+
+def _per_parameter_set(node: Expr) -> Any:
+    """For a compound expression of parameters and literals, while a Polars plan is built: its value in
+    each parameter set, as one literal when they agree, else picked by param_key; None otherwise."""
+    context = POLARS_PARAM_SETS.get()
+    if context is None or not _params_only(node):
+        return None
+    sets, keys_checked = context
+    try:
+        values = [node.evaluate({}, params) for params in sets]
+    except (ArithmeticError, KeyError):
+        return None  # e.g. a division by a zero parameter: leave it to Polars, as written
+    if not values or any(type(v) not in (int, bool) for v in values):
+        return None
+    if len(set(values)) == 1:
+        return _polars_literal(values[0])
+    import polars as pl
+
+    dtype = pl.Boolean if all(isinstance(v, bool) for v in values) else pl.Int64
+    key = pl.col("param_key")
+    by_value: dict[Any, list[int]] = {}
+    for k, v in enumerate(values):
+        by_value.setdefault(v, []).append(k)
+    if not keys_checked or len(by_value) > 4:
+        return pl.lit(pl.Series(values, dtype=dtype)).gather(key)
+    *others, last = by_value
+    out = pl.lit(last, dtype=dtype)
+    for value in others:
+        keys = by_value[value]
+        test = key.is_in(keys) if len(keys) > 4 else pl.any_horizontal([key == k for k in keys])
+        out = pl.when(test).then(pl.lit(value, dtype=dtype)).otherwise(out)
+    return out
+
+
+def _polars_literal(value: Any) -> Any:
+    """A literal as the engine's column types: integers Int64 (money), booleans Boolean."""
+    import polars as pl
+
+    if isinstance(value, bool):
+        return pl.lit(value, dtype=pl.Boolean)
+    if isinstance(value, int):
+        return pl.lit(value, dtype=pl.Int64)
+    return pl.lit(value)
+
+
+def _polars_bool() -> Any:
+    import polars as pl
+
+    return pl.Boolean
 
 
 def where(cond: Expr, then: Any, otherwise: Any) -> Expr:
@@ -372,6 +486,9 @@ class Extreme(Expr):
     def to_polars(self) -> Any:
         import polars as pl
 
+        folded = _per_parameter_set(self)
+        if folded is not None:
+            return folded
         fn = pl.max_horizontal if self.kind == "max" else pl.min_horizontal
         return fn(self.left.to_polars(), self.right.to_polars())
 
@@ -387,6 +504,46 @@ class Extreme(Expr):
 
     def inputs(self) -> list[str]:
         return _merge(self.left.inputs(), self.right.inputs())
+
+
+@dataclass(frozen=True, eq=False)
+class HalfUp(Expr):
+    """`amount ÷ divisor` rounded half up to a whole unit (policy-spec C1: money to the fen,
+    `money.rounding = ROUND_HALF_UP`), for amount ≥ 0 and divisor > 0: floor((2·amount + divisor) ÷
+    (2·divisor)), integer arithmetic on every engine (Spark through the same exact floor division)."""
+
+    amount: Expr
+    divisor: Expr
+
+    def _exact(self) -> Expr:
+        return Bin(
+            "//", Bin("+", Bin("*", self.amount, Lit(2)), self.divisor), Bin("*", self.divisor, Lit(2))
+        )
+
+    def evaluate(self, row: Row, params: Params, trace: list[Step] | None = None) -> Any:
+        a = self.amount.evaluate(row, params, trace)
+        d = self.divisor.evaluate(row, params, trace)
+        return (2 * a + d) // (2 * d)
+
+    def to_polars(self) -> Any:
+        folded = _per_parameter_set(self)
+        if folded is not None:
+            return folded
+        return self._exact().to_polars()
+
+    def to_spark(self) -> Any:
+        return self._exact().to_spark()
+
+    def text(self) -> str:
+        return f"({self.amount.text()} ÷ {self.divisor.text()}，四舍五入到分)"
+
+    def inputs(self) -> list[str]:
+        return _merge(self.amount.inputs(), self.divisor.inputs())
+
+
+def half_up(amount: Any, divisor: Any) -> Expr:
+    """amount ÷ divisor rounded half up (C1); e.g. a permille share of an amount: half_up(x * r, 1000)."""
+    return HalfUp(_wrap(amount), _wrap(divisor))
 
 
 def greatest(a: Any, b: Any) -> Expr:

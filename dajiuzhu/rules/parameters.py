@@ -41,6 +41,7 @@ class Parameter:
     name: str
     label: str = ""
     unit: str = ""
+    choices: tuple[str, ...] = ()  # a parameter whose value is one of these words (e.g. age.start_rule)
     # jurisdiction code → values sorted by start date
     values: dict[str, list[ParameterValue]] = field(default_factory=dict)
 
@@ -104,6 +105,8 @@ class ParameterTree:
         param = self.parameters.setdefault(name, Parameter(name=name))
         param.label = param.label or str(spec.get("label", ""))
         param.unit = param.unit or str(spec.get("unit", ""))
+        if spec.get("choices"):
+            param.choices = param.choices or tuple(str(c) for c in spec["choices"])
         values = []
         for entry in spec["values"]:
             if not isinstance(entry, dict) or "from" not in entry or "value" not in entry:
@@ -118,6 +121,8 @@ class ParameterTree:
                     unverified=bool(entry.get("unverified", spec.get("unverified", False))),
                 )
             )
+        if param.choices and any(str(v.value) not in param.choices for v in values):
+            raise ParameterError(f"{where}：取值应为{'、'.join(param.choices)}之一")
         values.sort(key=lambda v: v.start)
         if len({v.start for v in values}) != len(values):
             raise ParameterError(f"{where}：同一起始日期有多个取值")

@@ -20,14 +20,37 @@ from dajiuzhu.rules.parameters import ParameterError, ParameterTree
 class EngineParam:
     name: str  # the engine's name, e.g. "dibao.standard"
     source: str  # the tree's name; "{residence}" is replaced by urban|rural
-    kind: str  # fen | permille | int | bool
+    kind: str  # fen | permille | int | bool | choice
+    choices: tuple[str, ...] = ()  # kind "choice": the words allowed; the engine gets the word's index
 
 
-def _convert(value: Any, kind: str, where: str) -> int:
+_UNIT_WORDS = {"fen": "金额（元，最多两位小数）", "permille": "数字（比例或倍数，如 0.1、1.5）",
+               "int": "整数", "bool": "1 或 0（是/否）"}  # fmt: skip
+
+
+def _convert(value: Any, kind: str, where: str, *, choices: tuple[str, ...] = (), exact: bool = False) -> int:
+    """The engine integer of a parameter value. With `exact` (a value as written, not one computed from a
+    relative change) a value of the wrong unit is refused: a fraction of a fen, a fractional age or count,
+    a switch other than 1/0, a word outside the choices."""
+    if kind == "choice":
+        if isinstance(value, str) and value.strip() in choices:
+            return choices.index(value.strip())
+        raise ParameterError(f"{where}：取值“{value}”无效，应为{'、'.join(choices)}之一")
+    if isinstance(value, bool) and kind == "bool":
+        return int(value)
     try:
-        number = Decimal(str(value))
+        number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError) as exc:
-        raise ParameterError(f"{where}：取值“{value}”不是数字") from exc
+        raise ParameterError(f"{where}：取值“{value}”不是数字（应为{_UNIT_WORDS.get(kind, kind)}）") from exc
+    if not number.is_finite():
+        raise ParameterError(f"{where}：取值“{value}”不是数字（应为{_UNIT_WORDS.get(kind, kind)}）")
+    if exact:
+        if kind == "fen" and number != number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP):
+            raise ParameterError(f"{where}：取值“{value}”应为{_UNIT_WORDS['fen']}")
+        if kind in {"int", "bool"} and number != number.to_integral_value():
+            raise ParameterError(f"{where}：取值“{value}”应为{_UNIT_WORDS[kind]}")
+        if kind == "bool" and number not in (0, 1):
+            raise ParameterError(f"{where}：取值“{value}”应为{_UNIT_WORDS['bool']}")
     if kind == "fen":
         return int((number * 100).to_integral_value(rounding=ROUND_HALF_UP))
     if kind == "permille":
@@ -35,6 +58,12 @@ def _convert(value: Any, kind: str, where: str) -> int:
     if kind in {"int", "bool"}:
         return int(number)
     raise ParameterError(f"{where}：未知参数类型 {kind}")
+
+
+def convert_value(spec: EngineParam, raw: Any, where: str) -> int:
+    """One value as written (a case file's override, the YAML): its engine integer, or a ParameterError
+    in Chinese naming `where` when its unit is wrong."""
+    return _convert(raw, spec.kind, where, choices=spec.choices, exact=True)
 
 
 def is_relative(raw: Any) -> bool:
@@ -76,11 +105,13 @@ def resolve_set(
             raw = overrides[source]
         else:
             raw = tree.value(source, on=on, region=region)
-        if is_relative(raw):
+        if is_relative(raw) and spec.kind != "choice":
             raw = Decimal(str(tree.value(source, on=on, region=region))) * (
                 1 + relative_percent(raw, where) / 100
             )
-        out[spec.name] = _convert(raw, spec.kind, where)
+            out[spec.name] = _convert(raw, spec.kind, where)
+        else:
+            out[spec.name] = _convert(raw, spec.kind, where, choices=spec.choices)
     return out
 
 

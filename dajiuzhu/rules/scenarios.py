@@ -22,6 +22,7 @@ from dajiuzhu.rules.programmes import STATUS_LABELS
 SCENARIO_DIR = Path(__file__).resolve().parents[2] / "policy" / "scenarios"
 STATUS_WORDS = {label: code for code, label in STATUS_LABELS.items()}
 _MEMBER = re.compile(r"^(?:members\[(\d+)\]|成员(\d+))\.(\w+)$")
+_SUPPORTER = re.compile(r"^(?:supporters\[(\d+)\]|义务人(\d+))\.(\w+)$")
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,16 @@ def locate(key: str) -> tuple[int | None, str]:
     m = _MEMBER.match(key)
     if not m:
         return None, key
+    index = int(m.group(1)) if m.group(1) is not None else int(m.group(2)) - 1
+    return index, m.group(3)
+
+
+def locate_supporter(key: str) -> tuple[int, str] | None:
+    """'supporters[0].supporter_reason' / '义务人1.supporter_reason' → (0, 'supporter_reason'): a result of
+    rules.supporters for a statutory supporter living elsewhere; None for any other key."""
+    m = _SUPPORTER.match(key)
+    if not m:
+        return None
     index = int(m.group(1)) if m.group(1) is not None else int(m.group(2)) - 1
     return index, m.group(3)
 

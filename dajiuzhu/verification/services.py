@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from dajiuzhu.accounts.roles import Capability
 from dajiuzhu.accounts.selectors import user_require
+from dajiuzhu.areas.divisions import county_code_known
 from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record
 from dajiuzhu.core import clock, idnumber
@@ -51,7 +52,7 @@ def _id_list(raw: list[str], field: str, report: ErrorReport) -> list[str]:
         if not (value or "").strip():
             continue
         try:
-            number = idnumber.parse(value).number
+            number = idnumber.parse(value, today=clock.today(), region_known=county_code_known).number
         except idnumber.InvalidIdNumber as exc:
             report.add(field, f"第{i}个：{exc}")
             continue

@@ -4,7 +4,8 @@ monitoring feeds): a Polars frame of raw text columns in, typed good rows and qu
 Each field is checked as a whole column by Polars expressions (no Python loop over rows). A refused
 value gets one Chinese reason naming the field, e.g. 「余额（元）（balance_yuan）：“abc”不是有效的金额」;
 the caller adds the row (「第4行 …」) where it shows reasons one by one. ID numbers follow GB 11643 exactly as
-`core.idnumber.parse` does (15-digit numbers converted, province code, birth date, check character),
+`core.idnumber.parse` does (15-digit numbers converted, province code, a real county-level address code
+current or abolished, birth date from 1900 to today, check character),
 with the same messages, in integer arithmetic over the column.
 
 Typed columns of the good rows: id_number / string / enum / area_code / decimal → text (decimal
@@ -20,6 +21,8 @@ from collections.abc import Iterable
 
 import polars as pl
 
+from dajiuzhu.areas.divisions import known_county_codes
+from dajiuzhu.core import clock
 from dajiuzhu.core.idnumber import CHECK_CHARS, EARLIEST_BIRTH, PROVINCE_CODES, WEIGHTS
 
 from .contracts import MAX_TEXT, FieldSpec, SourceContract
@@ -107,9 +110,11 @@ def _id_number(name: str, on: dt.date) -> tuple[pl.Expr, list[tuple[pl.Expr, pl.
         (~shaped, _lit("身份证号码前17位必须是数字，最后一位是数字或X")),
         (~province.is_in(sorted(PROVINCE_CODES)),
          _msg("地址码", number.str.slice(0, 6), "的省级代码", province, "不存在")),
+        (~number.str.slice(0, 6).is_in(sorted(known_county_codes())),
+         _msg("地址码", number.str.slice(0, 6), "不是有效的县级行政区划代码（现行或已撤销的代码均可）")),
         (birth.is_null() | ~birth_text.str.contains(r"^\d{8}$"), _msg("出生日期", birth_text, "不是真实的日期")),
-        ((birth < pl.lit(EARLIEST_BIRTH)) | (birth > pl.lit(on)),
-         _msg("出生日期", birth.dt.strftime("%Y-%m-%d"), "超出合理范围")),
+        (birth < pl.lit(EARLIEST_BIRTH), _msg("出生日期", birth.dt.strftime("%Y-%m-%d"), "早于1900年1月1日，请核对号码")),
+        (birth > pl.lit(on), _msg("出生日期", birth.dt.strftime("%Y-%m-%d"), f"晚于今天（{on.isoformat()}），请核对号码")),
         (number.str.slice(17, 1) != expected, _msg("校验码错误（应为", expected, "），请核对号码是否抄错")),
     ]  # fmt: skip
     return number, cases
@@ -239,8 +244,13 @@ def _weight_table(weights: tuple[int, ...]) -> pl.Series:
 
 
 @functools.cache
-def _province_table() -> pl.Series:
-    return pl.Series([int(f"{i:02d}" in PROVINCE_CODES) for i in range(100)], dtype=pl.UInt8)
+def _region_table() -> pl.Series:
+    """1 at every six-digit address code that is a real county-level code (current or abolished, R10.4)."""
+    table = [0] * 10**6
+    for code in known_county_codes():
+        if code[:2] in PROVINCE_CODES:
+            table[int(code)] = 1
+    return pl.Series(table, dtype=pl.UInt8)
 
 
 @functools.cache
@@ -280,7 +290,7 @@ def _fast_id_stages(name: str, on: dt.date) -> list[list[pl.Expr]]:
         [((safe // 1000) % 10**8 - first).alias(f"__ymd_{name}")],
         [(
             safe.is_not_null()
-            & (pl.lit(_province_table()).gather(safe // 10**15) == 1)
+            & (pl.lit(_region_table()).gather(safe // 10**11) == 1)
             & (ymd >= 0) & (ymd < births.len())
             & (pl.lit(births).gather(ymd.clip(0, births.len() - 1)) == 1)
             & (((12 - total % 11) % 11) == last)  # CHECK_CHARS[k] as a number, X = 10
@@ -356,7 +366,7 @@ def validate(
     Two paths with the same result: cheap checks of the common forms (18-character ID number, ISO date,
     "1234.50") pass most rows straight through; the rows they do not vouch for get the exact checks.
     """
-    on = on or dt.date.today()
+    on = on or clock.today()
     present = [f.name for f in contract.fields if f.name in raw.columns]
     names = [f.name for f in contract.fields]
     cleaned = raw.lazy().select(

@@ -29,7 +29,7 @@ def test_check_page_shows_the_programmes_and_the_reasons(client, worker_a, elder
     assert "<html" not in html
     assert "特困人员救助供养" in html and "赵老汉" in html
     assert "特困人员认定办法" in html
-    assert "无法定赡养抚养扶养义务人或义务人无履行能力" in html
+    assert "本人无法定义务人或义务人均无履行能力" in html
     # and his full ID number is not on the page
     assert ELDER_ID not in html
 

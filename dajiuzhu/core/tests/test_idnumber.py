@@ -33,9 +33,21 @@ def test_impossible_date():
         idnumber.parse("371482201002290032")
 
 
-def test_future_birth_date():
-    with pytest.raises(InvalidIdNumber, match="超出合理范围"):
+def test_a_person_born_in_the_future_is_refused_with_its_own_message():
+    with pytest.raises(InvalidIdNumber) as err:
         idnumber.parse(idnumber.make("371402", dt.date(2030, 1, 1), 11), today=dt.date(2026, 1, 1))
+    assert str(err.value) == "出生日期2030-01-01晚于今天（2026-01-01），请核对号码"
+
+
+def test_a_person_born_today_is_accepted():
+    assert idnumber.parse(idnumber.make("371402", dt.date(2026, 1, 1), 11), today=dt.date(2026, 1, 1))
+
+
+def test_a_person_born_before_1900_is_refused_with_its_own_message():
+    with pytest.raises(InvalidIdNumber) as err:
+        idnumber.parse(idnumber.make("371402", dt.date(1899, 12, 31), 11), today=dt.date(2026, 1, 1))
+    assert str(err.value) == "出生日期1899-12-31早于1900年1月1日，请核对号码"
+    assert idnumber.parse(idnumber.make("371402", dt.date(1900, 1, 1), 11), today=dt.date(2026, 1, 1))
 
 
 def test_15_to_18_conversion():
@@ -60,8 +72,9 @@ def test_malformed(raw, msg):
 
 
 def test_unknown_region_when_table_given():
-    with pytest.raises(InvalidIdNumber, match="不是有效的行政区划代码"):
+    with pytest.raises(InvalidIdNumber) as err:
         idnumber.parse("371402198001010012", region_known=lambda code: False)
+    assert str(err.value) == "地址码371402不是有效的县级行政区划代码（现行或已撤销的代码均可）"
 
 
 def test_age_on_birthday_boundary():

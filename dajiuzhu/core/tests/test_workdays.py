@@ -55,3 +55,32 @@ def test_bad_input():
         add_working_days(D(2026, 1, 5), -1)
     assert add_working_days(D(2026, 1, 5), 0) == D(2026, 1, 5)
     assert working_days_between(D(2026, 1, 9), D(2026, 1, 5)) == 0
+
+
+# ---- calendar-day periods (公示"7天", 民法典 arts. 201 and 203) ----------------------------------------
+
+
+def test_a_notice_posted_on_a_monday_ends_at_the_end_of_the_next_monday():
+    # 2 March 2026 is a Monday: the day of posting is not counted, day 7 is Monday 9 March
+    assert workdays.period_end(D(2026, 3, 2), 7) == D(2026, 3, 9)
+
+
+def test_a_notice_posted_on_2026_09_28_before_national_day_ends_on_the_next_working_day():
+    # day 7 is 5 October, inside the 1–7 October holiday: the period ends on Thursday 8 October
+    assert workdays.period_end(D(2026, 9, 28), 7) == D(2026, 10, 8)
+
+
+def test_a_period_whose_last_day_is_a_sunday_ends_on_monday():
+    # posted Sunday 1 March 2026 → day 7 is Sunday 8 March, a rest day
+    assert workdays.period_end(D(2026, 3, 1), 7) == D(2026, 3, 9)
+
+
+def test_a_period_whose_last_day_is_a_make_up_saturday_ends_that_saturday():
+    # Saturday 14 February 2026 is a 调休 working day before the Spring Festival
+    assert workdays.period_end(D(2026, 2, 7), 7) == D(2026, 2, 14)
+
+
+def test_a_period_of_zero_days_ends_the_day_it_starts_and_a_negative_one_is_refused():
+    assert workdays.period_end(D(2026, 3, 2), 0) == D(2026, 3, 2)
+    with pytest.raises(ValueError, match="天数不能为负数"):
+        workdays.period_end(D(2026, 3, 2), -1)

@@ -116,15 +116,15 @@ def test_full_dibao_chain_through_the_api(worker_a, township_user, county_user, 
     assert (app["status"], app["proposed_amount"]) == ("notice", "650.00")
     [notice] = app["notices"]
     assert (notice["kind"], notice["starts_on"], notice["ends_on"], notice["masked_name"], notice["amount"]) == (
-        "publicity", "2026-03-02", "2026-03-08", "赵**", "650.00",
+        "publicity", "2026-03-02", "2026-03-09", "赵**", "650.00",
     )  # fmt: skip
-    clock.today = DAY + dt.timedelta(days=6)
+    clock.today = DAY + dt.timedelta(days=7)
     early = township.post(f"/applications/{app_id}/notice-close", {"version": 5})
     assert early.status_code == 400
     assert early.json()["errors"] == [
-        {"field": "公示期", "message": "公示期至2026年03月08日，期满后才能结束公示"}
+        {"field": "公示期", "message": "公示期至2026年03月09日，期满后才能结束公示"}
     ]
-    clock.today = DAY + dt.timedelta(days=7)
+    clock.today = DAY + dt.timedelta(days=8)
     app = ok(township.post(f"/applications/{app_id}/notice-close", {"version": 5}))
     assert (app["status"], app["waiting_on"]) == ("decision", "county")
     clock.today = dt.date(2026, 3, 16)
@@ -267,7 +267,7 @@ def at_decision(worker_a, township_user, county_user, elder, dibao) -> Applicati
     services.application_check(user=county_user, application_id=app.pk, today=DAY)
     services.application_opinion(user=township_user, application_id=app.pk, approve=True, reason="符合",
                                  amount="650", today=DAY)  # fmt: skip
-    services.notice_close(user=township_user, application_id=app.pk, today=DAY + dt.timedelta(days=7))
+    services.notice_close(user=township_user, application_id=app.pk, today=DAY + dt.timedelta(days=8))
     return Application.objects.get(pk=app.pk)
 
 
@@ -296,7 +296,7 @@ def at_decision(worker_a, township_user, county_user, elder, dibao) -> Applicati
     ],
 )
 def test_decide_errors_name_the_field_and_change_nothing(county_user, at_decision, body, errors, clock):
-    clock.today = DAY + dt.timedelta(days=8)
+    clock.today = DAY + dt.timedelta(days=9)
     county = api(county_user)
     before = snapshot(at_decision.pk)
     response = county.post(f"/applications/{at_decision.pk}/decide", body)

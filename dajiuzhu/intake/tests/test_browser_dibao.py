@@ -95,7 +95,7 @@ def test_dibao_from_village_to_entitlement_in_the_browser(
     page.click("#btn-opinion")
     _status(page, "公示中")
     notice = PublicNotice.objects.get(application=app, kind=NoticeKind.PUBLICITY)
-    assert (notice.starts_on, notice.ends_on) == (dt.date(2026, 3, 2), dt.date(2026, 3, 8))
+    assert (notice.starts_on, notice.ends_on) == (dt.date(2026, 3, 2), dt.date(2026, 3, 9))
     assert page.locator("#btn-close_notice").count() == 1
     # a week later the notice has run out without objection and the township closes it
     settings.DAJIUZHU_TODAY = "2026-03-10"

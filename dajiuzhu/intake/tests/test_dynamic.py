@@ -212,15 +212,15 @@ def test_tekun_stop_goes_through_seven_day_notice_then_stops(township_user, coun
     assert app.status == Status.NOTICE
     notice = PublicNotice.objects.get(application=app, kind=NoticeKind.PUBLICITY)
     assert (notice.starts_on, notice.ends_on, notice.amount, notice.masked_name) == (
-        DAY, dt.date(2026, 3, 8), None, "赵**",
+        DAY, dt.date(2026, 3, 9), None, "赵**",
     )  # fmt: skip
     assert notice.text == "拟终止特困人员救助供养，自公示期满后次月起停发"
     with pytest.raises(ValidationFailed):
-        services.notice_close(user=township_user, application_id=app.pk, today=dt.date(2026, 3, 8))
-    app = services.notice_close(user=township_user, application_id=app.pk, today=dt.date(2026, 3, 9))
+        services.notice_close(user=township_user, application_id=app.pk, today=dt.date(2026, 3, 9))
+    app = services.notice_close(user=township_user, application_id=app.pk, today=dt.date(2026, 3, 10))
     services.application_decide(
         user=county_user, application_id=app.pk, approve=True, reason="法定赡养人具备赡养能力，终止供养",
-        amount=app.proposed_amount, today=dt.date(2026, 3, 10),
+        amount=app.proposed_amount, today=dt.date(2026, 3, 11),
     )  # fmt: skip
     ent.refresh_from_db()
     assert (ent.status, ent.end_month, ent.stop_reason, ent.next_review_on) == (

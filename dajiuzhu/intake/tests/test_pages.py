@@ -247,7 +247,7 @@ def _to_decision(worker: Any, township: Any, county: Any) -> Application:
     app = services.application_opinion(
         user=township, application_id=app.pk, approve=True, reason="符合", amount="650.00", today=DAY
     )
-    return services.notice_close(user=township, application_id=app.pk, today=DAY + dt.timedelta(days=7))
+    return services.notice_close(user=township, application_id=app.pk, today=DAY + dt.timedelta(days=8))
 
 
 def test_decision_letter_and_chain_after_approval(

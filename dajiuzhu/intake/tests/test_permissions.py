@@ -34,8 +34,9 @@ from dajiuzhu.intake.tests.test_api import Api, Clock, patch_today
 
 pytestmark = pytest.mark.django_db
 
-NOTICE_OVER = DAY + dt.timedelta(days=7)
-LATER = DAY + dt.timedelta(days=8)
+# 公示 from Monday 2 March 2026 runs to the end of Monday 9 March (C2): it can be closed on the 10th.
+NOTICE_OVER = DAY + dt.timedelta(days=8)
+LATER = DAY + dt.timedelta(days=9)
 
 
 # ---- the cast ---------------------------------------------------------------------------------------
@@ -264,7 +265,7 @@ WRONG_MOMENTS = [
     Wrong("investigate", "submitted", "township", Conflict),  # before acceptance
     Wrong("opinion", "checking", "township", Conflict),  # before the check
     Wrong("opinion", "accepted", "township", Conflict),
-    Wrong("notice-close", "notice", "township", ValidationFailed, day=DAY + dt.timedelta(days=6)),  # not over
+    Wrong("notice-close", "notice", "township", ValidationFailed, day=DAY + dt.timedelta(days=7)),  # not over
     Wrong("notice-close", "objection", "township", ValidationFailed, day=NOTICE_OVER),  # objection open
     Wrong("notice-close", "decision", "township", Conflict),  # twice
     Wrong("notice-close", "opinion", "township", Conflict),

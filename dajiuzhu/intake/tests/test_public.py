@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from dajiuzhu.core import workdays
 from dajiuzhu.core.errors import ValidationFailed
 from dajiuzhu.intake import selectors, services
 from dajiuzhu.intake.catalogue import catalogue_file_items
@@ -78,12 +79,11 @@ def test_anonymous_visitor_sees_masked_board_only(
     # given 张建国's household approved 20 days ago (published) and 赵老汉 on notice today
     earlier = today - dt.timedelta(days=20)
     approved = _to_notice(ids["head"], worker_a, township_user, county_user, on=earlier, amount="980.00")
-    services.notice_close(
-        user=township_user, application_id=approved.pk, today=earlier + dt.timedelta(days=7)
-    )
+    closed_on = workdays.period_end(earlier, 7) + dt.timedelta(days=1)
+    services.notice_close(user=township_user, application_id=approved.pk, today=closed_on)
     services.application_decide(
         user=county_user, application_id=approved.pk, approve=True, reason="符合", amount="980.00",
-        today=earlier + dt.timedelta(days=8),
+        today=closed_on,
     )  # fmt: skip
 
     # when an anonymous visitor browses county → township → village and opens the board

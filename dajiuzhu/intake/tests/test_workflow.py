@@ -43,7 +43,7 @@ def _to_decision(app: Application, township: Any, county: Any, *, day: dt.date =
     app = services.application_opinion(
         user=township, application_id=app.pk, approve=True, reason="符合条件", amount="650.00", today=day
     )
-    return services.notice_close(user=township, application_id=app.pk, today=day + dt.timedelta(days=7))
+    return services.notice_close(user=township, application_id=app.pk, today=day + dt.timedelta(days=8))
 
 
 def test_full_dibao_chain_village_to_entitlement(worker_a, township_user, county_user, elder, dibao):
@@ -80,10 +80,11 @@ def test_full_dibao_chain_village_to_entitlement(worker_a, township_user, county
     )
     assert app.status == Status.NOTICE
     notice = PublicNotice.objects.get(application=app, kind=NoticeKind.PUBLICITY)
-    assert (notice.starts_on, notice.ends_on, notice.masked_name) == (DAY, DAY + dt.timedelta(days=6), "赵**")
+    # posted Monday 2 March: the day of posting is not counted, the notice runs to the end of Monday 9 March
+    assert (notice.starts_on, notice.ends_on, notice.masked_name) == (DAY, DAY + dt.timedelta(days=7), "赵**")
     with pytest.raises(ValidationFailed):
-        services.notice_close(user=township_user, application_id=app.pk, today=DAY + dt.timedelta(days=6))
-    app = services.notice_close(user=township_user, application_id=app.pk, today=DAY + dt.timedelta(days=7))
+        services.notice_close(user=township_user, application_id=app.pk, today=DAY + dt.timedelta(days=7))
+    app = services.notice_close(user=township_user, application_id=app.pk, today=DAY + dt.timedelta(days=8))
     assert app.status == Status.DECISION and app.waiting_on == "county"
     app = services.application_decide(
         user=county_user,
@@ -210,7 +211,7 @@ def test_objection_upheld_sends_back_to_investigation(worker_a, township_user, c
         notice_id=notice.pk, content="其子在城里有房有车", today=DAY + dt.timedelta(days=2)
     )
     with pytest.raises(ValidationFailed, match="异议"):
-        services.notice_close(user=township_user, application_id=app.pk, today=DAY + dt.timedelta(days=7))
+        services.notice_close(user=township_user, application_id=app.pk, today=DAY + dt.timedelta(days=8))
     services.objection_handle(
         user=township_user,
         objection_id=objection.pk,

@@ -99,7 +99,7 @@ def test_payees_page_shows_each_members_account_masked(client, families, account
     html = _html(response)
     # then the bank, the last four digits, holder and relation; never the full number
     assert response.status_code == 200
-    assert "山东农商银行（农信社）代发定长文件（示例格式）" in html
+    assert "山东省农村商业银行（农村信用社）" in html and "示例格式" not in html
     assert f"****{CARDS['zhang'][-4:]}" in html
     assert CARDS["zhang"] not in html
     assert "<dd>张建国</dd>" in html and "<dd>本人</dd>" in html
@@ -220,10 +220,7 @@ def test_account_for_a_member_is_registered_with_full_width_digits(client, famil
         worker_a,
     )
     html = _html(client.get(response["Location"]))
-    assert (
-        f"已登记李秀英的收款账户（山东农商银行（农信社）代发定长文件（示例格式） ****{CARDS['new'][-4:]}）"
-        in html
-    )
+    assert f"已登记李秀英的收款账户（山东省农村商业银行（农村信用社） ****{CARDS['new'][-4:]}）" in html
     assert "接收全户救助金</span>" in html
     # and the form to replace the card keeps what it receives
     assert f'id="for_household-{spouse.pk}" name="for_household" value="1" checked>' in html

@@ -329,3 +329,79 @@ def test_locking_twice_and_stale_versions_are_refused(
     services.roll_lock(user=preparer, roll_id=roll.pk, version=version)
     with pytest.raises(RollNotInStatus):
         services.roll_lock(user=preparer, roll_id=roll.pk, version=version)
+
+
+def test_the_worklist_shows_held_lines_of_each_countys_newest_roll_to_a_city_user(
+    families: Any,
+    entitled: Any,
+    accounts: Any,
+    authority: Any,
+    preparer: Any,
+    county2_user: Any,
+    make_user: Any,
+    today: Any,
+) -> None:
+    # given no card for 赵小花 (临邑) nor 齐大山 (齐河), and November's and December's rolls in 临邑 but only
+    # December's in 齐河
+    from dajiuzhu.payments import selectors
+    from dajiuzhu.payments.models import PayeeAccount
+
+    PayeeAccount.objects.filter(person__in=[families["zhao"].head, families["qi"].head]).update(
+        is_current=False
+    )
+    nov = services.roll_lock(user=preparer, roll_id=services.roll_prepare(
+        user=preparer, county_code="371424", month="2026-11").pk)  # fmt: skip
+    services.roll_prepare(user=preparer, county_code="371424", month="2026-12")
+    services.roll_prepare(user=county2_user, county_code="371425", month="2026-12")
+    # when the city's analyst and 临邑's county office open the worklist
+    city = make_user("city_analyst", "city", username="city")
+    seen = {
+        who: sorted((line.roll.county_id, f"{line.roll.month:%Y-%m}", f"{line.period:%Y-%m}", line.beneficiary_name)
+                    for line in selectors.worklist_for_user(user=user))
+        for who, user in (("city", city), ("county", preparer))
+    }  # fmt: skip
+    # then each sees the held lines of the newest roll of every county in their area (临邑's December roll
+    # owes 赵小花 November again), not November's roll
+    zhao = [("371424", "2026-12", "2026-11", "赵小花"), ("371424", "2026-12", "2026-12", "赵小花")]
+    assert seen["city"] == [*zhao, ("371425", "2026-12", "2026-12", "齐大山")]
+    assert seen["county"] == zhao
+    assert RollLine.objects.filter(roll=nov, status=LineStatus.HELD).count() == 1
+
+
+def test_sums_of_money_are_to_the_fen_on_every_database(preparer: Any, areas: Any) -> None:
+    # SQLite adds decimals as REAL: without MoneySum 0.10 + 0.20 shows as 0.30000000000000004, 4430 + 4430
+    # as 8860
+    from dajiuzhu.core.db import MoneySum
+    from dajiuzhu.payments.models import BudgetAuthority
+
+    for number, amount in (("1号", "0.10"), ("2号", "0.20"), ("3号", "4430.00"), ("4号", "4430.00")):
+        services.authority_create(user=preparer, county_code="371424", fund="assistance", year=2026,
+                                  document_number=number, amount=amount)  # fmt: skip
+    small = BudgetAuthority.objects.filter(amount__lt=1).aggregate(t=MoneySum("amount"))["t"]
+    big = BudgetAuthority.objects.filter(amount__gt=1).aggregate(t=MoneySum("amount"))["t"]
+    assert (str(small), str(big)) == ("0.30", "8860.00")
+    position = services.authority_position(county_code="371424", year=2026)["assistance"]
+    assert position["authority"] == 886030
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"amount": Decimal("650.01")}, {"account_number": "6214620000000000018"}, {"hold_reason": "x"}],
+    ids=["amount", "account", "hold"],
+)
+def test_a_line_changed_after_locking_stops_approval_and_issue(
+    entitled: Any, accounts: Any, authority: Any, preparer: Any, approver: Any, today: Any, change: Any
+) -> None:
+    from dajiuzhu.payments.errors import SnapshotChanged
+
+    roll = services.roll_lock(user=preparer, roll_id=services.roll_prepare(
+        user=preparer, county_code="371424", month="2026-12").pk)  # fmt: skip
+    assert len(roll.snapshot_sha256) == 64
+    # the same lines hash the same (the check itself changes nothing)
+    assert services._snapshot(roll) == roll.snapshot_sha256
+    # a line edited behind the services' back (a database edit) is caught before any money moves
+    line = RollLine.objects.filter(roll=roll, programme="dibao").get()
+    RollLine.objects.filter(pk=line.pk).update(**change)
+    with pytest.raises(SnapshotChanged):
+        services.roll_approve(user=approver, roll_id=roll.pk)
+    assert Roll.objects.get(pk=roll.pk).status == RollStatus.LOCKED

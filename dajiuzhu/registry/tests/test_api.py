@@ -354,7 +354,7 @@ def test_add_asset_and_expenditure_with_bad_date_names_the_field(worker_a, house
 
     asset = client.post(
         f"{BASE}/households/{household_a.pk}/assets",
-        {"asset_type": "vehicle", "value": 30000},
+        {"asset_type": "vehicle", "vehicle_kind": "production", "value": 30000},
         content_type="application/json",
     )
     expenditure = client.post(
@@ -479,3 +479,26 @@ def test_docs_and_openapi_load():
     assert "/api/registry/households" in paths
     assert "/api/registry/persons/{person_id}/reveal" in paths
     assert "/api/accounts/me" in paths
+
+
+@pytest.mark.django_db
+def test_a_vehicle_needs_its_kind_and_the_kind_is_returned(worker_a, household_a):
+    # given
+    client = api_client(worker_a)
+    # when a vehicle is added without a kind, then with one
+    missing = client.post(
+        f"{BASE}/households/{household_a.pk}/assets",
+        {"asset_type": "vehicle", "value": 30000},
+        content_type="application/json",
+    )
+    added = client.post(
+        f"{BASE}/households/{household_a.pk}/assets",
+        {"asset_type": "vehicle", "vehicle_kind": "残疾人功能性补偿代步机动车", "value": 8000},
+        content_type="application/json",
+    )
+    # then the first is refused naming the field, and the second is stored with its kind
+    assert missing.status_code == 400
+    assert missing.json()["errors"][0]["field"] == "车辆类型"
+    assert added.status_code == 201
+    detail = client.get(f"{BASE}/households/{household_a.pk}").json()
+    assert [(a["asset_type"], a["vehicle_kind"]) for a in detail["assets"]] == [("vehicle", "disability")]

@@ -85,6 +85,9 @@ def assert_same(s_hh: dict, s_pp: dict, v_hh: dict, v_pp: dict) -> None:
 person_strategy = st.fixed_dictionaries(
     {
         "age": st.integers(0, 105),
+        "birthday_this_month": st.sampled_from([0, 0, 0, 1, 2]),
+        "school_stage": st.sampled_from(["", "", "primary", "senior", "vocational", "bachelor"]),
+        "tekun_current": st.sampled_from([False, False, True]),
         "sex": st.sampled_from(["M", "F"]),
         "counted": st.sampled_from([True, True, True, False]),
         "disability_type": st.sampled_from(["", "physical", "intellectual", "mental", "visual", "multiple"]),
@@ -107,6 +110,14 @@ person_strategy = st.fixed_dictionaries(
         "education_fen": st.sampled_from([0, 0, 50000]),
         "rehabilitation_fen": st.sampled_from([0, 0, 30000]),
         "medical_oop_year_fen": st.sampled_from([0, 0, 500000, 20_000_000]),
+        "income_basic_pension_fen": st.sampled_from([0, 0, 14300]),
+        "income_family_support_fen": st.sampled_from([0, 0, 30000]),
+        "transfer_spending_fen": st.sampled_from([0, 0, 20000, 250000]),
+        "excluded_special_care_fen": st.sampled_from([0, 0, 50000]),
+        "excluded_assistance_fen": st.sampled_from([0, 0, 30000]),
+        "excluded_local_fen": st.sampled_from([0, 0, 12000]),
+        "clergy_venue_years": st.sampled_from([0, 0, 0, 2, 3, 10]),
+        "single_local_route": st.booleans(),
     }
 )
 household_strategy = st.fixed_dictionaries(
@@ -115,6 +126,12 @@ household_strategy = st.fixed_dictionaries(
         "financial_assets_fen": st.integers(0, 10_000_000),
         "vehicles": st.integers(0, 1),
         "vehicle_value_fen": st.sampled_from([0, 1_000_000, 10_000_000]),
+        "production_vehicles": st.integers(0, 1),
+        "production_vehicle_value_fen": st.sampled_from([0, 3_000_000, 3_000_001]),
+        "disability_vehicles": st.integers(0, 1),
+        "disability_vehicle_value_fen": st.sampled_from([0, 2_000_000, 20_000_000]),
+        "agricultural_vehicles": st.integers(0, 1),
+        "agricultural_vehicle_value_fen": st.sampled_from([0, 1_000_000, 5_000_000]),
         "dwellings": st.integers(0, 3),
         "has_business": st.booleans(),
         "external_supporter_able": st.booleans(),

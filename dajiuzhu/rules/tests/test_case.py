@@ -108,3 +108,91 @@ def test_a_relative_override_changes_the_value_in_force_for_that_region():
     with pytest.raises(CaseError) as err:
         run_case(dict(GOOD, parameters={"dibao.standard.rural": "+abc%"}), tree=TREE)
     assert "不是有效的百分比" in str(err.value)
+
+
+def _member(**kw):
+    return {"age": 50, "sex": "M", "labour_capacity": "none", **kw}
+
+
+def test_an_excluded_income_type_that_does_not_exist_is_refused_by_path():
+    # given a member with an excluded income of an unknown type
+    case = dict(GOOD, members=[_member(excluded_income={"lottery": "100", "special_care": "50"})])
+    # when / then
+    with pytest.raises(CaseError) as err:
+        run_case(case, tree=TREE)
+    paths = dict(err.value.errors)
+    assert list(paths) == ["members[0].excluded_income.lottery"]
+    assert "不计入收入类型“lottery”不存在" in paths["members[0].excluded_income.lottery"]
+
+
+def test_a_local_exclusion_not_listed_on_the_date_is_refused_not_dropped():
+    # given a price subsidy, which income.excluded_local does not list for 371424
+    case = dict(GOOD, members=[_member(excluded_income={"price_subsidy": "30"})])
+    with pytest.raises(CaseError) as err:
+        run_case(case, tree=TREE)
+    message = dict(err.value.errors)["members[0].excluded_income.price_subsidy"]
+    assert "不是当地规定的不计入收入项目" in message and "income.excluded_local" in message
+    # and an unknown code in the list itself is a parameter error naming the parameter
+    case = dict(GOOD, parameters={"income.excluded_local": "lottery"}, members=[_member()])
+    with pytest.raises(CaseError) as err:
+        run_case(case, tree=TREE)
+    assert "income.excluded_local" in dict(err.value.errors)["parameters"]
+
+
+def test_excluded_incomes_are_shown_in_the_explanation_with_their_legal_reference():
+    case = dict(
+        GOOD,
+        members=[
+            _member(income={"transfer": "300"}, excluded_income={"special_care": "500", "reward": "20"})
+        ],
+    )
+    dibao = next(p for p in run_case(case, tree=TREE).programmes if p.code == "dibao")
+    line = next(ln for ln in dibao.lines if ln.name == "excluded_income")
+    assert line.outcome == "520.00元"
+    assert "最低生活保障审核确认办法 第十三条第二款" in line.reference
+    assert ("优待抚恤金（月）", "500.00元") in line.inputs
+    assert dibao.amount_yuan == "500.00"
+
+
+def test_transfer_spending_and_vehicle_kinds_are_read_and_bad_vehicles_refused_by_path():
+    # given maintenance paid and two vehicles of different kinds
+    case = dict(
+        GOOD,
+        household={
+            "vehicles": [{"kind": "生产经营用车", "value": "20000"}, {"kind": "private", "value": "5000"}]
+        },
+        members=[_member(income={"transfer": "600"}, transfer_spending="100")],
+    )
+    outcome = run_case(case, tree=TREE)
+    assert outcome.result.persons[0]["net_transfer"] == 50000
+    hh = outcome.result.household
+    assert (hh["production_vehicles"], hh["production_vehicle_value_fen"], hh["vehicles"]) == (
+        1,
+        2_000_000,
+        1,
+    )
+    dibao = next(p for p in outcome.programmes if p.code == "dibao")
+    assert any(ln.name == "private_vehicle_flag" and ln.passed is True for ln in dibao.lines)
+    # and a vehicle of an unknown kind, an unknown field and a value beside the list are refused by path
+    bad = dict(
+        GOOD,
+        household={
+            "vehicles": [{"kind": "yacht", "value": "1"}, {"kind": "private", "colour": "red"}],
+            "vehicle_value": "1",
+        },
+        members=[_member()],
+    )
+    with pytest.raises(CaseError) as err:
+        run_case(bad, tree=TREE)
+    paths = dict(err.value.errors)
+    assert "第1辆车的类型“yacht”无效" in paths["household.vehicles[0].kind"]
+    assert paths["household.vehicles[1].colour"] == "未知字段“colour”"
+    assert "household.vehicle_value" in paths
+
+
+def test_a_wrong_employment_cost_method_is_a_parameter_error_naming_it():
+    case = dict(GOOD, parameters={"deduct.employment_cost.method": "percent"})
+    with pytest.raises(CaseError) as err:
+        run_case(case, tree=TREE)
+    # the error names the field path (parameters.<name>) and the allowed words
+    assert "deduct.employment_cost.method" in dict(err.value.errors)["parameters.deduct.employment_cost.method"]

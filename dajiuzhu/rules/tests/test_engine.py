@@ -61,10 +61,15 @@ def test_labour_imputation_and_caseworker_override():
 
 
 def test_vehicle_above_exemption_means_review_not_refusal():
-    hh, _ = one({"vehicles": 1, "vehicle_value_fen": 5_000_000}, {"age": 45, "labour_capacity": "none"})
+    # a production vehicle above the exemption limit asks for a home visit, a cheap one is exempt
+    poor = {"age": 45, "labour_capacity": "none"}
+    hh, _ = one({"production_vehicles": 1, "production_vehicle_value_fen": 5_000_000}, poor)
     assert hh["dibao_status"] == REVIEW
-    hh, _ = one({"vehicles": 1, "vehicle_value_fen": 1_000_000}, {"age": 45, "labour_capacity": "none"})
+    hh, _ = one({"production_vehicles": 1, "production_vehicle_value_fen": 1_000_000}, poor)
     assert hh["dibao_status"] == ELIGIBLE
+    # a private car is not exempt whatever its value (policy-spec R1.11), but is not a refusal either
+    hh, _ = one({"vehicles": 1, "vehicle_value_fen": 1_000_000}, poor)
+    assert (hh["private_vehicle_flag"], hh["dibao_status"]) == (True, REVIEW)
 
 
 def test_explanation_lists_rules_with_inputs_and_references():
@@ -217,15 +222,59 @@ def test_sparse_rules_of_a_stage_share_one_step_and_unread_rules_are_left_out():
     def dense_names(plan):
         return {e.meta.output_name() for step in plan.steps[second_person_stage] for e in step.dense}
 
-    # then the four amounts only a few persons get are computed together, in one step
+    # then the 单人户 income test, which only persons on a route take, comes first (the amounts read it),
+    # and the four amounts only a few persons get are computed together, in one step
     amounts = {"tekun_amount", "single_dibao_amount", "unsupported_amount", "med_amount"}
-    assert [set(s) for s in sparse_steps(only_h)] == [amounts]
+    assert [set(s) for s in sparse_steps(only_h)] == [{"single_dibao_status"}, amounts]
     # (with person results person_monthly reads two of them before med_status, which med_amount needs,
     # is computed: two steps; and 特困's standards are outputs, so its amount is not costly enough)
     assert [set(s) for s in sparse_steps(with_p)] == [
+        {"single_dibao_status"},
         {"single_dibao_amount", "unsupported_amount"},
         {"med_amount"},
     ]
     # and person_monthly, which no household result reads, is computed only when person results are asked
     assert "person_monthly" not in dense_names(only_h)
     assert "person_monthly" in dense_names(with_p)
+
+
+def test_parameter_switches_that_differ_between_sets_are_not_folded_away():
+    # given two parameter sets that differ in the 支出型 switch, the rigid cap and the employment-cost method
+    from dajiuzhu.rules.engine import assess_polars
+    from dajiuzhu.rules.params import ParamTable
+
+    from .support import TABLE, frames
+
+    base = TABLE.values[0]
+    other = {
+        **base,
+        "dibao.expenditure_type": 1,
+        "deduct.rigid_cap": 20000,
+        "deduct.employment_cost_method": 1,
+    }
+    table = ParamTable(keys=[("a", "rural"), ("b", "rural")], values=[base, other])
+    members = [
+        {
+            "labour_capacity": "none",
+            "income_transfer_fen": base["dibao.standard"] + 10_000,
+            "medical_fen": 5_000,
+        },
+        {"age": 10, "is_student": True, "education_fen": 40_000},
+        {"age": 40, "income_wage_fen": 150_000},
+    ]
+    households, persons = [], []
+    for hid, key in ((1, 0), (2, 1)):
+        households.append(household(household_id=hid, param_key=key))
+        for i, m in enumerate(members):
+            persons.append(person(household_id=hid, person_id=hid * 10 + i, param_key=key, **m))
+    # when both run on the single path and in one Polars run
+    hdf, pdf = frames(households, persons)
+    hh, _pp = assess_polars(RULES, hdf, pdf, table, person_outputs=True)
+    # then each household follows its own set, exactly as on the single path
+    vec = {r["household_id"]: r for r in hh.to_dicts()}
+    for h in households:
+        own = [p for p in persons if p["household_id"] == h["household_id"]]
+        single = assess_one(RULES, h, own, table.values[h["param_key"]]).household
+        for name in RULES.household_names():
+            assert vec[h["household_id"]][name] == single[name], (h["household_id"], name)
+    assert (vec[1]["expenditure_route"], vec[2]["capped_rigid"]) == (False, 5_000)

@@ -7,7 +7,8 @@ from dajiuzhu.rules.case import parse_case, run_case
 from dajiuzhu.rules.engine import assess_polars
 from dajiuzhu.rules.params import ParamTable
 from dajiuzhu.rules.programmes import RULES
-from dajiuzhu.rules.scenarios import load, locate, normalise, show_actual
+from dajiuzhu.rules.scenarios import load, locate, locate_supporter, normalise, show_actual
+from dajiuzhu.rules.supporters import SUPPORTER_RULES, polars_schema, with_outside_supporters_polars
 
 from .support import HOUSEHOLD_SCHEMA, PERSON_SCHEMA, TREE
 
@@ -43,9 +44,21 @@ def test_scenario(scenario):
     # and on the Polars path with the same parameters
     case = parse_case(scenario.case)
     table = ParamTable(keys=[(case.region, case.residence)], values=[outcome.params])
+    # the supporters living elsewhere are judged first (rules.supporters), on Polars too
+    households = pl.DataFrame([case.household], schema=HOUSEHOLD_SCHEMA)
+    supporters = pl.DataFrame(case.supporters, schema=polars_schema())
+    households = with_outside_supporters_polars(households, supporters, table)
+    _sh, vec_supporters = assess_polars(
+        SUPPORTER_RULES,
+        households.select("household_id", "param_key"),
+        supporters,
+        table,
+        person_outputs=True,
+    )
+    vec_supporters = vec_supporters.sort("person_id").to_dicts()
     hh, pp = assess_polars(
         RULES,
-        pl.DataFrame([case.household], schema=HOUSEHOLD_SCHEMA),
+        households,
         pl.DataFrame(case.persons, schema=PERSON_SCHEMA),
         table,
         person_outputs=True,
@@ -54,6 +67,16 @@ def test_scenario(scenario):
     vec_persons = sorted(pp.to_dicts(), key=lambda r: r["person_id"])
     # then every expectation holds on both
     for key, expected in scenario.expect.items():
+        supporter = locate_supporter(key)
+        if supporter is not None:
+            i, name = supporter
+            want = normalise(name, expected)
+            assert outcome.supporters is not None
+            single = outcome.supporters.persons[i][name]
+            vector = vec_supporters[i].get(name, case.supporters[i].get(name))
+            assert single == want, f"{key}: expected {expected}, got {show_actual(name, single)}"
+            assert vector == want, f"{key} (Polars): expected {expected}, got {show_actual(name, vector)}"
+            continue
         index, name = locate(key)
         want = normalise(name, expected)
         single = outcome.result.household[name] if index is None else outcome.result.persons[index][name]

@@ -7,6 +7,7 @@ import datetime as dt
 
 import polars as pl
 
+from dajiuzhu.core import idnumber
 from dajiuzhu.verification.contracts import contract_get
 from dajiuzhu.verification.validate import validate
 
@@ -59,11 +60,26 @@ def test_refusals_near_the_cheap_checks_keep_their_exact_reasons():
         "身份证号码（id_number）：地址码991402的省级代码99不存在",
         "结算日期（settled_on）：“2026-03-03”晚于处理日期2026-03-02",
     ]
-    assert reasons[3][0] == "身份证号码（id_number）：出生日期2030-01-01超出合理范围"
+    assert reasons[3][0] == "身份证号码（id_number）：出生日期2030-01-01晚于今天（2026-03-02），请核对号码"
     assert reasons[3][1:] == [
         "结算日期（settled_on）：“2026-02-30”不是有效日期（应为 YYYY-MM-DD）",
         "医疗总费用（元）（total_yuan）：不能为负数",
         "个人自付（元）（out_of_pocket_yuan）：金额“12.345”最多保留两位小数（精确到分）",
     ]
-    assert reasons[4] == ["身份证号码（id_number）：出生日期1899-12-31超出合理范围"]
+    assert reasons[4] == ["身份证号码（id_number）：出生日期1899-12-31早于1900年1月1日，请核对号码"]
     assert reasons[5] == ["身份证号码（id_number）：出生日期19900230不是真实的日期"]
+
+
+def test_an_id_number_with_a_made_up_county_under_a_known_prefecture_is_quarantined():
+    # 371499 lies under 德州市 (3714) but was never a county; 371421 (陵县, abolished 2014) is still valid
+    made_up = idnumber.make("371499", dt.date(1990, 1, 1), 11)
+    old = idnumber.make("371421", dt.date(1960, 1, 1), 11)
+    raw = _frame([
+        (made_up, "S1", "2026-01-05", "1.00", "1.00"),
+        (old, "S2", "2026-01-05", "1.00", "1.00"),
+    ])  # fmt: skip
+    ok, refused = validate(contract_get("MEDICAL_SETTLEMENT"), raw, on=ON)
+    assert ok["row"].to_list() == [2]
+    assert refused["reasons"].to_list() == [
+        ["身份证号码（id_number）：地址码371499不是有效的县级行政区划代码（现行或已撤销的代码均可）"]
+    ]

@@ -115,10 +115,16 @@ class Command(BaseCommand):
             app = services.application_opinion(user=town, application_id=pk, approve=True, reason="演示：符合条件",
                                                amount=amount, today=today)  # fmt: skip
         if target >= 5 and app.status == "notice":
-            # The demo closes the notice as if its seven days had run.
+            # The demo closes the notice as if its period had run (the day after it ends, holidays included).
             import datetime as dt
 
-            later = today + dt.timedelta(days=8)
+            ends_on = (
+                app.notices.filter(kind="publicity", closed=False)
+                .order_by("-round")
+                .values_list("ends_on", flat=True)
+                .first()
+            )
+            later = (ends_on or today) + dt.timedelta(days=1)
             app = services.notice_close(user=town, application_id=pk, today=later)
             if services.county_visit_needed(app):
                 app = services.application_county_visit(

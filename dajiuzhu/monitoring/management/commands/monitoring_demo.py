@@ -17,7 +17,7 @@ from dajiuzhu.monitoring.feeds import feed_ingest
 from dajiuzhu.monitoring.models import DiscoveryReport
 from dajiuzhu.registry.models import Person
 
-# Demo bills in yuan: above the example threshold of the demo county (policy/monitoring/parameters), and
+# Demo bills in yuan: above the example threshold of the demo county (policy/parameters/*-monitoring.yaml), and
 # one small one that raises nothing.
 BILLS = ["36800.00", "21500.50", "12890.00", "860.00"]
 
