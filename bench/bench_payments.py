@@ -663,7 +663,7 @@ def bank_returns(roll: Any, fail_rate: float, rng: np.random.Generator) -> list[
     for bank_file in roll.bank_files.order_by("bank"):
         fmt = bankfiles.load_formats()[bank_file.bank]
         qs = (
-            RollLine.objects.filter(roll=roll, bank=bank_file.bank, status=LineStatus.SENT)
+            RollLine.objects.filter(roll=roll, bank=bank_file.bank, status=LineStatus.PENDING, amount__gt=0)
             .annotate(amount_fen=Cast(Round(F("amount") * 100), BigIntegerField()))
             .order_by("reference")
         )

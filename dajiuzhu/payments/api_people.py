@@ -147,7 +147,7 @@ def worklist(request: HttpRequest) -> list[dict[str, Any]]:
             "id": line.pk, "reference": line.reference, "roll_month": f"{line.roll.month:%Y-%m}",
             "programme": line.programme, "kind": line.kind, "period": f"{line.period:%Y-%m}",
             "beneficiary_name": line.beneficiary_name, "household_id": line.household_id,
-            "village_code": line.area_id, "amount": f"{line.gross}", "status": line.status,
+            "village_code": line.area_id, "amount": f"{line.gross}", "status": line.shown_status,
             "reason": line.fail_reason or line.hold_reason,
         })  # fmt: skip
     return out
@@ -170,7 +170,7 @@ def line_resolve(request: HttpRequest, line_id: int, payload: ResolveIn) -> dict
         "id": line.pk, "reference": line.reference, "roll_month": f"{line.roll.month:%Y-%m}",
         "programme": line.programme, "kind": line.kind, "period": f"{line.period:%Y-%m}",
         "beneficiary_name": line.beneficiary_name, "household_id": line.household_id, "village_code": line.area_id,
-        "amount": f"{line.gross}", "status": line.status, "reason": line.fail_reason or line.hold_reason,
+        "amount": f"{line.gross}", "status": line.shown_status, "reason": line.fail_reason or line.hold_reason,
     }  # fmt: skip
 
 

@@ -124,7 +124,7 @@ def _bank_return(roll: Any, failing: set[str]) -> list[tuple[int, str, bytes]]:
         codes = [code for code, _reason in fmt.returns.failure_codes]
         rows = []
         for i, line in enumerate(
-            RollLine.objects.filter(roll=roll, bank=bank_file.bank, status=LineStatus.SENT)
+            RollLine.objects.filter(roll=roll, bank=bank_file.bank, status=LineStatus.PENDING, amount__gt=0)
         ):
             fails = line.reference in failing
             rows.append({"reference": line.reference, "account_number": line.account_number,
@@ -178,7 +178,9 @@ def run(*, county_code: str, village_code: str) -> DemoResult:
     roll = services.roll_lock(user=county, roll_id=roll.pk)
     roll = services.roll_approve(user=finance, roll_id=roll.pk)
     roll = services.roll_issue(user=county, roll_id=roll.pk)
-    sent = list(RollLine.objects.filter(roll=roll, status=LineStatus.SENT).order_by("reference"))
+    sent = list(
+        RollLine.objects.filter(roll=roll, status=LineStatus.PENDING, amount__gt=0).order_by("reference")
+    )
     # Three payments to three different cards of the demo village (or the township) fail at the bank.
     here = [line for line in sent if line.area.village_code == village_code] or sent
     one_per_card = list({line.account_id: line for line in here}.values())

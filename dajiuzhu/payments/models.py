@@ -143,6 +143,8 @@ class LineKind(models.TextChoices):
 class LineStatus(models.TextChoices):
     PENDING = "pending", _("待发")
     HELD = "held", _("暂缓发放")
+    # Shown, never stored: a pending line of an issued roll is in the bank's hands (RollLine.shown_status).
+    # Marking a million lines sent would cost a bulk UPDATE of the whole roll for no new fact.
     SENT = "sent", _("已报盘")
     PAID = "paid", _("已发放")
     FAILED = "failed", _("发放失败")
@@ -156,23 +158,30 @@ class RollLine(models.Model):
     """One payment of a roll: a snapshot written in bulk (a million a month in a large county) and updated
     in bulk twice (sent, then paid or failed). Every index and foreign-key check is paid a million times
     per step, so the table keeps only the indexes a query uses (partial where the query is about failed
-    or held lines), and checks in the database only the references to its roll, household and person.
-    The others (item, entitlement, application, account, area) are read by the generator in the same
-    transaction that writes the line and are PROTECTed by the ORM; see the README's design notes."""
+    or held lines), and the database checks only the reference to its roll: the others (household,
+    person, item, entitlement, application, account, area) are read by the generator in the same
+    transaction that writes the line, are never deleted while a line points at them (PROTECT, enforced
+    by the ORM) and are checked by a test over the whole table; see the README's design notes."""
 
     roll = models.ForeignKey(Roll, on_delete=models.CASCADE, related_name="lines", db_index=False)
     reference = models.CharField(_("流水号"), max_length=40)
     kind = models.CharField(_("类型"), max_length=10, choices=LineKind.choices)
     programme = models.CharField(_("项目"), max_length=40)
     item = models.ForeignKey(
-        "intake.AssistanceItem", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+        "intake.AssistanceItem",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     # The household for a household programme, the person for a person programme.
     subject_id = models.BigIntegerField()
     household = models.ForeignKey(
-        "registry.Household", on_delete=models.PROTECT, related_name="+", db_index=False
+        "registry.Household", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
-    beneficiary = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    beneficiary = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     entitlement = models.ForeignKey(
         "benefits.Entitlement", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
         db_index=False, db_constraint=False,
@@ -219,9 +228,13 @@ class RollLine(models.Model):
             models.Index(fields=["area"], name="payments_line_area"),
             # the worklist and a replaced card's failed lines: small, untouched by pending → sent → paid
             models.Index(
-                fields=["status", "resolved"], condition=Q(status__in=["failed", "held"]), name="payments_line_open"
+                fields=["status", "resolved"],
+                condition=Q(status__in=["failed", "held"]),
+                name="payments_line_open",
             ),
-            models.Index(fields=["account"], condition=Q(status="failed"), name="payments_line_failed_account"),
+            models.Index(
+                fields=["account"], condition=Q(status="failed"), name="payments_line_failed_account"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["reference"], name="payments_line_reference"),
@@ -243,6 +256,17 @@ class RollLine(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    @property
+    def shown_status(self) -> str:
+        """The status as people see it: 已报盘 (sent) for a pending line of an issued roll."""
+        if self.status == LineStatus.PENDING and self.roll.status == RollStatus.ISSUED:
+            return LineStatus.SENT.value
+        return str(self.status)
+
+    @property
+    def shown_status_label(self) -> str:
+        return str(LineStatus(self.shown_status).label)
 
 
 class TownshipCheck(models.Model):
@@ -369,7 +393,9 @@ class NoticeStatus(models.TextChoices):
 class PaymentNotice(models.Model):
     """An SMS-ready payment notice (到账短信) for a paid line, in the outbox of the county's gateway."""
 
-    line = models.OneToOneField(RollLine, on_delete=models.CASCADE, related_name="notice", db_constraint=False)
+    line = models.OneToOneField(
+        RollLine, on_delete=models.CASCADE, related_name="notice", db_constraint=False
+    )
     phone = models.CharField(max_length=20, blank=True)
     text = models.CharField(max_length=300)
     status = models.CharField(max_length=10, choices=NoticeStatus.choices, default=NoticeStatus.QUEUED)

@@ -69,7 +69,11 @@ def lines_for_user(
     qs = RollLine.objects.filter(user_scope_q(user))
     if roll is not None:
         qs = qs.filter(roll=roll)
-    if status:
+    if status == LineStatus.SENT:
+        qs = qs.filter(status=LineStatus.PENDING, roll__status=RollStatus.ISSUED)
+    elif status == LineStatus.PENDING:
+        qs = qs.filter(status=LineStatus.PENDING).exclude(roll__status=RollStatus.ISSUED)
+    elif status:
         qs = qs.filter(status=status)
     if programme:
         qs = qs.filter(programme=programme)
@@ -113,8 +117,10 @@ class RollSummary:
 def roll_summary(*, user: Any, roll: Roll) -> RollSummary:
     lines = lines_for_user(user=user, roll=roll).order_by()
     out = RollSummary()
+    issued = roll.status == RollStatus.ISSUED
     for row in lines.values("status").annotate(n=Count("id"), t=MoneySum("amount")):
-        out.by_status[row["status"]] = Totals(row["n"], row["t"] or Decimal(0))
+        shown = LineStatus.SENT.value if issued and row["status"] == LineStatus.PENDING else row["status"]
+        out.by_status[shown] = Totals(row["n"], row["t"] or Decimal(0))
     for kind_row in lines.values("kind").annotate(n=Count("id"), t=MoneySum("amount")):
         out.by_kind[kind_row["kind"]] = Totals(kind_row["n"], kind_row["t"] or Decimal(0))
     labels = programmes.labels()
@@ -240,7 +246,11 @@ def recoveries_for_household(*, user: Any, household_id: int) -> list[dict[str, 
 def notices_for_user(*, user: Any, status: str = "") -> QuerySet[PaymentNotice]:
     user_require(user, Capability.PAY_PREPARE)
     qs = PaymentNotice.objects.filter(user_scope_q(user, prefix="line__area"))
-    if status:
+    if status == LineStatus.SENT:
+        qs = qs.filter(status=LineStatus.PENDING, roll__status=RollStatus.ISSUED)
+    elif status == LineStatus.PENDING:
+        qs = qs.filter(status=LineStatus.PENDING).exclude(roll__status=RollStatus.ISSUED)
+    elif status:
         qs = qs.filter(status=status)
     return qs.select_related("line").order_by("-id")
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from dajiuzhu.accounts.roles import Capability
@@ -634,10 +634,14 @@ def roll_approve(*, user: Any, roll_id: int, version: int | None = None, ip: str
     return roll
 
 
+def _in_bank(roll: Roll, bank: str) -> QuerySet[RollLine]:
+    """The lines of a roll in one bank's file: pending with something to transfer. Once the roll is issued
+    they are 已报盘 (sent) until the return says paid or failed; nothing is written to mark them."""
+    return RollLine.objects.filter(roll=roll, bank=bank, status=LineStatus.PENDING, amount__gt=0)
+
+
 def _sent_frame(roll: Roll, bank: str) -> pl.DataFrame:
-    qs = RollLine.objects.filter(
-        roll=roll, bank=bank, status__in=[LineStatus.PENDING, LineStatus.SENT], amount__gt=0
-    )
+    qs = _in_bank(roll, bank)
     frame = queryset_frame(
         qs.select_related("beneficiary"),
         {"reference": pl.Utf8, "account_number": pl.Utf8, "holder_name": pl.Utf8, "amount": pl.Utf8,
@@ -683,8 +687,9 @@ def _payable_banks(roll: Roll) -> list[str]:
 
 @transaction.atomic
 def roll_issue(*, user: Any, roll_id: int, version: int | None = None, ip: str | None = None) -> Roll:
-    """报盘: one file per bank from the approved roll; its lines become sent (a line fully offset by a
-    recovery is settled without a transfer)."""
+    """报盘: one file per bank from the approved roll; its pending lines are now 已报盘 (sent: shown from
+    the roll's status, not written line by line); a line fully offset by a recovery is settled without a
+    transfer."""
     roll = _lock_roll(user, roll_id, version, Capability.PAY_PREPARE)
     _require_status(roll, RollStatus.APPROVED, action="生成报盘文件")
     _check_snapshot(roll)
@@ -695,7 +700,6 @@ def roll_issue(*, user: Any, roll_id: int, version: int | None = None, ip: str |
             roll=roll, bank=bank, filename=rendered.filename, content=rendered.content, sha256=rendered.sha256,
             line_count=rendered.count, total=fen_to_yuan(rendered.total_fen), issued_by=user,
         )  # fmt: skip
-    RollLine.objects.filter(roll=roll, status=LineStatus.PENDING, amount__gt=0).update(status=LineStatus.SENT)
     RollLine.objects.filter(roll=roll, status=LineStatus.PENDING, amount=0).update(
         status=LineStatus.PAID, paid_on=clock.today()
     )
@@ -725,7 +729,7 @@ def return_import(
     if parsed.errors:
         raise _refused(parsed.errors)
     expected = queryset_frame(
-        RollLine.objects.filter(roll=roll, bank=bank_file.bank, status=LineStatus.SENT).order_by(),
+        _in_bank(roll, bank_file.bank).order_by(),
         {"reference": pl.Utf8, "account_number": pl.Utf8, "amount": pl.Utf8},
     ).select(
         "reference", "account_number",
@@ -737,7 +741,7 @@ def return_import(
     results = matched.results
     today = clock.today()
     failed = results.filter(~pl.col("paid"))
-    sent = RollLine.objects.filter(roll=roll, bank=bank_file.bank, status=LineStatus.SENT)
+    sent = _in_bank(roll, bank_file.bank)
     for (code, reason), group in failed.group_by(["reason_code", "reason"], maintain_order=True):
         refs = group["reference"].to_list()
         for offset in range(0, len(refs), 5000):
@@ -779,9 +783,12 @@ def _notices_for(roll: Roll, bank: str) -> None:
     """到账短信 for every paid line of a bank file, into the outbox (one per line, never twice)."""
     template = str(programmes.parameter("payments.notice_template", on=roll.month, region=roll.county_id))
     labels = programmes.labels()
-    qs = RollLine.objects.filter(
-        roll=roll, bank=bank, status=LineStatus.PAID, notice__isnull=True
-    ).select_related("beneficiary")
+    # A bank file has one return, so none of its lines has a notice yet (OneToOne: never two).
+    qs = (
+        RollLine.objects.filter(roll=roll, bank=bank, status=LineStatus.PAID)
+        .order_by()
+        .select_related("beneficiary")
+    )
     frame = queryset_frame(
         qs,
         {"id": pl.Int64, "programme": pl.Utf8, "period": pl.Date, "amount": pl.Utf8, "account_number": pl.Utf8,
@@ -836,7 +843,7 @@ def roll_reconcile(*, user: Any, roll_id: int, version: int | None = None, ip: s
         lines = RollLine.objects.filter(roll=roll, bank=bank_file.bank, amount__gt=0)
         paid = lines.filter(status=LineStatus.PAID).aggregate(n=Count("id"), t=MoneySum("amount"))
         failed = lines.filter(status=LineStatus.FAILED).aggregate(n=Count("id"), t=MoneySum("amount"))
-        still = lines.filter(status=LineStatus.SENT).count()
+        still = lines.filter(status=LineStatus.PENDING, amount__gt=0).count()
         got = (paid["n"] + failed["n"], (paid["t"] or 0) + (failed["t"] or 0))
         if still or got != (bank_file.line_count, bank_file.total):
             problems.append(FieldError(bank_file.filename, f"报盘{bank_file.line_count}笔{bank_file.total}元，"

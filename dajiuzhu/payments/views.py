@@ -230,7 +230,7 @@ def line_rows(lines: Any) -> list[dict[str, Any]]:
             "gross": money(ln.gross), "deduction": money(ln.deduction), "amount": money(ln.amount),
             "bank": ln.bank, "bank_name": names.get(ln.bank, ln.bank),
             "account": masked_account(names, ln.bank, ln.account_number), "holder_name": ln.holder_name,
-            "status": ln.status, "status_label": ln.get_status_display(),
+            "status": ln.shown_status, "status_label": ln.shown_status_label,
             "hold_reason": ln.hold_reason, "fail_reason": ln.fail_reason, "paid_on": ln.paid_on,
         })  # fmt: skip
     return out

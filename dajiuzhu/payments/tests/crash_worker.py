@@ -295,7 +295,7 @@ def _return_files(roll: Any, month: dt.date) -> list[tuple[int, str, bytes]]:
              "amount_fen": yuan_to_fen(amount), "paid": not fails(ref, month),
              "reason_code": code if fails(ref, month) else ""}
             for ref, number, holder, amount in RollLine.objects.filter(
-                roll=roll, bank=bank_file.bank, status=LineStatus.SENT
+                roll=roll, bank=bank_file.bank, status=LineStatus.PENDING, amount__gt=0
             ).order_by("reference").values_list("reference", "account_number", "holder_name", "amount")
         ]  # fmt: skip
         frame = pl.DataFrame(

@@ -80,7 +80,9 @@ def state(roll_id: int) -> dict[str, Any]:
 
 def return_file(roll_id: int, bank: str, *, fail: str = "", amount_off: str = "") -> bytes:
     fmt = bankfiles.load_formats()[bank]
-    sent = RollLine.objects.filter(roll_id=roll_id, bank=bank, status=LineStatus.SENT).order_by("reference")
+    sent = RollLine.objects.filter(
+        roll_id=roll_id, bank=bank, status=LineStatus.PENDING, amount__gt=0
+    ).order_by("reference")
     frame = pl.DataFrame(
         [
             {"reference": x.reference, "account_number": x.account_number, "holder_name": x.holder_name,

@@ -42,7 +42,7 @@ def _return_file(bank_file: BankFile, failing: str) -> bytes:
         {"reference": x.reference, "account_number": x.account_number, "holder_name": x.holder_name,
          "amount_fen": int(x.amount * 100), "paid": x.beneficiary_name != failing,
          "reason_code": code if x.beneficiary_name == failing else ""}
-        for x in RollLine.objects.filter(roll=bank_file.roll, bank=bank_file.bank, status=LineStatus.SENT)
+        for x in RollLine.objects.filter(roll=bank_file.roll, bank=bank_file.bank, status=LineStatus.PENDING, amount__gt=0)
     ]  # fmt: skip
     return bankfiles.render_return(fmt, pl.DataFrame(rows))
 

@@ -67,9 +67,9 @@ def _pay_december(preparer: Any, approver: Any, *, fail: dict[str, str] | None =
     services.roll_issue(user=preparer, roll_id=roll.pk)
     formats = bankfiles.load_formats()
     for bank_file in BankFile.objects.filter(roll=roll).order_by("bank"):
-        sent = RollLine.objects.filter(roll=roll, bank=bank_file.bank, status=LineStatus.SENT).order_by(
-            "reference"
-        )
+        sent = RollLine.objects.filter(
+            roll=roll, bank=bank_file.bank, status=LineStatus.PENDING, amount__gt=0
+        ).order_by("reference")
         frame = pl.DataFrame(
             [
                 {"reference": x.reference, "account_number": x.account_number, "holder_name": x.holder_name,

@@ -61,7 +61,9 @@ def _return_file(roll: Roll, bank: str, *, fail: str = "", amount_off: str = "")
     """The bank's result for one file: every line paid, but `fail` (a name) with the first failure code,
     and `amount_off` (a name) coming back one fen more than was sent."""
     fmt = bankfiles.load_formats()[bank]
-    sent = RollLine.objects.filter(roll=roll, bank=bank, status=LineStatus.SENT).order_by("reference")
+    sent = RollLine.objects.filter(roll=roll, bank=bank, status=LineStatus.PENDING, amount__gt=0).order_by(
+        "reference"
+    )
     frame = pl.DataFrame(
         [
             {"reference": x.reference, "account_number": x.account_number, "holder_name": x.holder_name,
@@ -411,7 +413,7 @@ def test_a_return_with_a_wrong_amount_is_refused_listing_the_row_and_nothing_cha
     row = f'<tr><td class="num">1</td><td>金额</td><td>流水号{ZHANG}的回盘金额650.01元与报盘金额650.00元不一致</td></tr>'
     assert row in html
     assert _state(roll) == before
-    assert set(RollLine.objects.filter(roll=roll, bank="sdrcu").values_list("status", flat=True)) == {"sent"}
+    assert {line.shown_status for line in RollLine.objects.filter(roll=roll, bank="sdrcu")} == {"sent"}
 
 
 def test_a_return_without_a_file_is_refused(client, entitled, accounts, authority, preparer, approver, today):

@@ -195,7 +195,9 @@ class History:
         refused_people = {self.people[i].pk for i in refused}
         for bank_file in roll.bank_files.all():
             fmt = bankfiles.load_formats()[bank_file.bank]
-            sent = RollLine.objects.filter(roll=roll, bank=bank_file.bank, status=LineStatus.SENT)
+            sent = RollLine.objects.filter(
+                roll=roll, bank=bank_file.bank, status=LineStatus.PENDING, amount__gt=0
+            )
             frame = pl.DataFrame(
                 [
                     {"reference": x.reference, "account_number": x.account_number, "holder_name": x.holder_name,
@@ -269,6 +271,31 @@ def check_after_roll(last: dt.date) -> None:
         assert entry.recovery.household_id == entry.line.household_id
         assert entry.amount == entry.line.deduction
         assert entry.line.amount == entry.line.gross - entry.line.deduction
+    # (d) every reference the database does not check (RollLine keeps only its roll's foreign key) exists
+    assert dangling_references() == {}
+
+
+def dangling_references() -> dict[str, set[Any]]:
+    """Per unchecked foreign key of a line or a notice: the ids that point at nothing."""
+    from django.db import models
+
+    from dajiuzhu.payments.models import PaymentNotice
+
+    out = {}
+    for model in (RollLine, PaymentNotice):
+        for field in model._meta.concrete_fields:
+            if not isinstance(field, models.ForeignKey) or field.db_constraint:
+                continue
+            ids = set(model.objects.exclude(**{field.attname: None}).values_list(field.attname, flat=True))
+            target = field.target_field.attname
+            found = set(
+                field.related_model._base_manager.filter(**{f"{target}__in": ids}).values_list(
+                    target, flat=True
+                )
+            )
+            if ids - found:
+                out[f"{model.__name__}.{field.name}"] = ids - found
+    return out
 
 
 @settings(

@@ -38,9 +38,9 @@ def bank_returns(
     for bank_file in roll.bank_files.all():
         fmt = bankfiles.load_formats()[bank_file.bank]
         code = next(iter(fmt.returns.failure_codes))[0]
-        sent = RollLine.objects.filter(roll=roll, bank=bank_file.bank, status=LineStatus.SENT).order_by(
-            "reference"
-        )
+        sent = RollLine.objects.filter(
+            roll=roll, bank=bank_file.bank, status=LineStatus.PENDING, amount__gt=0
+        ).order_by("reference")
         frame = pl.DataFrame(
             [
                 {"reference": x.reference, "account_number": x.account_number, "holder_name": x.holder_name,
