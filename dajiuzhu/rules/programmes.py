@@ -246,9 +246,10 @@ excluded_income = (
     f"{S1} 第十三条第二款第一至四项；{S10} 三(一)",
 )
 
-# Rules that other rules read are given to them as plain expressions (_own_income, _single_route …) and
-# named separately for the explanation: a vectorised run that does not ask for a named rule leaves it out
-# instead of writing a column of it, and a parameter switch that is off everywhere compiles to nothing.
+# Some rules are given to their readers as plain expressions (_single_route, _capped_rigid …) and named
+# separately for the explanation: a vectorised run that does not ask for a named rule leaves it out instead
+# of writing a column of it, and a parameter switch that is off everywhere compiles to nothing. Those
+# read in several places (own_income, own_rigid) stay columns.
 _own_income = (
     col("income_wage_fen")
     - employment_cost
@@ -265,7 +266,7 @@ own_income = _own_income.named(
     "own_income", "本人计入的月收入（五类收入扣除就业成本和转移性支出，含折算收入）", f"{S1} 第十三条"
 )
 
-countable_income = where(col("counted"), _own_income, 0).named(
+countable_income = where(col("counted"), own_income, 0).named(
     "countable_income", "计入家庭的月收入（共同生活家庭成员）", f"{S1} 第七条、第十三条"
 )
 
@@ -275,7 +276,7 @@ tekun_income = where(
 
 _own_rigid = col("medical_fen") * p("deduct.medical") + col("rehabilitation_fen") * p("deduct.rehabilitation")
 own_rigid = _own_rigid.named("own_rigid", "本人因病因残刚性支出扣减", f"{S1} 第十三条；{S6} 二(三)11")
-rigid_deduction = where(col("counted"), _own_rigid, 0).named(
+rigid_deduction = where(col("counted"), own_rigid, 0).named(
     "rigid_deduction", "因病因残刚性支出扣减", f"{S1} 第十三条；{S6} 二(三)11"
 )
 
@@ -696,9 +697,8 @@ single_disabled_route = _single_disabled_route.named(
     "成年无业重度残疾人（无工资性和经营性收入，可按单人户申请）",
     f"{S4} 一(一)；{S5} 四(一)",
 )
-_single_clergy_route = (col("clergy_venue_years") > 0) & (
-    col("clergy_venue_years") >= p("single.clergy_years")
-)
+# (at least one year: a limit of 0 must not make everybody a clergy member; the bound is one literal)
+_single_clergy_route = col("clergy_venue_years") >= greatest(p("single.clergy_years"), 1)
 single_clergy_route = _single_clergy_route.named(
     "single_clergy_route", "在宗教活动场所居住满规定年限的宗教教职人员", f"{S1} 第八条第三项"
 )
@@ -711,8 +711,8 @@ single_route = _single_route.named(
     "single_route", "可单独提出低保申请（单人户）", f"{S1} 第八条；{S4} 一(一)"
 )
 _single_income = greatest(
-    _own_income
-    - _own_rigid
+    own_income
+    - own_rigid
     - where(
         _single_disabled_route & p("single.exempt_family_support").eq(1), col("income_family_support_fen"), 0
     ),
@@ -723,10 +723,12 @@ single_income = _single_income.named(
     "单人户认定月收入（本人收入扣减本人刚性支出；成年无业重度残疾人可豁免兄弟姐妹或60周岁以上父母给付的赡养扶养费）",
     f"{S1} 第十三条；{S4} 一(一)",
 )
-# The own-income test is a branch that only the few persons on a route take (Polars computes it for them).
 single_dibao_status = where(
-    _single_route & (~col("counted") | col("dibao_status").eq(NOT_ELIGIBLE)) & tekun_status.eq(NOT_ELIGIBLE),
-    where(_single_income < standard, ELIGIBLE, NOT_ELIGIBLE),
+    _single_route
+    & (~col("counted") | col("dibao_status").eq(NOT_ELIGIBLE))
+    & tekun_status.eq(NOT_ELIGIBLE)
+    & (_single_income < standard),
+    ELIGIBLE,
     NOT_ELIGIBLE,
 ).named("single_dibao_status", "单人户纳入低保（本人收入低于低保标准）", f"{S1} 第八条；{S4} 一(一)")
 single_dibao_amount = where(

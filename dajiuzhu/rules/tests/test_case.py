@@ -195,4 +195,6 @@ def test_a_wrong_employment_cost_method_is_a_parameter_error_naming_it():
     with pytest.raises(CaseError) as err:
         run_case(case, tree=TREE)
     # the error names the field path (parameters.<name>) and the allowed words
-    assert "deduct.employment_cost.method" in dict(err.value.errors)["parameters.deduct.employment_cost.method"]
+    assert (
+        "deduct.employment_cost.method" in dict(err.value.errors)["parameters.deduct.employment_cost.method"]
+    )

@@ -222,14 +222,12 @@ def test_sparse_rules_of_a_stage_share_one_step_and_unread_rules_are_left_out():
     def dense_names(plan):
         return {e.meta.output_name() for step in plan.steps[second_person_stage] for e in step.dense}
 
-    # then the 单人户 income test, which only persons on a route take, comes first (the amounts read it),
-    # and the four amounts only a few persons get are computed together, in one step
+    # then the four amounts only a few persons get are computed together, in one step
     amounts = {"tekun_amount", "single_dibao_amount", "unsupported_amount", "med_amount"}
-    assert [set(s) for s in sparse_steps(only_h)] == [{"single_dibao_status"}, amounts]
+    assert [set(s) for s in sparse_steps(only_h)] == [amounts]
     # (with person results person_monthly reads two of them before med_status, which med_amount needs,
     # is computed: two steps; and 特困's standards are outputs, so its amount is not costly enough)
     assert [set(s) for s in sparse_steps(with_p)] == [
-        {"single_dibao_status"},
         {"single_dibao_amount", "unsupported_amount"},
         {"med_amount"},
     ]
