@@ -246,11 +246,7 @@ def recoveries_for_household(*, user: Any, household_id: int) -> list[dict[str, 
 def notices_for_user(*, user: Any, status: str = "") -> QuerySet[PaymentNotice]:
     user_require(user, Capability.PAY_PREPARE)
     qs = PaymentNotice.objects.filter(user_scope_q(user, prefix="line__area"))
-    if status == LineStatus.SENT:
-        qs = qs.filter(status=LineStatus.PENDING, roll__status=RollStatus.ISSUED)
-    elif status == LineStatus.PENDING:
-        qs = qs.filter(status=LineStatus.PENDING).exclude(roll__status=RollStatus.ISSUED)
-    elif status:
+    if status:
         qs = qs.filter(status=status)
     return qs.select_related("line").order_by("-id")
 

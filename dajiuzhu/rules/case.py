@@ -353,19 +353,7 @@ def parse_case(data: Any, *, today: dt.date | None = None) -> Case:
             row["labour_capacity"] = r.choice(
                 m["labour_capacity"], CAPACITY_WORDS, path + "labour_capacity", f"{who}的劳动能力"
             )
-        disability = m.get("disability")
-        if disability is not None:
-            if not isinstance(disability, dict):
-                r.fail(path + "disability", f"{who}的残疾信息应为 {{type, grade}} 对象")
-            else:
-                row["disability_type"] = r.choice(
-                    disability.get("type", ""), DISABILITY_WORDS, path + "disability.type", f"{who}的残疾类别"
-                )
-                row["disability_grade"] = r.integer(
-                    disability.get("grade", 0), path + "disability.grade", f"{who}的残疾等级", 0, 4
-                )
-                if bool(row["disability_type"]) != bool(row["disability_grade"]):
-                    r.fail(path + "disability", f"{who}的残疾类别与等级应同时填写")
+        _disability(r, m.get("disability"), path, who, row, both=True)
         if "adl_fails" in m:
             row["adl_fails"] = r.integer(
                 m["adl_fails"], path + "adl_fails", f"{who}不能完成的日常生活活动项数", 0, 6
@@ -509,17 +497,7 @@ def _parse_supporters(
             )
         if "status" in s:
             row["incapacity"] = r.choice(s["status"], SUPPORTER_STATUS_WORDS, path + "status", f"{who}的状况")
-        disability = s.get("disability")
-        if disability is not None:
-            if not isinstance(disability, dict):
-                r.fail(path + "disability", f"{who}的残疾信息应为 {{type, grade}} 对象")
-            else:
-                row["disability_type"] = r.choice(
-                    disability.get("type", ""), DISABILITY_WORDS, path + "disability.type", f"{who}的残疾类别"
-                )
-                row["disability_grade"] = r.integer(
-                    disability.get("grade", 0), path + "disability.grade", f"{who}的残疾等级", 0, 4
-                )
+        _disability(r, s.get("disability"), path, who, row, both=False)
         rows.append(row)
         label = RELATIONS.get(relation, relation)
         names.append(f"{s.get('name') or who}（{label}，户外）")
@@ -638,3 +616,20 @@ def run_case(data: Any, *, tree: ParameterTree | None = None, today: dt.date | N
     programmes = explain(result, names=case.names, param_labels=param_labels(tree), supporters=supporters,
                          supporter_names=case.supporter_names)  # fmt: skip
     return CaseOutcome(case=case, params=params, result=result, programmes=programmes, supporters=supporters)
+
+
+def _disability(r: Any, disability: Any, path: str, who: str, row: dict[str, Any], *, both: bool) -> None:
+    """A member's or a supporter's {type, grade} into the row; `both`: type and grade go together."""
+    if disability is None:
+        return
+    if not isinstance(disability, dict):
+        r.fail(path + "disability", f"{who}的残疾信息应为 {{type, grade}} 对象")
+        return
+    row["disability_type"] = r.choice(
+        disability.get("type", ""), DISABILITY_WORDS, path + "disability.type", f"{who}的残疾类别"
+    )
+    row["disability_grade"] = r.integer(
+        disability.get("grade", 0), path + "disability.grade", f"{who}的残疾等级", 0, 4
+    )
+    if both and bool(row["disability_type"]) != bool(row["disability_grade"]):
+        r.fail(path + "disability", f"{who}的残疾类别与等级应同时填写")

@@ -4,6 +4,7 @@ each on its own database connection."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -38,3 +39,15 @@ def race(*calls: Callable[[], Any]) -> list[tuple[str, str]]:
         t.join(timeout=120)
     assert not any(t.is_alive() for t in threads), "a call is still waiting: deadlock?"
     return outcomes
+
+
+def hold_before_audit(monkeypatch: Any, services: Any, seconds: float = 0.3) -> None:
+    """Hold every step of `services` open a moment before its last write (the audit entry), so that two
+    racing calls certainly overlap: without the services' locks both would win."""
+    real = services.audit_record
+
+    def slow(**kw: Any) -> Any:
+        time.sleep(seconds)
+        return real(**kw)
+
+    monkeypatch.setattr(services, "audit_record", slow)

@@ -8,7 +8,6 @@ services serialises them): CI runs the suite with DATABASE_URL=postgres://...
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +15,7 @@ import pytest
 
 from dajiuzhu.audit.models import AuditAction, AuditEvent
 from dajiuzhu.benefits.models import Entitlement
-from dajiuzhu.core.tests.race import race
+from dajiuzhu.core.tests.race import hold_before_audit, race
 from dajiuzhu.intake import services
 from dajiuzhu.intake.models import Application, ApplicationEvent, NoticeKind, Objection, Status
 from dajiuzhu.intake.services import CONFLICT_MESSAGE
@@ -38,13 +37,7 @@ def window(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
     """`slow_commit` holds each transition open a moment after its first write (the audit entry is the
     last write of a step), so the two reviewers certainly overlap: without a lock both would win."""
     if request.param == "slow_commit":
-        real = services.audit_record
-
-        def slow(**kw: Any) -> Any:
-            time.sleep(0.3)
-            return real(**kw)
-
-        monkeypatch.setattr(services, "audit_record", slow)
+        hold_before_audit(monkeypatch, services)
     return str(request.param)
 
 

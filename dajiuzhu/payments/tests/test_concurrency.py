@@ -9,14 +9,13 @@ services serialise them).
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from dajiuzhu.audit.models import AuditEvent
-from dajiuzhu.core.tests.race import race
+from dajiuzhu.core.tests.race import hold_before_audit, race
 from dajiuzhu.payments import services
 from dajiuzhu.payments.models import BudgetAuthority, RecoveryEntry, Roll, RollLine, RollStatus
 
@@ -28,13 +27,7 @@ def window(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
     """`slow_commit` holds each step open a moment before its last write (the audit entry), so the two
     people certainly overlap: without the locks both would win."""
     if request.param == "slow_commit":
-        real = services.audit_record
-
-        def slow(**kw: Any) -> Any:
-            time.sleep(0.3)
-            return real(**kw)
-
-        monkeypatch.setattr(services, "audit_record", slow)
+        hold_before_audit(monkeypatch, services)
     return str(request.param)
 
 

@@ -12,7 +12,8 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 
-from dajiuzhu.payments import services, sms
+from dajiuzhu.accounts.models import User
+from dajiuzhu.payments import selectors, services, sms
 from dajiuzhu.payments.models import NoticeStatus, PaymentNotice
 from dajiuzhu.payments.tests.test_pages_people import _pay_december
 
@@ -160,6 +161,10 @@ def test_command_sends_through_the_configured_gateway_and_prints_the_counts(paid
         (n.phone, n.text, n.line_id) for n in queued
     ]
     assert {n.status for n in queued} == {NoticeStatus.SENT}
+    # the outbox filters by the notice's own status ("sent" is not the line's 已报盘)
+    preparer = User.objects.get(username="preparer")
+    sent = selectors.notices_for_user(user=preparer, status=NoticeStatus.SENT)
+    assert sorted(n.pk for n in sent) == sorted(n.pk for n in queued)
 
 
 def test_command_counts_the_failures(paid, settings):
