@@ -17,8 +17,8 @@ from dajiuzhu.accounts.api import api_user, auth, client_ip
 from dajiuzhu.core.errors import NotFound
 from dajiuzhu.core.masking import mask_id_number, mask_phone
 from dajiuzhu.registry import selectors, services
-from dajiuzhu.registry.choices import Relation, ResidenceType
-from dajiuzhu.registry.models import Asset, Expenditure, Household, Income, Person
+from dajiuzhu.registry.choices import Relation, ResidenceType, SupporterRelation, SupporterStatus
+from dajiuzhu.registry.models import Asset, Expenditure, Household, Income, OutsideSupporter, Person
 from dajiuzhu.registry.schemas import (
     AssetIn,
     ErrorOut,
@@ -36,6 +36,8 @@ from dajiuzhu.registry.schemas import (
     RecordOut,
     RevealIn,
     RevealOut,
+    SupporterIn,
+    SupporterOut,
 )
 
 router = Router(auth=auth, tags=["registry"])
@@ -89,6 +91,30 @@ def _person_out(p: Person) -> dict[str, Any]:
         "adl_bathing": p.adl_bathing,
         "is_deceased": p.is_deceased,
         "version": p.version,
+    }
+
+
+def _supporter_out(s: OutsideSupporter) -> dict[str, Any]:
+    return {
+        "id": s.pk,
+        "household_id": s.household_id,
+        "name": s.name,
+        "relation": s.relation,
+        "relation_label": _label(SupporterRelation, s.relation),
+        "id_number": mask_id_number(s.id_number),
+        "birth_date": s.birth_date,
+        "is_tekun": s.is_tekun,
+        "dibao_recipient": s.dibao_recipient,
+        "status": s.status,
+        "status_label": _label(SupporterStatus, s.status),
+        "monthly_income": str(s.monthly_income),
+        "financial_assets": str(s.financial_assets),
+        "household_size": s.household_size,
+        "disability_type": s.disability_type,
+        "disability_grade": s.disability_grade,
+        "property_note": s.property_note,
+        "source": s.source,
+        "recorded_on": s.recorded_on,
     }
 
 
@@ -154,6 +180,7 @@ def _household_detail_out(h: Household) -> dict[str, Any]:
             }
             for r in detail["expenditures"]
         ],
+        "outside_supporters": [_supporter_out(s) for s in detail["outside_supporters"]],
     }
 
 
@@ -297,6 +324,44 @@ def record_delete(request: HttpRequest, kind: str, record_id: int) -> HttpRespon
         raise NotFound()
     _reload_household(request, household_id)
     services.household_record_delete(actor=api_user(request), kind=service_kind, record_id=record_id)
+    return HttpResponse(status=204)
+
+
+# ---- statutory supporters living elsewhere (户外法定义务人) ---------------------------------------
+
+
+@router.get(
+    "/households/{household_id}/supporters",
+    response={200: list[SupporterOut], **ERRORS},
+    summary="户外法定义务人（身份证号已脱敏）",
+)
+def supporter_list(request: HttpRequest, household_id: int) -> list[dict[str, Any]]:
+    household = _reload_household(request, household_id)
+    return [_supporter_out(s) for s in household.outside_supporters.order_by("id")]
+
+
+@router.post(
+    "/households/{household_id}/supporters",
+    response={201: SupporterOut, **ERRORS},
+    summary="登记户外法定义务人（共同生活的成员按成员信息认定，无需登记）",
+)
+def supporter_add(request: HttpRequest, household_id: int, payload: SupporterIn) -> Status[dict[str, Any]]:
+    _reload_household(request, household_id)
+    supporter = services.outside_supporter_add(
+        actor=api_user(request), household_id=household_id, data=_dump(payload)
+    )
+    return Status(201, _supporter_out(supporter))
+
+
+@router.delete("/supporters/{supporter_id}", response={204: None, **ERRORS}, summary="删除户外法定义务人")
+def supporter_delete(request: HttpRequest, supporter_id: int) -> HttpResponse:
+    household_id = (
+        OutsideSupporter.objects.filter(pk=supporter_id).values_list("household_id", flat=True).first()
+    )
+    if household_id is None:
+        raise NotFound()
+    _reload_household(request, household_id)
+    services.outside_supporter_delete(actor=api_user(request), supporter_id=supporter_id)
     return HttpResponse(status=204)
 
 

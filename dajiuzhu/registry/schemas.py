@@ -118,6 +118,30 @@ class AssetIn(Schema):
     recorded_on: Loose = None
 
 
+class SupporterIn(Schema):
+    """A statutory supporter of the household's applicants living elsewhere (特困 condition 3)."""
+
+    relation: str | None = Field(
+        None, description="与申请人关系：spouse、child、parent、grandchild、grandparent、sibling 或中文"
+    )
+    id_number: Loose = Field(None, description="身份证号码（必填，出生日期由此得出）")
+    name: str | None = Field(None, description="姓名")
+    is_tekun: LooseBool = Field(None, description="本人为特困人员")
+    dibao_recipient: LooseBool = Field(None, description="本人为低保对象")
+    status: str | None = Field(
+        None,
+        description="状况：no_civil_capacity（无民事行为能力）、missing（被宣告失踪）、in_prison（在监狱服刑）或空",
+    )
+    monthly_income: Loose = Field(None, description="本人月收入（元）")
+    financial_assets: Loose = Field(None, description="其家庭金融资产（元）")
+    household_size: Loose = Field(None, description="其家庭人数（1到30）")
+    disability_type: str | None = None
+    disability_grade: Loose = None
+    property_note: str | None = Field(None, description="财产情况")
+    source: str | None = None
+    recorded_on: Loose = Field(None, description="登记日期，默认今天")
+
+
 # ---- outputs ------------------------------------------------------------------------------------
 
 
@@ -219,11 +243,34 @@ class HouseholdOut(Schema):
     version: int
 
 
+class SupporterOut(Schema):
+    id: int
+    household_id: int
+    name: str
+    relation: str
+    relation_label: str
+    id_number: str = Field(..., description="已脱敏（户外义务人的完整号码不经接口提供）")
+    birth_date: dt.date
+    is_tekun: bool
+    dibao_recipient: bool
+    status: str
+    status_label: str
+    monthly_income: str
+    financial_assets: str
+    household_size: int
+    disability_type: str
+    disability_grade: int | None
+    property_note: str
+    source: str
+    recorded_on: dt.date
+
+
 class HouseholdDetailOut(HouseholdOut):
     members: list[PersonOut]
     incomes: list[IncomeOut]
     assets: list[AssetOut]
     expenditures: list[ExpenditureOut]
+    outside_supporters: list[SupporterOut] = Field(default_factory=list, description="户外法定义务人")
 
 
 class RecordOut(Schema):

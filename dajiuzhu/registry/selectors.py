@@ -122,6 +122,8 @@ def household_detail(household: Household) -> dict[str, Any]:
         "assets": list(household.assets.select_related("person").order_by("id")),
         "expenditures": list(household.expenditures.select_related("person").order_by("-period_start", "id")),
         "memberships": list(household.memberships.select_related("person").order_by("start_date", "id")),
+        # Statutory supporters living elsewhere (特困 condition 3); co-resident ones are in `members`.
+        "outside_supporters": list(household.outside_supporters.order_by("id")),
     }
 
 

@@ -472,7 +472,12 @@ def outside_supporter_add(*, actor: Any, household_id: int, data: dict[str, Any]
     elif number and OutsideSupporter.objects.filter(household=household, id_number=number).exists():
         report.add("身份证号码", "该义务人已登记")
     report.raise_if_any()
-    obj = OutsideSupporter.objects.create(household=household, **cleaned)
+    try:
+        # The household row is locked, so the check above holds; the unique constraint is the backstop.
+        with transaction.atomic():
+            obj = OutsideSupporter.objects.create(household=household, **cleaned)
+    except IntegrityError as exc:
+        raise ValidationFailed.single("身份证号码", "该义务人已登记") from exc
     audit_record(
         actor=actor,
         action=AuditAction.CREATE,
@@ -488,10 +493,16 @@ def outside_supporter_add(*, actor: Any, household_id: int, data: dict[str, Any]
 @transaction.atomic
 def outside_supporter_delete(*, actor: Any, supporter_id: int) -> None:
     user_require(actor, Capability.REGISTRY_WRITE)
-    obj = OutsideSupporter.objects.select_related("household").filter(pk=supporter_id).first()
+    household_id = (
+        OutsideSupporter.objects.filter(pk=supporter_id).values_list("household_id", flat=True).first()
+    )
+    if household_id is None:
+        raise NotFound()
+    household = _lock_household(actor, household_id)
+    # Read again under the household's lock: a concurrent delete leaves nothing to delete (or audit).
+    obj = OutsideSupporter.objects.filter(pk=supporter_id, household=household).first()
     if obj is None:
         raise NotFound()
-    household = _lock_household(actor, obj.household_id)
     before = {k: str(v) for k, v in model_to_dict(obj).items()}
     obj.delete()
     audit_record(

@@ -13,6 +13,9 @@ urlpatterns = [
     path("persons/<int:person_id>/edit/", views.person_edit, name="person_edit"),
     path("persons/<int:person_id>/move/", views.person_move_view, name="person_move"),
     path("persons/<int:person_id>/reveal/<str:field>/", views.person_reveal_view, name="person_reveal"),
+    # before record_new, whose <str:kind> would also match "supporters"
+    path("households/<int:household_id>/supporters/new/", views.supporter_new, name="supporter_new"),
+    path("supporters/<int:supporter_id>/delete/", views.supporter_delete, name="supporter_delete"),
     path("households/<int:household_id>/<str:kind>/new/", views.record_new, name="record_new"),
     path("records/<str:kind>/<int:record_id>/delete/", views.record_delete, name="record_delete"),
     # Excel in and out (views_io.py)

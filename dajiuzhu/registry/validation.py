@@ -7,6 +7,7 @@ same way everywhere and every message names the field (and the row, when there i
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -330,6 +331,24 @@ def clean_asset(raw: dict[str, Any], report: ErrorReport, *, row: int | None = N
     return out
 
 
+_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+_SMALL_INT = re.compile(r"[0-9]{1,3}")
+_GRADES = {"1": 1, "2": 2, "3": 3, "4": 4, "一": 1, "二": 2, "三": 3, "四": 4}
+
+
+def _digits(value: Any) -> str:
+    """Text with full-width digits (typed through a Chinese IME) made ASCII."""
+    return _text(value).translate(_FULLWIDTH_DIGITS)
+
+
+def _supporter_amount(value: Any, label: str, report: ErrorReport, row: int | None) -> Decimal | None:
+    try:
+        return clean_amount(value, label, report, row)
+    except ArithmeticError:  # decimal.InvalidOperation: too many digits to hold ("1e30", 40 nines)
+        report.add(label, "金额超出合理范围", row=row)
+        return None
+
+
 def clean_outside_supporter(
     raw: dict[str, Any], report: ErrorReport, *, row: int | None = None
 ) -> dict[str, Any]:
@@ -360,19 +379,22 @@ def clean_outside_supporter(
         out["birth_date"] = info.birth_date if info else None
     for key, label in (("monthly_income", "本人月收入（元）"), ("financial_assets", "家庭金融资产（元）")):
         value = raw.get(key)
-        out[key] = Decimal("0") if _blank(value) else clean_amount(value, label, report, row)
-    size = _text(raw.get("household_size")) or "1"
-    if not size.isdigit() or not 1 <= int(size) <= 30:
-        report.add("家庭人数", f"“{size}”应为1到30之间的整数", row=row)
+        out[key] = Decimal("0") if _blank(value) else _supporter_amount(value, label, report, row)
+    size = _digits(raw.get("household_size")).removesuffix("人") or "1"
+    if not _SMALL_INT.fullmatch(size) or not 1 <= int(size) <= 30:
+        report.add("家庭人数", f"“{_text(raw.get('household_size'))}”应为1到30之间的整数", row=row)
         out["household_size"] = 1
     else:
         out["household_size"] = int(size)
-    grade = _text(raw.get("disability_grade"))
-    if grade and (not grade.isdigit() or not 1 <= int(grade) <= 4):
-        report.add("残疾等级", f"“{grade}”应为1到4", row=row)
-    out["disability_grade"] = int(grade) if grade.isdigit() and 1 <= int(grade) <= 4 else None
-    if bool(out["disability_type"]) != bool(out["disability_grade"]):
-        report.add("残疾等级", "残疾类别与等级应同时填写", row=row)
+    grade_raw = _text(raw.get("disability_grade"))
+    grade = _GRADES.get(_digits(grade_raw).removesuffix("级"))
+    if grade_raw and grade is None:
+        report.add("残疾等级", f"“{grade_raw}”应为1至4级", row=row)
+    out["disability_grade"] = grade
+    if out["disability_type"] and not grade_raw:
+        report.add("残疾等级", "填写了残疾类别时必须填写残疾等级", row=row)
+    elif grade is not None and not out["disability_type"] and _blank(raw.get("disability_type")):
+        report.add("残疾类别", "填写了残疾等级时必须填写残疾类别", row=row)
     recorded = raw.get("recorded_on")
     out["recorded_on"] = clock.today() if _blank(recorded) else clean_date(recorded, "登记日期", report, row)
     return out

@@ -22,13 +22,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dajiuzhu.accounts.roles import Capability
+from dajiuzhu.accounts.selectors import user_require
 from dajiuzhu.areas.models import AreaLevel
 from dajiuzhu.areas.selectors import area_children, area_descendants
 from dajiuzhu.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from dajiuzhu.core.masking import mask_id_number, mask_phone
 from dajiuzhu.registry import choices as ch
 from dajiuzhu.registry import selectors, services
-from dajiuzhu.registry.models import Household, Person
+from dajiuzhu.registry.models import Household, OutsideSupporter, Person
 from dajiuzhu.registry.validation import HOUSEHOLD_LABELS, PERSON_LABELS
 
 PAGE_SIZE = 50
@@ -206,6 +207,40 @@ def _record_form(kind: str, members: list[Person], data: Any = None) -> ServiceF
     return form
 
 
+SUPPORTERS_LABEL = "户外法定义务人"
+SUPPORTERS_HELP = (
+    "登记申请人不在本户共同生活的法定赡养、抚养、扶养义务人（配偶、子女、父母等），用于特困人员认定条件三。"
+    "本户共同生活的成员按其成员信息认定，无需在此登记。"
+)
+GRADE_CHOICES = [("", "无"), ("1", "一级"), ("2", "二级"), ("3", "三级"), ("4", "四级")]
+
+
+class SupporterForm(ServiceForm):
+    """A statutory supporter living elsewhere; the labels are registry.validation's, so every error the
+    service raises lands next to its field."""
+
+    name = _text("姓名", autocomplete="off")
+    id_number = _text("身份证号码", maxlength="18", autocomplete="off", autocapitalize="characters")
+    relation = _select("与申请人关系", ch.SupporterRelation.choices)
+    status = _select("状况", ch.SupporterStatus.choices, blank=False)
+    monthly_income = _text("本人月收入（元）", inputmode="decimal")
+    financial_assets = _text(
+        "家庭金融资产（元）", inputmode="decimal", help_text="义务人本人家庭的存款、有价证券等"
+    )
+    household_size = _text("家庭人数", inputmode="numeric", help_text="义务人本人家庭的人口数")
+    disability_type = _select("残疾类别", ch.DisabilityType.choices, blank=False)
+    disability_grade = _select("残疾等级", GRADE_CHOICES)
+    property_note = _text("财产情况")
+    source = _select("来源", ch.DataSource.choices, blank=False)
+    recorded_on = _text("登记日期", input_type="date")
+    is_tekun = _check("为特困人员")
+    dibao_recipient = _check("为低保对象")
+
+
+def _supporter_form(data: Any = None) -> SupporterForm:
+    return SupporterForm(data, prefix="supporter", initial={"household_size": "1"})
+
+
 class MoveForm(ServiceForm):
     target_number = _text("迁入家庭户编号", inputmode="numeric", autocomplete="off")
     relation = _select("与户主关系", ch.Relation.choices)
@@ -303,6 +338,8 @@ def _household_context(
     return {
         **detail,
         "record_forms": forms_by_kind,
+        "supporter_form": _supporter_form(),
+        "supporters_help": SUPPORTERS_HELP,
         "can_write": _can(request, Capability.REGISTRY_WRITE),
         "can_reveal": _can(request, Capability.REVEAL_PII),
         "perms_check": _can(request, "assess_check"),
@@ -577,3 +614,59 @@ def record_delete(request: HttpRequest, kind: str, record_id: int) -> HttpRespon
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("registry:household_list")
     return redirect(target)
+
+
+# --- statutory supporters living elsewhere (户外法定义务人) --------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def supporter_new(request: HttpRequest, household_id: int) -> HttpResponse:
+    household = selectors.household_get_for_user(
+        user=request.user, household_id=household_id, ip=_ip(request)
+    )
+    user_require(request.user, Capability.REGISTRY_WRITE)
+    error: ValidationFailed | None = None
+    if request.method == "POST":
+        form = _supporter_form(request.POST)
+        try:
+            supporter = services.outside_supporter_add(
+                actor=request.user, household_id=household.pk, data=form.service_data()
+            )
+        except ValidationFailed as exc:
+            error = exc
+            form.attach(exc.errors)
+        else:
+            messages.success(request, f"已添加户外法定义务人 {supporter.name}")
+            return redirect(reverse("registry:household_view", args=[household.pk]) + "#supporters")
+    else:
+        form = _supporter_form()
+    return render(
+        request,
+        "registry/record_form.html",
+        {
+            "form": form,
+            "household": household,
+            "kind": "supporters",
+            "kind_label": SUPPORTERS_LABEL,
+            "help": SUPPORTERS_HELP,
+            "error": error,
+        },
+    )
+
+
+@login_required
+@require_POST
+def supporter_delete(request: HttpRequest, supporter_id: int) -> HttpResponse:
+    household_id = (
+        OutsideSupporter.objects.filter(pk=supporter_id).values_list("household_id", flat=True).first()
+    )
+    if household_id is None:
+        raise NotFound()
+    # Load through the scoped selector first so an out-of-scope attempt is audited as denied.
+    household = selectors.household_get_for_user(
+        user=request.user, household_id=household_id, ip=_ip(request)
+    )
+    services.outside_supporter_delete(actor=request.user, supporter_id=supporter_id)
+    messages.success(request, "已删除户外法定义务人")
+    return redirect(reverse("registry:household_view", args=[household.pk]) + "#supporters")

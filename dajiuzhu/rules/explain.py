@@ -178,6 +178,9 @@ def _pick(steps: Sequence[Step], names: Sequence[str], param_labels: Mapping[str
 
 
 SUPPORTER_PROGRAMMES = {"tekun"}  # whose explanation lists every statutory supporter (S2 art. 8)
+# Exceptions that a programme's explanation lists only for the persons they apply to (a 70-year-old's 特困
+# answer need not say that he is not an 18-year-old still at school).
+SHOWN_WHEN_TRUE = {"tekun_school_continues"}
 
 
 def supporter_lines(
@@ -254,7 +257,11 @@ def explain(
         ):
             amount = int(row[prog.amount]) if prog.amount else 0
             status = int(row[prog.status]) if prog.status else (ELIGIBLE if amount > 0 else NOT_ELIGIBLE)
-            lines = _pick([*steps, *all_steps], prog.steps, labels)
+            lines = [
+                ln
+                for ln in _pick([*steps, *all_steps], prog.steps, labels)
+                if ln.name not in SHOWN_WHEN_TRUE or _applies(steps, ln.name)
+            ]
             if prog.code in SUPPORTER_PROGRAMMES and status != NOT_ELIGIBLE:
                 lines += supporter_lines(result, names, supporters, supporter_names, labels, applicant=index)
             if status != NOT_ELIGIBLE:
