@@ -15,6 +15,7 @@ ITEM_PARAMETERS = {
 }
 REVIEW_STABLE = "dibao.review_months.stable"
 REVIEW_UNSTABLE = "dibao.review_months.unstable"
+REVIEW_TEKUN = "tekun.review_months"
 RECHECK_AFTER_DEATH = "dibao.recheck_months_after_death"
 TAPER_MONTHS_MAX = "dibao.taper_months_max"
 
@@ -35,8 +36,11 @@ def parameter_int(name: str, *, on: dt.date, region: str) -> int:
     return raw
 
 
-def review_months(*, on: dt.date, region: str) -> dict[str, int]:
-    """The two review cycles of R1.14: {"stable": 12, "unstable": 6} by default."""
+def review_months(*, on: dt.date, region: str, programme: str = "") -> dict[str, int]:
+    """The review cycles an approval may choose from: for 低保 the two of R1.14 ({"stable": 12,
+    "unstable": 6} by default); for 特困 the one annual review of R2.11 ({"tekun": 12})."""
+    if programme == "tekun":
+        return {"tekun": parameter_int(REVIEW_TEKUN, on=on, region=region)}
     return {
         "stable": parameter_int(REVIEW_STABLE, on=on, region=region),
         "unstable": parameter_int(REVIEW_UNSTABLE, on=on, region=region),

@@ -737,7 +737,8 @@ def application_decide(
     """审批: approve (amount fixed, paid from the month after) or refuse with written reasons.
 
     The review cycle is one of the R1.14 cycles in force (dibao.review_months.stable / .unstable, by
-    default 12 and 6) or the legacy quarterly/monthly classes; omitted, the stable cycle."""
+    default 12 and 6) or the legacy quarterly/monthly classes; omitted, the stable cycle. A 特困 file
+    has the one annual cycle tekun.review_months (R2.11)."""
     app = _lock(user, application_id, version)
     _require(user, app, (Status.DECISION,), "审批")
     if county_visit_needed(app):
@@ -749,14 +750,16 @@ def application_decide(
     recurring = _recurring(app.item)
     stopping = app.change_action == "stop"
     decided = _amount(amount, "核定金额", required=approve and recurring and not stopping)
-    cycles = policy.review_months(on=on, region=app.area.county_code)
-    allowed = sorted({1, 3, *cycles.values()})
+    cycles = policy.review_months(on=on, region=app.area.county_code, programme=app.item.programme)
+    # 特困 is reviewed once a year (R2.11); 低保 by its two cycles or the legacy quarterly/monthly classes.
+    allowed = sorted(set(cycles.values()) if "tekun" in cycles else {1, 3, *cycles.values()})
     if review_months is None:
-        review_months = cycles["stable"]
+        review_months = next(iter(cycles.values()))
     if review_months not in allowed:
-        raise ValidationFailed.single(
-            "复核周期", f"应为 {'、'.join(map(str, allowed[:-1]))} 或 {allowed[-1]} 个月"
+        choices = (
+            f"{'、'.join(map(str, allowed[:-1]))} 或 {allowed[-1]}" if len(allowed) > 1 else str(allowed[0])
         )
+        raise ValidationFailed.single("复核周期", f"应为 {choices} 个月")
     app.decision = "approve" if approve else "reject"
     app.decision_reason = text
     app.decided_amount = decided if approve else None

@@ -274,7 +274,7 @@ def _detail_context(request: HttpRequest, app: Application) -> dict[str, Any]:
 
 def _review_cycles(app: Application, on: dt.date) -> dict[str, int]:
     try:
-        return policy.review_months(on=on, region=app.area.county_code)
+        return policy.review_months(on=on, region=app.area.county_code, programme=app.item.programme)
     except ValidationFailed:
         return {}  # the decision itself then refuses with the parameter's name
 

@@ -232,3 +232,33 @@ def test_the_decision_form_offers_the_review_cycles_in_force_for_the_county(
     html = client.get(reverse("intake:application", args=[app.pk])).content.decode()
     assert '<option value="12" selected>12个月（收入稳定）</option>' in html
     assert '<option value="3">3个月（收入不稳定或有劳动能力）</option>' in html
+
+
+def test_a_tekun_file_is_reviewed_once_a_year_and_refuses_the_dibao_cycles(
+    worker_a, township_user, county_user, elder, dibao
+):
+    # given the item decides 特困 (R2.11: 特困 persons are reviewed annually, tekun.review_months)
+    dibao.programme = "tekun"
+    dibao.save(update_fields=["programme"])
+    app = _at_decision(worker_a, township_user, county_user)
+    # when the county picks the 低保 unstable cycle of 6 months, it is refused naming the field
+    with pytest.raises(ValidationFailed) as err:
+        services.application_decide(user=county_user, application_id=app.pk, approve=True, reason="符合",
+                                    amount="1014", review_months=6, today=dt.date(2026, 3, 11))  # fmt: skip
+    assert [(e.field, e.message) for e in err.value.errors] == [("复核周期", "应为 12 个月")]
+    # and without a cycle the annual one is taken
+    services.application_decide(user=county_user, application_id=app.pk, approve=True, reason="符合",
+                                amount="1014", today=dt.date(2026, 3, 11))  # fmt: skip
+    [entitlement] = Application.objects.get(pk=app.pk).household.entitlements.all()
+    assert (entitlement.review_months, entitlement.next_review_on) == (12, dt.date(2027, 4, 1))
+
+
+def test_a_county_may_set_its_own_tekun_review_cycle(worker_a, township_user, county_user, elder, dibao):
+    dibao.programme = "tekun"
+    dibao.save(update_fields=["programme"])
+    _county_sets(county_user, "tekun.review_months", "6")
+    app = _at_decision(worker_a, township_user, county_user)
+    services.application_decide(user=county_user, application_id=app.pk, approve=True, reason="符合",
+                                amount="1014", today=dt.date(2026, 3, 11))  # fmt: skip
+    [entitlement] = Application.objects.get(pk=app.pk).household.entitlements.all()
+    assert entitlement.review_months == 6
