@@ -12,6 +12,10 @@ class InvalidAmount(ValueError):
     pass
 
 
+# The largest amount a money column holds: DecimalField(max_digits=12, decimal_places=2).
+AMOUNT_LIMIT = 10**10
+
+
 def parse_yuan(raw: object) -> Decimal:
     """Parse user input ("1,234.5", 1234.5, "１２３") into yuan with two decimals."""
     if isinstance(raw, Decimal):
@@ -27,6 +31,8 @@ def parse_yuan(raw: object) -> Decimal:
             raise InvalidAmount(f"“{raw}”不是有效的金额") from exc
     if not value.is_finite():
         raise InvalidAmount(f"“{raw}”不是有效的金额")
+    if abs(value) >= AMOUNT_LIMIT:  # beyond any amount the database holds (and quantize's precision)
+        raise InvalidAmount(f"金额“{raw}”过大，应小于 {AMOUNT_LIMIT:,} 元")
     if value != value.quantize(FEN, rounding=ROUND_HALF_UP):
         raise InvalidAmount(f"金额“{raw}”最多保留两位小数（精确到分）")
     return value.quantize(FEN)

@@ -196,8 +196,11 @@ def supporter_lines(
     member): the other co-resident members, then those living elsewhere, each with the reason they can
     or cannot support. The applicant is never their own supporter."""
     out: list[RuleLine] = []
+    counted = sum(1 for row in result.persons if row.get("counted", True))
     for i, (row, steps, name) in enumerate(zip(result.persons, result.person_steps, names, strict=True)):
-        if i == applicant or not row.get("counted", True):
+        # A member is listed as a supporter of the others: never of the applicant themselves, and not at
+        # all when they are the only member (nobody else in the household for them to support).
+        if i == applicant or not row.get("counted", True) or counted < 2:
             continue
         step = next((s for s in steps if s.name == "supporter_reason"), None)
         if step is not None:

@@ -103,6 +103,8 @@ def test_an_able_son_elsewhere_is_named_in_the_refusal():
     assert tekun.status_label == "不符合"
     son = next(ln for ln in tekun.lines if ln.label == "王建国（子女，户外）作为法定义务人")
     assert son.outcome == "有履行能力" and son.passed is False
+    # and the woman living alone is not listed as a supporter of anyone (there is nobody else at home)
+    assert not [ln.label for ln in tekun.lines if "共同生活成员" in ln.label]
 
 
 @pytest.mark.parametrize(
