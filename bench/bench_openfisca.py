@@ -31,21 +31,22 @@ import polars as pl
 from bench_engine import PeakMemory, cpu_seconds, engine_version, gib
 from engine_data import ON, REGION, default_table, generate
 from openfisca_peer import DibaoSystem, build_simulation
-from openfisca_peer.variables import FORMULAS, fen, permille
+from openfisca_peer.variables import FORMULAS, VEHICLE_KINDS, fen, permille, switch
 
 from dajiuzhu.rules.engine import assess_polars
-from dajiuzhu.rules.programmes import RULES
+from dajiuzhu.rules.programmes import PARAMS, RULES
 
 PROGRAMMES_PY = Path(__file__).resolve().parents[1] / "dajiuzhu" / "rules" / "programmes.py"
-# sha256 of dajiuzhu/rules/programmes.py when the peer was last aligned with it (2026-11-23).
-MIRRORED_SHA256 = "48d0c90630fb5a678eac258c5366d92f63abde0bbaa2782f8bee82747cd149e1"
+# sha256 of dajiuzhu/rules/programmes.py when the peer was last aligned with it (2026-12-03).
+MIRRORED_SHA256 = "ee99ffdb28a38eeddc564d676c82bbe3d6329e484bdb76e00660912eaf24b2ed"
 
 # Household outputs compared (all are household columns of assess_polars).
 COMPARED = ["members", "countable", "threshold", "gap", "dibao_status", "edge_status", "n_tekun"]
 
-# engine parameter → (OpenFisca parameter path, conversion)
+# engine parameter → (OpenFisca parameter path, conversion); every parameter the mirrored rules read.
 PARAMETERS: dict[str, tuple[str, str]] = {
     "dibao.taper_months": ("dibao.taper_months_max", "int"),
+    "dibao.expenditure_type": ("dibao.expenditure_type_enabled", "bool"),
     "edge.multiple": ("edge.income_multiple", "permille"),
     "edge.asset_months": ("edge.asset_per_capita_max_months", "int"),
     "labour.base": ("labour.base", "fen"),
@@ -55,21 +56,45 @@ PARAMETERS: dict[str, tuple[str, str]] = {
     "labour.age_max_male": ("labour.working_age_max_male", "int"),
     "labour.age_max_female": ("labour.working_age_max_female", "int"),
     "deduct.employment_cost": ("deduct.employment_cost_ratio", "permille"),
-    "deduct.medical": ("deduct.rigid_medical", "int"),
-    "deduct.rehabilitation": ("deduct.rigid_rehabilitation", "int"),
+    "deduct.employment_cost_method": ("deduct.employment_cost.method", "choice"),
+    "deduct.employment_cost_fixed": ("deduct.employment_cost.fixed_per_earner", "fen"),
+    "deduct.employment_cost_min_wage_share": ("deduct.employment_cost.minimum_wage_share", "permille"),
+    "wage.minimum": ("wage.minimum_monthly", "fen"),
+    "income.exclude_basic_pension": ("income.exclude_basic_pension", "bool"),
+    "disposable.yearly": ("income.disposable_per_capita_prev_year", "fen"),
+    "deduct.rigid_cap": ("deduct.rigid_cap_monthly", "fen"),
+    "deduct.medical": ("deduct.rigid_medical", "bool"),
+    "deduct.rehabilitation": ("deduct.rigid_rehabilitation", "bool"),
     "asset.financial_months": ("asset.financial_per_capita_max_months", "int"),
-    "asset.vehicle_hard": ("asset.vehicle_hard_fail", "int"),
+    "asset.vehicle_hard": ("asset.vehicle_hard_fail", "bool"),
     "asset.vehicle_value_max": ("asset.vehicle_value_max", "fen"),
+    **{f"asset.vehicle_{kind}_exempt": (f"asset.vehicle.{kind}.exempt", "bool") for kind in VEHICLE_KINDS},
+    **{
+        f"asset.vehicle_{kind}_max": (f"asset.vehicle.{kind}.value_max", "fen")
+        for kind in VEHICLE_KINDS
+        if kind != "production"
+    },
     "asset.urban_dwellings_max": ("asset.urban_dwellings_max", "int"),
     "tekun.age_elderly": ("tekun.age_elderly", "int"),
     "tekun.age_minor": ("tekun.age_minor_coverage", "int"),
+    "tekun.financial_months": ("tekun.financial_per_capita_max_months", "int"),
     "child.age_max": ("orphan.age_max", "int"),
 }
+CHOICES = {spec.name: spec.choices for spec in PARAMS if spec.kind == "choice"}
+
+
+def _convert(name: str, kind: str, value: Any) -> int:
+    """An OpenFisca parameter value as the engine's integer (a choice: the index of its word)."""
+    if kind == "choice":
+        return CHOICES[name].index(value) if value in CHOICES.get(name, ()) else -1
+    if kind == "bool":
+        return int(switch(value))
+    return {"fen": fen, "permille": permille, "int": int}[kind](value)
 
 
 def check_parameters(system: Any, table: Any, period: str) -> list[str]:
-    """Differences between the OpenFisca parameters and the engine's table (empty when they agree)."""
-    convert = {"fen": fen, "permille": permille, "int": int}
+    """Differences between the OpenFisca parameters and the engine's table (empty when they agree), and
+    the parameters the mirrored rules read that are not checked here."""
     at = system.parameters(period)
     problems = []
     for residence in ("urban", "rural"):
@@ -79,18 +104,22 @@ def check_parameters(system: Any, table: Any, period: str) -> list[str]:
             node = at
             for part in path.split("."):
                 node = node[part]
-            ours = convert[kind](node)
+            ours = _convert(name, kind, node)
             if name not in engine:
                 problems.append(f"{name}: not an engine parameter any more")
             elif engine[name] != ours:
                 problems.append(f"{name} ({residence}): engine {engine[name]}, OpenFisca {ours}")
+    subset = mirrored_rules()
+    if subset is not None:
+        unchecked = sorted(set(subset.params_used()) - set(PARAMETERS) - {"dibao.standard"})
+        problems += [f"{name}: read by the mirrored rules, not checked" for name in unchecked]
     return problems
 
 
-def mirrored_rules() -> Any:
+def cut_down_rules() -> Any:
     """RULES cut down to the steps the peer implements (same objects, fewer of them), or None if the
     engine's rule set no longer splits that way."""
-    names = {cls.__name__ for cls in FORMULAS} | {"tekun_means", "tekun_no_supporter"}
+    names = {cls.__name__ for cls in FORMULAS}
     try:
         stages = []
         for stage in RULES.stages:
@@ -103,6 +132,26 @@ def mirrored_rules() -> Any:
         return type(RULES)(stages=stages)
     except (AttributeError, TypeError, ValueError):
         return None
+
+
+def unmirrored_steps(subset: Any) -> list[str]:
+    """Engine steps that the kept steps of `subset` read but the peer does not compute."""
+    engine_steps = {n for stage in RULES.stages if stage.kind != "broadcast" for n in stage.names()}
+    kept = {n for stage in subset.stages for n in stage.names()}
+    read = {
+        n
+        for stage in subset.stages
+        if stage.kind != "broadcast"
+        for item in stage.items
+        for n in item.expr.inputs()
+    }
+    return sorted((read & engine_steps) - kept)
+
+
+def mirrored_rules() -> Any:
+    """The cut-down rule set when it is complete (every step it reads is kept), else None."""
+    subset = cut_down_rules()
+    return None if subset is None or unmirrored_steps(subset) else subset
 
 
 def timed_engine(rules: Any, data: Any, table: Any, repeat: int) -> tuple[list[float], list[PeakMemory], Any]:
@@ -156,7 +205,11 @@ def main() -> None:
     subset = mirrored_rules()
     sub_times: list[float] = []
     sub_mems: list[PeakMemory] = []
-    if subset is not None:
+    if subset is None:
+        cut = cut_down_rules()
+        missing = ", ".join(unmirrored_steps(cut)) if cut is not None else "the stages changed"
+        print(f"(RULES no longer cut down to the mirrored steps; the peer lacks: {missing})")
+    else:
         try:
             sub_times, sub_mems, _r = timed_engine(subset, data, table, args.repeat)
         except pl.exceptions.PolarsError as exc:

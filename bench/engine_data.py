@@ -23,7 +23,11 @@ so the same seed and N give the same tables. Shape of the population (county 371
   and rehabilitation expenditures; deposits, cars, dwellings, registered businesses;
 * rarer cases for the other programmes: uncounted members, orphans and children whose parents cannot
   raise them, institutional care, households already on 低保 (gradual exit), temporary-assistance
-  requests.
+  requests;
+* columns added later (`_later_draws`, drawn last so the earlier columns keep their values): the
+  central basic pension within the resident pension, maintenance paid to parents elsewhere and received
+  by severely disabled adults, school stages, persons receiving 特困 now, and farm, production and
+  mobility vehicles by kind.
 
 Money is integer fen per month. `strings="enum"` (the default) gives the coded columns the registry
 reader's types, `pl.Enum` of `dajiuzhu.rules.inputs.CODES` (1 byte a value; `relation`, which no rule
@@ -60,6 +64,17 @@ RELATIONS = ("head", "spouse", "child", "parent", "grandchild", "other")
 DISABILITY_TYPES = ("", "visual", "hearing", "speech", "physical", "intellectual", "mental", "multiple")
 LABOUR = ("full", "partial", "none")
 RESIDENCES = ("urban", "rural")
+SCHOOL_STAGES = (
+    "",
+    "preschool",
+    "primary",
+    "junior",
+    "senior",
+    "vocational",
+    "college",
+    "bachelor",
+    "graduate",
+)
 CATEGORIES: dict[str, tuple[str, ...]] = {
     "sex": SEX,
     "relation": RELATIONS,
@@ -67,6 +82,7 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
     "labour_capacity": LABOUR,
     "residence": RESIDENCES,
     "ta_type": ("", "emergency", "expenditure"),
+    "school_stage": SCHOOL_STAGES,
 }
 
 SIZE_WEIGHTS = (0.26, 0.31, 0.20, 0.12, 0.065, 0.03, 0.01, 0.005)  # sizes 1..8, mean ≈ 2.58
@@ -75,6 +91,9 @@ DISABILITY_TYPE_WEIGHTS = (0.13, 0.22, 0.01, 0.40, 0.07, 0.07, 0.10)  # visual �
 DISABILITY_GRADE_WEIGHTS = (0.10, 0.20, 0.30, 0.40)  # grades 1..4
 # employment codes
 NA, EMPLOYED, FLEXIBLE, FARMING, UNEMPLOYED, RETIRED = range(6)
+# The central basic pension of 城乡居民基本养老保险 (national minimum from 2025-01-01, yuan a month): the
+# part of a resident pension that income.exclude_basic_pension may leave out.
+CENTRAL_BASIC_PENSION_YUAN = 143.0
 HEAD, SPOUSE, CHILD, PARENT, GRANDCHILD = range(5)
 
 _PL_TYPES = {int: pl.Int64, str: pl.String, bool: pl.Boolean}
@@ -134,7 +153,7 @@ def _household_draws(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     median = np.array([30000.0, 8000.0, 2000.0])[hardship]
     deposit = np.minimum(median * rng.lognormal(0.0, 1.2, n), 5_000_000.0)
     financial = np.where(has_deposit, _yuan_to_fen(deposit), 0)
-    # Non-exempt vehicles (cars; farm tricycles are exempt and not counted).
+    # Private cars (the other vehicle kinds are drawn in _later_draws).
     has_car = u() < np.array([0.12, 0.03, 0.01], dtype=np.float32)[hardship]
     vehicles = np.where(has_car, 1 + (u() < 0.08), 0).astype(np.int64)
     vehicle_value = np.where(has_car, _yuan_to_fen(20000.0 + u() * 80000.0), 0)  # the most valuable one
@@ -404,7 +423,99 @@ def _person_draws(rng: np.random.Generator, h: dict[str, np.ndarray]) -> dict[st
         "education_fen": education_fen,
         "rehabilitation_fen": rehabilitation_fen,
         "medical_oop_year_fen": medical_fen * 12,
+        # for _later_draws only (not schema columns)
+        "_employment": employment,
+        "_hardship": hardship,
+        "_severe": severe,
     }
+
+
+def _later_draws(rng: np.random.Generator, h: dict[str, np.ndarray], p: dict[str, np.ndarray]) -> None:
+    """Columns added to the schema later (policy fidelity, issue 13), drawn after every other column so
+    that the same seed still gives the earlier columns the same values. Adds to `h` and `p` in place."""
+    f32 = np.float32
+    employment, hardship, severe = p.pop("_employment"), p.pop("_hardship"), p.pop("_severe")
+    hh, age, relation = p["household_id"], p["age"], p["relation"]
+    n, n_households = hh.size, h["size"].size
+
+    def u(k: int) -> np.ndarray:
+        return rng.random(k, dtype=f32)
+
+    # The resident pension of the non-retired elderly (180–300 yuan) holds the central basic pension; the
+    # rest (provincial top-up, personal account) stays a social-insurance pension. Both are counted for
+    # 低保 while income.exclude_basic_pension is off, neither for 特困: results do not change.
+    basic = np.zeros(n, dtype=np.int64)
+    resident = np.flatnonzero((age >= 60) & (employment != RETIRED) & (p["income_pension_fen"] > 0))
+    basic[resident] = np.minimum(_yuan_to_fen(np.full(resident.size, CENTRAL_BASIC_PENSION_YUAN)),
+                                 p["income_pension_fen"][resident])  # fmt: skip
+    p["income_pension_fen"][resident] -= basic[resident]
+    p["income_basic_pension_fen"] = basic
+    # Maintenance paid to parents living elsewhere (转移性支出), by a working head of a household without
+    # a parent at home: 15 % / 8 % / 3 % by hardship, 200–800 yuan.
+    spending = np.zeros(n, dtype=np.int64)
+    heads = np.flatnonzero(relation == HEAD)
+    earns = (p["income_wage_fen"][heads] + p["income_business_fen"][heads]) > 0
+    pays = heads[earns & (age[heads] >= 30) & (age[heads] <= 59) & ~h["has_parent"][hh[heads]]]
+    pays = pays[u(pays.size) < np.array([0.15, 0.08, 0.03], dtype=f32)[hardship[pays]]]
+    spending[pays] = _yuan_to_fen(np.floor(200.0 + u(pays.size) * 600.0))
+    p["transfer_spending_fen"] = spending
+    # Maintenance from siblings or parents aged 60+ for a third of the severely disabled adults without
+    # work income, 200–600 yuan.
+    support = np.zeros(n, dtype=np.int64)
+    no_work = (p["income_wage_fen"] + p["income_business_fen"]) == 0
+    gets = np.flatnonzero(severe & (age >= 18) & no_work)
+    gets = gets[u(gets.size) < 0.33]
+    support[gets] = _yuan_to_fen(np.floor(200.0 + u(gets.size) * 400.0))
+    p["income_family_support_fen"] = support
+
+    # School stage of the students; 18–19-year-olds partly still in senior or vocational school.
+    stage = np.zeros(n, dtype=np.int8)
+    st = np.flatnonzero(p["is_student"])
+    a, us = age[st], u(st.size)
+    stage[st] = np.select(
+        [a <= 11, a <= 14, a <= 17, a <= 19, a <= 21],
+        [
+            np.full(st.size, 2),  # primary
+            np.full(st.size, 3),  # junior
+            np.where(us < 0.65, 4, 5),  # senior, vocational
+            np.where(us < 0.2, 4, np.where(us < 0.35, 5, np.where(us < 0.65, 6, 7))),
+            np.where(us < 0.35, 6, 7),  # college, bachelor
+        ],
+        np.where(us < 0.6, 7, 8),  # bachelor, graduate
+    ).astype(np.int8)
+    p["school_stage"] = stage
+    # Receiving 特困 support now: 60 % of the elderly, minors and severely disabled of poor households
+    # with no supporter elsewhere, and of their students aged 18–21 (kept while at school, R2.5).
+    poor_alone = (hardship == 2) & ~h["external_supporter_able"][hh]
+    who = np.flatnonzero(
+        poor_alone
+        & p["counted"]
+        & ((age >= 60) | (age < 18) | severe | (p["is_student"] & (age >= 18) & (age <= 21)))
+    )
+    current = np.zeros(n, dtype=bool)
+    current[who[u(who.size) < 0.6]] = True
+    p["tekun_current"] = current
+
+    # Vehicles by kind (the most valuable one's value): farm vehicles in rural farming households (a few
+    # tractors above the exemption limit), vans of the self-employed and businesses, mobility vehicles of
+    # the physically disabled.
+    farming = np.bincount(hh, weights=employment == FARMING, minlength=n_households) > 0
+    ua = u(n_households)
+    has_farm = farming & ~h["urban"] & (ua < 0.35)
+    tractor = u(n_households) < 0.06
+    farm_value = np.where(tractor, 30000.0 + u(n_households) * 50000.0, 3000.0 + u(n_households) * 12000.0)
+    h["agricultural_vehicles"] = has_farm.astype(np.int64)
+    h["agricultural_vehicle_value_fen"] = np.where(has_farm, _yuan_to_fen(np.floor(farm_value)), 0)
+    flexible = np.bincount(hh, weights=employment == FLEXIBLE, minlength=n_households) > 0
+    has_van = (h["has_business"] | flexible) & (u(n_households) < 0.1)
+    h["production_vehicles"] = has_van.astype(np.int64)
+    van_value = 5000.0 + u(n_households) * 35000.0
+    h["production_vehicle_value_fen"] = np.where(has_van, _yuan_to_fen(np.floor(van_value)), 0)
+    mobile = (p["disability_type"] == 4) & (age >= 18) & (age <= 70)  # physical
+    has_mobility = (np.bincount(hh, weights=mobile, minlength=n_households) > 0) & (u(n_households) < 0.08)
+    h["disability_vehicles"] = has_mobility.astype(np.int64)
+    mobility_value = 5000.0 + u(n_households) * 35000.0
+    h["disability_vehicle_value_fen"] = np.where(has_mobility, _yuan_to_fen(np.floor(mobility_value)), 0)
 
 
 def _dtype(name: str, kind: type, strings: str) -> Any:
@@ -455,6 +566,7 @@ def generate(
     rng = np.random.default_rng(seed)
     h = _household_draws(rng, n_households)
     p = _person_draws(rng, h)
+    _later_draws(rng, h, p)
 
     keys = np.array([table.key_of(REGION, "urban"), table.key_of(REGION, "rural")], dtype=np.int64)
     key_of_household = keys[np.where(h["urban"], 0, 1)]

@@ -3,16 +3,22 @@
 Money is integer fen a month, as in the engine (OpenFisca's `int` is int32, enough for monthly fen;
 products that could overflow are taken in int64). Parameters are read in yuan / ratios from
 parameters/*.yaml and turned into fen / permille exactly like dajiuzhu.rules.params does, so that every
-comparison is the same integer comparison the engine makes (floor division by 1000 included).
+comparison is the same integer comparison the engine makes; a share of an amount is rounded half up to
+the fen as the engine's half_up does (policy-spec C1).
 
-Mirrored (names as in programmes.py): severe_disability, working_age, imputation_applies,
-imputed_income, employment_cost, countable_income, tekun_income, rigid_deduction, tekun_disability,
-no_labour, able_supporter, is_orphan, unsupported_child, takes_child_allowance, tekun_candidate,
-members, total_income, total_tekun_income, total_rigid, n_able, n_tekun_candidates, has_wage,
-countable, threshold, income_test, financial_ok, vehicle_flag, housing_flag, business_flag,
-tekun_means, tekun_no_supporter, all_tekun, hard_fail, needs_review, taper, dibao_status, gap,
-edge_income, edge_assets, edge_status, tekun_status, n_tekun. Amounts (addons, tiers, 特困 amounts) and
-the other programmes are left out.
+Mirrored (names as in programmes.py). Persons: severe_disability, working_age, imputation_applies,
+imputed_income, employment_cost (by deduct.employment_cost.method), net_transfer,
+basic_pension_counted, own_income, countable_income, tekun_income, own_rigid, rigid_deduction,
+rigid_spending, tekun_disability, tekun_school_continues, no_labour, is_orphan, unsupported_child,
+takes_child_allowance, tekun_candidate, supporter_low_income, able_supporter, no_able_supporter,
+tekun_status. Households: members, total_income, total_tekun_income, total_rigid, total_spending,
+n_able, n_tekun_candidates, has_wage, capped_rigid, countable, threshold, income_test,
+spending_countable, expenditure_route, assessed_income, financial_ok, the four vehicle flags by kind and
+vehicle_flag, housing_flag, business_flag, tekun_property_ok, tekun_means, outside_able,
+tekun_no_supporter, n_able_supporters, all_tekun, hard_fail, needs_review, taper, dibao_status, gap,
+edge_income, edge_assets, edge_status, n_tekun. Left out: amounts (add-ons, tiers, 特困 amounts, and
+pay_age, which only they read), the 单人户 route, excluded_income (shown, never counted) and the other
+programmes.
 """
 
 from __future__ import annotations
@@ -40,8 +46,18 @@ def permille(ratio: Any) -> int:
     return int((Decimal(str(ratio)) * 1000).to_integral_value(rounding=ROUND_HALF_UP))
 
 
+def switch(value: Any) -> bool:
+    """A 1 / 0 switch of the YAML (as the engine's "bool" parameters: on only when it is 1)."""
+    return int(value) == 1
+
+
 def i64(array: np.ndarray) -> np.ndarray:
     return array.astype(np.int64)
+
+
+def half_up(amount: Any, divisor: int) -> Any:
+    """amount ÷ divisor rounded half up, in integers (amount ≥ 0, divisor > 0), as the engine's half_up."""
+    return (2 * amount + divisor) // (2 * divisor)
 
 
 # ---- enumerations (same order as bench/engine_data.py's categories) ----------------------------------
@@ -72,8 +88,29 @@ class Residence(Enum):
     rural = "农村"
 
 
+class SchoolStage(Enum):
+    none = "非在校"  # the engine's ""
+    preschool = "学前"
+    primary = "小学"
+    junior = "初中"
+    senior = "普通高中"
+    vocational = "中等职业学校"
+    college = "大专"
+    bachelor = "本科"
+    graduate = "研究生"
+
+
 # Engine string value → Enum member name, where they differ.
-ENUM_NAMES = {"disability_type": {"": "none"}, "labour_capacity": {"none": "no"}}
+ENUM_NAMES = {
+    "disability_type": {"": "none"},
+    "labour_capacity": {"none": "no"},
+    "school_stage": {"": "none"},
+}
+# deduct.employment_cost.method: the words of the engine's parameter (EMPLOYMENT_COST_METHODS).
+EMPLOYMENT_COST_METHODS = ("share_of_wage", "fixed_per_earner", "share_of_minimum_wage")
+# Schools after which a 特困 person keeps support past 18 (programmes.CONTINUING_SCHOOLS).
+CONTINUING_SCHOOLS = (SchoolStage.primary, SchoolStage.junior, SchoolStage.senior, SchoolStage.vocational)
+VEHICLE_KINDS = ("private", "production", "disability", "agricultural")
 
 
 # ---- inputs -----------------------------------------------------------------------------------------
@@ -94,13 +131,15 @@ def _input(
 
 
 PERSON_INPUTS = [
-    _input("age", Person, int, "年龄（周岁）"),
+    _input("age", Person, int, "年龄（评估日周岁）"),
     _input("sex", Person, Enum, "性别", Sex.M, Sex),
     _input("counted", Person, bool, "计入共同生活家庭成员", True),
     _input("disability_type", Person, Enum, "残疾类别", DisabilityType.none, DisabilityType),
     _input("disability_grade", Person, int, "残疾等级（0无，1–4）"),
     _input("labour_capacity", Person, Enum, "劳动能力", LabourCapacity.full, LabourCapacity),
     _input("is_student", Person, bool, "在校学生"),
+    _input("school_stage", Person, Enum, "在读学段", SchoolStage.none, SchoolStage),
+    _input("tekun_current", Person, bool, "现为特困供养人员"),
     _input("serious_illness", Person, bool, "患重特大疾病"),
     _input("is_carer", Person, bool, "全职照料重残重病家人"),
     _input("parents_absent", Person, int, "父母死亡或宣告失踪人数"),
@@ -109,22 +148,32 @@ PERSON_INPUTS = [
     _input("income_wage_fen", Person, int, "工资性收入（分/月）"),
     _input("income_business_fen", Person, int, "经营净收入（分/月）"),
     _input("income_property_fen", Person, int, "财产净收入（分/月）"),
-    _input("income_transfer_fen", Person, int, "转移净收入（分/月）"),
+    _input("income_transfer_fen", Person, int, "转移性收入（分/月）"),
+    _input("transfer_spending_fen", Person, int, "转移性支出（支付的赡养费、抚养费、扶养费等，分/月）"),
+    _input("income_family_support_fen", Person, int, "兄弟姐妹或60周岁以上父母给付的赡养扶养费（分/月）"),
     _input("income_pension_fen", Person, int, "养老金等社会保险待遇（分/月）"),
+    _input("income_basic_pension_fen", Person, int, "城乡居民基本养老保险基础养老金（分/月）"),
     _input("income_other_fen", Person, int, "其他收入（分/月）"),
     _input("labour_override_fen", Person, int, "工作人员认定的折算收入（分/月，-1 无）", -1),
     _input("medical_fen", Person, int, "医疗自付（分/月）"),
+    _input("education_fen", Person, int, "教育支出（分/月）"),
     _input("rehabilitation_fen", Person, int, "康复支出（分/月）"),
 ]
 
 HOUSEHOLD_INPUTS = [
     _input("residence", Household, Enum, "城乡类别", Residence.rural, Residence),
     _input("financial_assets_fen", Household, int, "金融资产（分）"),
-    _input("vehicles", Household, int, "非豁免机动车数"),
-    _input("vehicle_value_fen", Household, int, "机动车价值（分）"),
+    _input("vehicles", Household, int, "私家车数（含未记类型的机动车）"),
+    _input("vehicle_value_fen", Household, int, "私家车价值（最高，分）"),
+    _input("production_vehicles", Household, int, "生产经营用车数"),
+    _input("production_vehicle_value_fen", Household, int, "生产经营用车价值（最高，分）"),
+    _input("disability_vehicles", Household, int, "残疾人功能性补偿代步机动车数"),
+    _input("disability_vehicle_value_fen", Household, int, "残疾人代步车价值（最高，分）"),
+    _input("agricultural_vehicles", Household, int, "农用车数"),
+    _input("agricultural_vehicle_value_fen", Household, int, "农用车价值（最高，分）"),
     _input("dwellings", Household, int, "住房套数", 1),
     _input("has_business", Household, bool, "成员有工商登记"),
-    _input("external_supporter_able", Household, bool, "户外法定义务人有履行能力"),
+    _input("external_supporter_able", Household, bool, "户外法定义务人中有人有履行能力"),
     _input("dibao_current", Household, bool, "现为低保户"),
     _input("dibao_taper_used", Household, int, "已享受渐退月数"),
 ]
@@ -188,8 +237,12 @@ class imputed_income(Variable):
         p = parameters(period).labour
         override = person("labour_override_fen", period)
         full = person("labour_capacity", period) == LabourCapacity.full
-        coef = np.where(full, permille(p.coef.full), permille(p.coef.partial))
-        imputed = np.where(person("imputation_applies", period), fen(p.base) * i64(coef) // 1000, 0)
+        # one amount per capacity (base × coefficient, rounded half up to the fen)
+        amount_full = half_up(fen(p.base) * permille(p.coef.full), 1000)
+        amount_partial = half_up(fen(p.base) * permille(p.coef.partial), 1000)
+        imputed = np.where(
+            person("imputation_applies", period), np.where(full, amount_full, amount_partial), 0
+        )
         return np.where(override >= 0, override, imputed)
 
 
@@ -197,42 +250,109 @@ class employment_cost(Variable):
     value_type = int
     entity = Person
     definition_period = MONTH
-    label = "必要就业成本扣减（分/月）"
+    label = "必要就业成本扣减（分/月；工资的比例、每名就业人员定额或当地最低工资的比例，不超过工资）"
+    reference = "最低生活保障审核确认办法 第十三条"
 
     def formula(person, period, parameters):
-        ratio = permille(parameters(period).deduct.employment_cost_ratio)
-        return i64(person("income_wage_fen", period)) * ratio // 1000
+        at = parameters(period)
+        p = at.deduct
+        wage = i64(person("income_wage_fen", period))
+        method = p.employment_cost.method
+        if method == "share_of_wage":
+            return half_up(wage * permille(p.employment_cost_ratio), 1000)
+        if method == "fixed_per_earner":
+            per_earner = fen(p.employment_cost.fixed_per_earner)
+        elif method == "share_of_minimum_wage":
+            share = permille(p.employment_cost.minimum_wage_share)
+            per_earner = half_up(fen(at.wage.minimum_monthly) * share, 1000)
+        else:
+            raise ValueError(f"deduct.employment_cost.method: {method!r} not in {EMPLOYMENT_COST_METHODS}")
+        return np.where(wage > 0, np.minimum(wage, per_earner), 0)
+
+
+class net_transfer(Variable):
+    value_type = int
+    entity = Person
+    definition_period = MONTH
+    label = "转移净收入（转移性收入−转移性支出）"
+    reference = "最低生活保障审核确认办法 第十三条第一款第四项"
+
+    def formula(person, period, parameters):
+        return i64(person("income_transfer_fen", period)) - person("transfer_spending_fen", period)
+
+
+class basic_pension_counted(Variable):
+    value_type = int
+    entity = Person
+    definition_period = MONTH
+    label = "计入的城乡居民基本养老保险基础养老金"
+    reference = "最低生活保障审核确认办法 第十三条第二款第三项"
+
+    def formula(person, period, parameters):
+        basic = person("income_basic_pension_fen", period)
+        if switch(parameters(period).income.exclude_basic_pension):
+            return np.zeros_like(basic)
+        return basic
+
+
+class own_income(Variable):
+    value_type = int
+    entity = Person
+    definition_period = MONTH
+    label = "本人计入的月收入（扣除就业成本和转移性支出，含折算收入）"
+    reference = "最低生活保障审核确认办法 第十三条"
+
+    def formula(person, period, parameters):
+        return (
+            i64(person("income_wage_fen", period))
+            - person("employment_cost", period)
+            + person("income_business_fen", period)
+            + person("income_property_fen", period)
+            + person("net_transfer", period)
+            + person("income_family_support_fen", period)
+            + person("income_pension_fen", period)
+            + person("basic_pension_counted", period)
+            + person("income_other_fen", period)
+            + person("imputed_income", period)
+        )
 
 
 class countable_income(Variable):
     value_type = int
     entity = Person
     definition_period = MONTH
-    label = "计入的月收入（分）"
+    label = "计入家庭的月收入（分）"
 
     def formula(person, period, parameters):
-        total = (
-            i64(person("income_wage_fen", period))
-            - person("employment_cost", period)
-            + person("income_business_fen", period)
-            + person("income_property_fen", period)
-            + person("income_transfer_fen", period)
-            + person("income_pension_fen", period)
-            + person("income_other_fen", period)
-            + person("imputed_income", period)
-        )
-        return np.where(person("counted", period), total, 0)
+        return np.where(person("counted", period), person("own_income", period), 0)
 
 
 class tekun_income(Variable):
     value_type = int
     entity = Person
     definition_period = MONTH
-    label = "特困认定计入的月收入（不含养老金等社会保险待遇）"
+    label = "特困认定计入的月收入（不含基础养老金、养老金等社会保险待遇）"
+    reference = "特困人员认定办法 第六条"
 
     def formula(person, period, parameters):
-        income = i64(person("countable_income", period)) - person("income_pension_fen", period)
+        income = (
+            i64(person("countable_income", period))
+            - person("income_pension_fen", period)
+            - person("basic_pension_counted", period)
+        )
         return np.where(person("counted", period), income, 0)
+
+
+class own_rigid(Variable):
+    value_type = int
+    entity = Person
+    definition_period = MONTH
+    label = "本人因病因残刚性支出扣减（分/月）"
+
+    def formula(person, period, parameters):
+        p = parameters(period).deduct
+        medical = i64(person("medical_fen", period)) * int(switch(p.rigid_medical))
+        return medical + i64(person("rehabilitation_fen", period)) * int(switch(p.rigid_rehabilitation))
 
 
 class rigid_deduction(Variable):
@@ -242,11 +362,23 @@ class rigid_deduction(Variable):
     label = "因病因残刚性支出扣减（分/月）"
 
     def formula(person, period, parameters):
-        p = parameters(period).deduct
-        amount = i64(person("medical_fen", period)) * int(p.rigid_medical) + i64(
-            person("rehabilitation_fen", period)
-        ) * int(p.rigid_rehabilitation)
-        return np.where(person("counted", period), amount, 0)
+        return np.where(person("counted", period), person("own_rigid", period), 0)
+
+
+class rigid_spending(Variable):
+    value_type = int
+    entity = Person
+    definition_period = MONTH
+    label = "刚性支出（医疗自付、教育、康复，分/月）"
+    reference = "刚性支出困难家庭认定办法 第五条"
+
+    def formula(person, period, parameters):
+        spending = (
+            i64(person("medical_fen", period))
+            + person("education_fen", period)
+            + person("rehabilitation_fen", period)
+        )
+        return np.where(person("counted", period), spending, 0)
 
 
 class tekun_disability(Variable):
@@ -267,32 +399,34 @@ class tekun_disability(Variable):
         )
 
 
+class tekun_school_continues(Variable):
+    value_type = bool
+    entity = Person
+    definition_period = MONTH
+    label = "年满18周岁仍在接受义务教育或在普通高中、中等职业学校就读的特困人员"
+    reference = "特困人员认定办法 第二十四条（注）"
+
+    def formula(person, period, parameters):
+        stage = person("school_stage", period)
+        continuing = np.isin(stage, [s.index for s in CONTINUING_SCHOOLS])
+        adult = person("age", period) >= parameters(period).tekun.age_minor_coverage
+        return person("tekun_current", period) & adult & continuing
+
+
 class no_labour(Variable):
     value_type = bool
     entity = Person
     definition_period = MONTH
-    label = "视为无劳动能力（老年人、未成年人或特定残疾）"
+    label = "视为无劳动能力（老年人、未成年人、特定残疾，或年满18周岁仍在校的特困人员）"
 
     def formula(person, period, parameters):
         p = parameters(period).tekun
         age = person("age", period)
-        return (age >= p.age_elderly) | (age < p.age_minor_coverage) | person("tekun_disability", period)
-
-
-class able_supporter(Variable):
-    value_type = bool
-    entity = Person
-    definition_period = MONTH
-    label = "有履行能力的家庭成员"
-
-    def formula(person, period, parameters):
         return (
-            person("counted", period)
-            & person("working_age", period)
-            & (person("labour_capacity", period) != LabourCapacity.no)
-            & ~person("no_labour", period)
-            & ~person("severe_disability", period)
-            & ~person("serious_illness", period)
+            (age >= p.age_elderly)
+            | (age < p.age_minor_coverage)
+            | person("tekun_disability", period)
+            | person("tekun_school_continues", period)
         )
 
 
@@ -347,6 +481,44 @@ class tekun_candidate(Variable):
         )
 
 
+class supporter_low_income(Variable):
+    value_type = bool
+    entity = Person
+    definition_period = MONTH
+    label = "本人收入低于上年度当地居民人均可支配收入"
+    reference = "特困人员认定办法 第八条"
+
+    def formula(person, period, parameters):
+        yearly = fen(parameters(period).income.disposable_per_capita_prev_year)
+        return i64(person("countable_income", period)) * 12 < yearly
+
+
+class able_supporter(Variable):
+    value_type = bool
+    entity = Person
+    definition_period = MONTH
+    label = "有履行能力的共同生活法定义务人（非未成年人、非特困、非低收入重度残疾人）"
+    reference = "特困人员认定办法 第八条"
+
+    def formula(person, period, parameters):
+        minor = person("age", period) < parameters(period).tekun.age_minor_coverage
+        tekun = person("tekun_current", period) | person("tekun_candidate", period)
+        severe_poor = person("severe_disability", period) & person("supporter_low_income", period)
+        return person("counted", period) & ~minor & ~tekun & ~severe_poor
+
+
+class no_able_supporter(Variable):
+    value_type = bool
+    entity = Person
+    definition_period = MONTH
+    label = "本人无有履行能力的法定义务人（户内其他成员与户外义务人，本人不计入）"
+    reference = "特困人员认定办法 第八条"
+
+    def formula(person, period, parameters):
+        supporters = i64(person.household("n_able_supporters", period))
+        return (supporters - person("able_supporter", period)) == 0
+
+
 class tekun_status(Variable):
     value_type = int
     entity = Person
@@ -355,11 +527,10 @@ class tekun_status(Variable):
     reference = "特困人员认定办法 第四条"
 
     def formula(person, period, parameters):
-        household = person.household
         yes = (
             person("tekun_candidate", period)
-            & household("tekun_means", period)
-            & household("tekun_no_supporter", period)
+            & person.household("tekun_means", period)
+            & person("no_able_supporter", period)
         )
         return np.where(yes, ELIGIBLE, NOT_ELIGIBLE)
 
@@ -369,64 +540,29 @@ def _sum(household: Any, name: str, period: Any) -> np.ndarray:
     return household.sum(household.members(name, period))
 
 
-class members(Variable):
-    value_type = int
-    entity = Household
-    definition_period = MONTH
-    label = "共同生活家庭成员人数"
+def _aggregate(name: str, person_variable: str, label: str) -> type:
+    """A household sum of a person variable (booleans count the members for whom it is true)."""
 
     def formula(household, period, parameters):
-        return _sum(household, "counted", period)
+        return _sum(household, person_variable, period)
+
+    attrs = {
+        "value_type": int,
+        "entity": Household,
+        "definition_period": MONTH,
+        "label": label,
+        "formula": formula,
+    }
+    return type(name, (Variable,), attrs)
 
 
-class total_income(Variable):
-    value_type = int
-    entity = Household
-    definition_period = MONTH
-    label = "家庭月收入合计（分）"
-
-    def formula(household, period, parameters):
-        return _sum(household, "countable_income", period)
-
-
-class total_tekun_income(Variable):
-    value_type = int
-    entity = Household
-    definition_period = MONTH
-    label = "特困认定口径家庭月收入（分）"
-
-    def formula(household, period, parameters):
-        return _sum(household, "tekun_income", period)
-
-
-class total_rigid(Variable):
-    value_type = int
-    entity = Household
-    definition_period = MONTH
-    label = "刚性支出扣减合计（分）"
-
-    def formula(household, period, parameters):
-        return _sum(household, "rigid_deduction", period)
-
-
-class n_able(Variable):
-    value_type = int
-    entity = Household
-    definition_period = MONTH
-    label = "有履行能力的成员数"
-
-    def formula(household, period, parameters):
-        return _sum(household, "able_supporter", period)
-
-
-class n_tekun_candidates(Variable):
-    value_type = int
-    entity = Household
-    definition_period = MONTH
-    label = "符合特困个人条件的人数"
-
-    def formula(household, period, parameters):
-        return _sum(household, "tekun_candidate", period)
+members = _aggregate("members", "counted", "共同生活家庭成员人数")
+total_income = _aggregate("total_income", "countable_income", "家庭月收入合计（分）")
+total_tekun_income = _aggregate("total_tekun_income", "tekun_income", "特困认定口径家庭月收入（分）")
+total_rigid = _aggregate("total_rigid", "rigid_deduction", "刚性支出扣减合计（分）")
+total_spending = _aggregate("total_spending", "rigid_spending", "刚性支出合计（分）")
+n_able = _aggregate("n_able", "able_supporter", "有履行能力的成员数")
+n_tekun_candidates = _aggregate("n_tekun_candidates", "tekun_candidate", "符合特困个人条件的人数")
 
 
 class has_wage(Variable):
@@ -463,6 +599,22 @@ class dibao_standard(Variable):
         return np.where(urban, fen(standard.urban), fen(standard.rural))
 
 
+def _capped(amount: np.ndarray, parameters: Any, period: Any) -> np.ndarray:
+    """A household's deduction of rigid expenditure, at most deduct.rigid_cap_monthly (0: no cap)."""
+    cap = fen(parameters(period).deduct.rigid_cap_monthly)
+    return np.minimum(amount, cap) if cap > 0 else amount
+
+
+class capped_rigid(Variable):
+    value_type = int
+    entity = Household
+    definition_period = MONTH
+    label = "刚性支出扣减额（不超过扣减上限；上限为0表示不设上限）"
+
+    def formula(household, period, parameters):
+        return _capped(household("total_rigid", period), parameters, period)
+
+
 class countable(Variable):
     value_type = int
     entity = Household
@@ -470,7 +622,7 @@ class countable(Variable):
     label = "认定家庭月收入（扣减刚性支出后，不低于0）"
 
     def formula(household, period, parameters):
-        return np.maximum(i64(household("total_income", period)) - household("total_rigid", period), 0)
+        return np.maximum(i64(household("total_income", period)) - household("capped_rigid", period), 0)
 
 
 class threshold(Variable):
@@ -493,6 +645,47 @@ class income_test(Variable):
         return household("countable", period) < household("threshold", period)
 
 
+class spending_countable(Variable):
+    value_type = int
+    entity = Household
+    definition_period = MONTH
+    label = "扣减全部刚性支出（不超过扣减上限）后的家庭月收入"
+
+    def formula(household, period, parameters):
+        spending = _capped(household("total_spending", period), parameters, period)
+        return np.maximum(i64(household("total_income", period)) - spending, 0)
+
+
+class expenditure_route(Variable):
+    value_type = bool
+    entity = Household
+    definition_period = MONTH
+    label = "支出型低保（本地启用时）：扣减刚性支出后人均收入低于低保标准"
+
+    def formula(household, period, parameters):
+        enabled = switch(parameters(period).dibao.expenditure_type_enabled)
+        return (
+            enabled
+            & ~household("income_test", period)
+            & (household("total_spending", period) > 0)
+            & (household("spending_countable", period) < household("threshold", period))
+        )
+
+
+class assessed_income(Variable):
+    value_type = int
+    entity = Household
+    definition_period = MONTH
+    label = "计算保障金的认定家庭月收入（支出型低保按扣减全部刚性支出后）"
+
+    def formula(household, period, parameters):
+        return np.where(
+            household("expenditure_route", period),
+            household("spending_countable", period),
+            household("countable", period),
+        )
+
+
 class financial_ok(Variable):
     value_type = bool
     entity = Household
@@ -504,15 +697,71 @@ class financial_ok(Variable):
         return household("financial_assets_fen", period) <= i64(household("threshold", period)) * months
 
 
+def _vehicle_not_exempt(household: Any, period: Any, parameters: Any, kind: str) -> np.ndarray:
+    """A vehicle of the kind is there and not exempt: the kind is not exempt, or the most valuable one is
+    worth more than the kind's limit (production vehicles: asset.vehicle_value_max)."""
+    p = parameters(period).asset
+    rule = p.vehicle[kind]
+    limit = fen(p.vehicle_value_max if kind == "production" else rule.value_max)
+    prefix = "" if kind == "private" else f"{kind}_"
+    there = household(f"{prefix}vehicles", period) > 0
+    exempt = switch(rule.exempt) & (household(f"{prefix}vehicle_value_fen", period) <= limit)
+    return there & ~exempt
+
+
+class private_vehicle_flag(Variable):
+    value_type = bool
+    entity = Household
+    definition_period = MONTH
+    label = "有不在豁免范围内的私家车"
+
+    def formula(household, period, parameters):
+        return _vehicle_not_exempt(household, period, parameters, "private")
+
+
+class production_vehicle_flag(Variable):
+    value_type = bool
+    entity = Household
+    definition_period = MONTH
+    label = "有价值超过豁免上限的生产经营用车"
+
+    def formula(household, period, parameters):
+        return _vehicle_not_exempt(household, period, parameters, "production")
+
+
+class disability_vehicle_flag(Variable):
+    value_type = bool
+    entity = Household
+    definition_period = MONTH
+    label = "有不在豁免范围内的残疾人功能性补偿代步机动车"
+
+    def formula(household, period, parameters):
+        return _vehicle_not_exempt(household, period, parameters, "disability")
+
+
+class agricultural_vehicle_flag(Variable):
+    value_type = bool
+    entity = Household
+    definition_period = MONTH
+    label = "有价值超过豁免上限的农用车"
+
+    def formula(household, period, parameters):
+        return _vehicle_not_exempt(household, period, parameters, "agricultural")
+
+
 class vehicle_flag(Variable):
     value_type = bool
     entity = Household
     definition_period = MONTH
-    label = "有价值超过豁免上限的非必需机动车辆"
+    label = "有不在豁免范围内的机动车辆（按车辆类型和价值）"
 
     def formula(household, period, parameters):
-        limit = fen(parameters(period).asset.vehicle_value_max)
-        return (household("vehicles", period) > 0) & (household("vehicle_value_fen", period) > limit)
+        return (
+            household("private_vehicle_flag", period)
+            | household("production_vehicle_flag", period)
+            | household("disability_vehicle_flag", period)
+            | household("agricultural_vehicle_flag", period)
+        )
 
 
 class housing_flag(Variable):
@@ -537,25 +786,59 @@ class business_flag(Variable):
         return household("has_business", period)
 
 
+class tekun_property_ok(Variable):
+    value_type = bool
+    entity = Household
+    definition_period = MONTH
+    label = "财产符合特困人员财产状况规定（与低保财产规定分设）"
+    reference = "特困人员认定办法 第七条"
+
+    def formula(household, period, parameters):
+        months = int(parameters(period).tekun.financial_per_capita_max_months)
+        return household("financial_assets_fen", period) <= i64(household("threshold", period)) * months
+
+
 class tekun_means(Variable):
     value_type = bool
     entity = Household
     definition_period = MONTH
-    label = "无生活来源（特困口径收入低于低保标准且财产符合规定）"
+    label = "无生活来源（特困口径收入低于低保标准且财产符合特困人员财产状况规定）"
 
     def formula(household, period, parameters):
         low = household("total_tekun_income", period) < household("threshold", period)
-        return low & household("financial_ok", period)
+        return low & household("tekun_property_ok", period)
+
+
+class outside_able(Variable):
+    value_type = bool
+    entity = Household
+    definition_period = MONTH
+    label = "户外法定义务人中有人有履行能力"
+
+    def formula(household, period, parameters):
+        return household("external_supporter_able", period)
 
 
 class tekun_no_supporter(Variable):
     value_type = bool
     entity = Household
     definition_period = MONTH
-    label = "无法定义务人或义务人无履行能力"
+    label = "全体成员均无有履行能力的法定义务人（本人不作为自己的义务人）"
 
     def formula(household, period, parameters):
-        return (household("n_able", period) == 0) & ~household("external_supporter_able", period)
+        able = household("n_able", period)
+        alone = (able == 1) & (household("members", period) == 1)
+        return ~household("outside_able", period) & ((able == 0) | alone)
+
+
+class n_able_supporters(Variable):
+    value_type = int
+    entity = Household
+    definition_period = MONTH
+    label = "有履行能力的法定义务人计数（共同生活成员逐人计；户外义务人中有人能履行时加1）"
+
+    def formula(household, period, parameters):
+        return household("n_able", period) + household("outside_able", period)
 
 
 class all_tekun(Variable):
@@ -578,12 +861,12 @@ class hard_fail(Variable):
     value_type = bool
     entity = Household
     definition_period = MONTH
-    label = "存在不符合的硬性条件"
+    label = "存在不符合的硬性条件（收入、金融资产或硬性车辆规定）"
 
     def formula(household, period, parameters):
-        vehicle_hard = int(parameters(period).asset.vehicle_hard_fail) == 1
+        vehicle_hard = switch(parameters(period).asset.vehicle_hard_fail)
         return (
-            ~household("income_test", period)
+            ~(household("income_test", period) | household("expenditure_route", period))
             | ~household("financial_ok", period)
             | (household("vehicle_flag", period) & vehicle_hard)
             | (household("members", period) == 0)
@@ -642,7 +925,7 @@ class gap(Variable):
     label = "补差金额（标准×人数−认定收入，分/月）"
 
     def formula(household, period, parameters):
-        return np.maximum(i64(household("threshold", period)) - household("countable", period), 0)
+        return np.maximum(i64(household("threshold", period)) - household("assessed_income", period), 0)
 
 
 class edge_income(Variable):
@@ -686,11 +969,15 @@ class edge_status(Variable):
 
 
 FORMULAS = [
-    severe_disability, working_age, imputation_applies, imputed_income, employment_cost, countable_income,
-    tekun_income, rigid_deduction, tekun_disability, no_labour, able_supporter, is_orphan, unsupported_child,
-    takes_child_allowance, tekun_candidate, tekun_status, members, total_income, total_tekun_income,
-    total_rigid, n_able, n_tekun_candidates, has_wage, n_tekun, dibao_standard, countable, threshold,
-    income_test, financial_ok, vehicle_flag, housing_flag, business_flag, tekun_means, tekun_no_supporter,
+    severe_disability, working_age, imputation_applies, imputed_income, employment_cost, net_transfer,
+    basic_pension_counted, own_income, countable_income, tekun_income, own_rigid, rigid_deduction,
+    rigid_spending, tekun_disability, tekun_school_continues, no_labour, is_orphan, unsupported_child,
+    takes_child_allowance, tekun_candidate, supporter_low_income, able_supporter, no_able_supporter,
+    tekun_status, members, total_income, total_tekun_income, total_rigid, total_spending, n_able,
+    n_tekun_candidates, has_wage, n_tekun, dibao_standard, capped_rigid, countable, threshold, income_test,
+    spending_countable, expenditure_route, assessed_income, financial_ok, private_vehicle_flag,
+    production_vehicle_flag, disability_vehicle_flag, agricultural_vehicle_flag, vehicle_flag, housing_flag,
+    business_flag, tekun_property_ok, tekun_means, outside_able, tekun_no_supporter, n_able_supporters,
     all_tekun, hard_fail, needs_review, taper, dibao_status, gap, edge_income, edge_assets, edge_status,
 ]  # fmt: skip
 VARIABLES = [*PERSON_INPUTS, *HOUSEHOLD_INPUTS, *FORMULAS]

@@ -9,7 +9,12 @@ from dajiuzhu.core.money import AMOUNT_LIMIT, InvalidAmount, parse_yuan
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("1,234.5", Decimal("1234.50")), ("１２３", Decimal("123.00")), ("80元", Decimal("80.00")), (7, Decimal("7.00"))],
+    [
+        ("1,234.5", Decimal("1234.50")),
+        ("１２３", Decimal("123.00")),
+        ("80元", Decimal("80.00")),
+        (7, Decimal("7.00")),
+    ],
 )
 def test_amounts_as_clerks_type_them(raw, expected):
     assert parse_yuan(raw) == expected
