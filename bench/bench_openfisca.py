@@ -38,7 +38,7 @@ from dajiuzhu.rules.programmes import PARAMS, RULES
 
 PROGRAMMES_PY = Path(__file__).resolve().parents[1] / "dajiuzhu" / "rules" / "programmes.py"
 # sha256 of dajiuzhu/rules/programmes.py when the peer was last aligned with it (2026-12-03).
-MIRRORED_SHA256 = "ee99ffdb28a38eeddc564d676c82bbe3d6329e484bdb76e00660912eaf24b2ed"
+MIRRORED_SHA256 = "a57a73ef29af90740ea5928070c56b79be7b270d63e2a629caa013a9c1cbf114"
 
 # Household outputs compared (all are household columns of assess_polars).
 COMPARED = ["members", "countable", "threshold", "gap", "dibao_status", "edge_status", "n_tekun"]

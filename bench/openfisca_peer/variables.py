@@ -891,13 +891,13 @@ class taper(Variable):
     value_type = bool
     entity = Household
     definition_period = MONTH
-    label = "就业后收入超过标准，处于渐退期内"
+    label = "就业后收入超过标准（且不符合支出型低保），处于渐退期内"
 
     def formula(household, period, parameters):
         months = int(parameters(period).dibao.taper_months_max)
         return (
             household("dibao_current", period)
-            & ~household("income_test", period)
+            & ~(household("income_test", period) | household("expenditure_route", period))
             & household("has_wage", period)
             & (household("dibao_taper_used", period) < months)
         )

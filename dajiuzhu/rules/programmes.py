@@ -547,9 +547,13 @@ hard_fail = (
 needs_review = (vehicle_flag | housing_flag | business_flag).named(
     "needs_review", "存在需入户核实的财产情况", f"{S4} 一(二)"
 )
+# A household that still qualifies by the 支出型 route is 符合, not in its gradual exit.
 taper = (
-    col("dibao_current") & ~income_test & has_wage.ref & (col("dibao_taper_used") < p("dibao.taper_months"))
-).named("taper", "就业后收入超过标准，处于渐退期内", f"{S4} 一(三)；{S1} 第三十三条")
+    col("dibao_current")
+    & ~(income_test | _expenditure_route)
+    & has_wage.ref
+    & (col("dibao_taper_used") < p("dibao.taper_months"))
+).named("taper", "就业后收入超过标准（且不符合支出型低保），处于渐退期内", f"{S4} 一(三)；{S1} 第三十三条")
 dibao_status = where(
     taper,
     TAPER,
