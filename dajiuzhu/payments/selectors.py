@@ -165,7 +165,7 @@ def worklist_for_user(*, user: Any) -> QuerySet[RollLine]:
     later = Roll.objects.filter(county_id=OuterRef("roll__county_id"), month__gt=OuterRef("roll__month"))
     held = Q(status=LineStatus.HELD) & ~Exists(later)
     return (
-        RollLine.objects.filter(user_scope_q(user))
+        RollLine.objects.filter(user_scope_q(user), problem=True)  # problem: the partial index
         .filter(Q(status=LineStatus.FAILED, resolved=False) | held)
         .select_related("area", "household", "roll")
         .order_by("area_id", "household_id", "period")

@@ -198,9 +198,9 @@ def account_set(
     )  # fmt: skip
     fixed = 0
     if old is not None:
-        fixed = RollLine.objects.filter(account=old, status=LineStatus.FAILED, resolved=False).update(
-            resolved=True, resolved_at=now
-        )
+        fixed = RollLine.objects.filter(
+            account=old, problem=True, status=LineStatus.FAILED, resolved=False
+        ).update(resolved=True, resolved_at=now)
     audit_record(
         actor=user, action=AuditAction.UPDATE if old else AuditAction.CREATE, subject_type="payments.account",
         subject_id=account.pk, subject_label=f"{person.name} 收款账户", area_code=person.household.area_id,
@@ -728,12 +728,14 @@ def return_import(
     """回盘: the bank's result for one bank file. Lines the roll does not have, wrong amounts or accounts,
     duplicates, a wrong format or encoding: refused with a row-by-row report, nothing applied."""
     user_require(user, Capability.PAY_PREPARE)
-    bank_file = BankFile.objects.select_related("roll__county").filter(pk=bank_file_id).first()
+    bank_file = (
+        BankFile.objects.select_related("roll__county").filter(pk=bank_file_id).defer("content").first()
+    )
     if bank_file is None or not _scope_ok(user, bank_file.roll.county):
         raise NotFound("报盘文件不存在或不在您的管辖范围内")
     roll = _lock_roll(user, bank_file.roll_id, None, Capability.PAY_PREPARE)
     _require_status(roll, RollStatus.ISSUED, action="导入回盘")
-    bank_file = BankFile.objects.select_for_update().get(pk=bank_file_id)
+    bank_file = BankFile.objects.select_for_update().defer("content").get(pk=bank_file_id)
     if BankReturn.objects.filter(bank_file=bank_file).exists():
         raise ReturnAlreadyImported()
     fmt = bankfiles.load_formats()[bank_file.bank]
@@ -763,7 +765,12 @@ def return_import(
     sent.update(status=LineStatus.PAID, paid_on=today)
     # A payment that failed on a card replaced since it was sent is owed again already.
     RollLine.objects.filter(
-        roll=roll, bank=bank_file.bank, status=LineStatus.FAILED, resolved=False, account__is_current=False
+        roll=roll,
+        bank=bank_file.bank,
+        problem=True,
+        status=LineStatus.FAILED,
+        resolved=False,
+        account__is_current=False,
     ).update(resolved=True, resolved_at=timezone.now())
     paid = results.filter(pl.col("paid"))
     paid_total = int(expected.join(paid.select("reference"), on="reference")["amount_fen"].sum() or 0)
@@ -851,7 +858,7 @@ def roll_reconcile(*, user: Any, roll_id: int, version: int | None = None, ip: s
     roll = _lock_roll(user, roll_id, version, Capability.PAY_PREPARE)
     _require_status(roll, RollStatus.RETURNED, action="对账")
     problems: list[FieldError] = []
-    for bank_file in BankFile.objects.filter(roll=roll).select_related("bank_return"):
+    for bank_file in BankFile.objects.filter(roll=roll).select_related("bank_return").defer("content"):
         lines = RollLine.objects.filter(roll=roll, bank=bank_file.bank, amount__gt=0)
         paid = lines.filter(status=LineStatus.PAID).aggregate(n=Count("id"), t=MoneySum("amount"))
         failed = lines.filter(status=LineStatus.FAILED).aggregate(n=Count("id"), t=MoneySum("amount"))
