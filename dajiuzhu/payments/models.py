@@ -317,6 +317,29 @@ class BankFile(models.Model):
         return self.filename
 
 
+class LockedBankFile(models.Model):
+    """A bank file rendered when its roll was locked (锁定 renders every file anyway, to refuse a roll
+    whose names or accounts a bank's format cannot carry). 报盘 publishes these bytes as the roll's
+    BankFile instead of rendering a million lines again; 退回草稿 discards them. Never shown to users."""
+
+    roll = models.ForeignKey(Roll, on_delete=models.CASCADE, related_name="+")
+    bank = models.CharField(max_length=20)
+    filename = models.CharField(max_length=100)
+    content = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    line_count = models.PositiveIntegerField()
+    total = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["roll_id", "bank"]
+        constraints = [
+            models.UniqueConstraint(fields=["roll", "bank"], name="payments_one_locked_file_a_bank")
+        ]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
 class BankReturn(models.Model):
     """An imported bank result file (回盘), applied whole or not at all."""
 

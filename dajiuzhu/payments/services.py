@@ -61,6 +61,7 @@ from dajiuzhu.payments.models import (
     Fund,
     HolderRelation,
     LineStatus,
+    LockedBankFile,
     NoticeStatus,
     PayeeAccount,
     PaymentNotice,
@@ -553,13 +554,19 @@ def roll_lock(*, user: Any, roll_id: int, version: int | None = None, ip: str | 
     """锁定: the draft becomes a frozen snapshot; later registry or entitlement edits change nothing in it."""
     roll = _lock_roll(user, roll_id, version, Capability.PAY_PREPARE)
     _require_status(roll, RollStatus.DRAFT, action="锁定")
+    roll.locked_at = timezone.now()  # the files' creation date
     # A roll is only locked if its bank files can be produced: a name that does not fit a bank's
-    # fixed-width column or cannot be written in its encoding is found now, not after approval.
+    # fixed-width column or cannot be written in its encoding is found now, not after approval. The
+    # files rendered are kept for 报盘 (LockedBankFile), so a million lines are rendered once.
+    LockedBankFile.objects.filter(roll=roll).delete()
     for bank in _payable_banks(roll):
-        render_bank_file(roll, bank)
+        rendered = render_bank_file(roll, bank)
+        LockedBankFile.objects.create(
+            roll=roll, bank=bank, filename=rendered.filename, content=rendered.content, sha256=rendered.sha256,
+            line_count=rendered.count, total=fen_to_yuan(rendered.total_fen),
+        )  # fmt: skip
     roll.status = RollStatus.LOCKED
     roll.locked_by = user
-    roll.locked_at = timezone.now()
     roll.snapshot_sha256 = _snapshot(roll)
     _save(roll, "status", "locked_by", "locked_at", "snapshot_sha256")
     _audit(user, roll, "lock", "锁定发放名册", ip, sha256=roll.snapshot_sha256)
@@ -582,6 +589,7 @@ def roll_unlock(
     roll.snapshot_sha256 = ""
     roll.locked_by = None
     roll.locked_at = None
+    LockedBankFile.objects.filter(roll=roll).delete()
     _save(roll, "status", "snapshot_sha256", "locked_by", "locked_at")
     _audit(user, roll, "unlock", text, ip)
     return roll
@@ -704,14 +712,22 @@ def roll_issue(*, user: Any, roll_id: int, version: int | None = None, ip: str |
     transfer."""
     roll = _lock_roll(user, roll_id, version, Capability.PAY_PREPARE)
     _require_status(roll, RollStatus.APPROVED, action="生成报盘文件")
-    _check_snapshot(roll)
-    banks = _payable_banks(roll)
+    _check_snapshot(roll)  # the lines are still those locked, so the files rendered then are theirs
+    locked = {f.bank: f for f in LockedBankFile.objects.filter(roll=roll)}
+    banks = sorted(locked) if locked else _payable_banks(roll)
     for bank in banks:
-        rendered = render_bank_file(roll, bank)
+        if bank in locked:
+            f = locked[bank]
+            filename, content, sha256, count, total = f.filename, f.content, f.sha256, f.line_count, f.total
+        else:  # a roll locked before files were kept at lock
+            rendered = render_bank_file(roll, bank)
+            filename, content, sha256 = rendered.filename, rendered.content, rendered.sha256
+            count, total = rendered.count, fen_to_yuan(rendered.total_fen)
         BankFile.objects.create(
-            roll=roll, bank=bank, filename=rendered.filename, content=rendered.content, sha256=rendered.sha256,
-            line_count=rendered.count, total=fen_to_yuan(rendered.total_fen), issued_by=user,
+            roll=roll, bank=bank, filename=filename, content=bytes(content), sha256=sha256, line_count=count,
+            total=total, issued_by=user,
         )  # fmt: skip
+    LockedBankFile.objects.filter(roll=roll).delete()
     RollLine.objects.filter(roll=roll, status=LineStatus.PENDING, amount=0).update(
         status=LineStatus.PAID, paid_on=clock.today()
     )
@@ -742,13 +758,13 @@ def return_import(
     parsed = bankfiles.parse_return(fmt, content)
     if parsed.errors:
         raise _refused(parsed.errors)
-    expected = queryset_frame(
-        _in_bank(roll, bank_file.bank).order_by(),
-        {"reference": pl.Utf8, "account_number": pl.Utf8, "amount": pl.Utf8},
-    ).select(
-        "reference", "account_number",
-        pl.col("amount").map_batches(fen_from_yuan_text, return_dtype=pl.Int64).alias("amount_fen"),
-    )  # fmt: skip
+    # The bank file's lines, read once: for matching, and for the 到账短信 of those the bank paid.
+    in_file = queryset_frame(
+        _in_bank(roll, bank_file.bank).order_by().select_related("beneficiary"),
+        {"reference": pl.Utf8, "account_number": pl.Utf8, "amount": pl.Utf8, "id": pl.Int64,
+         "programme": pl.Utf8, "period": pl.Date, "beneficiary__phone": pl.Utf8},
+    ).with_columns(pl.col("amount").map_batches(fen_from_yuan_text, return_dtype=pl.Int64).alias("amount_fen"))  # fmt: skip
+    expected = in_file.select("reference", "account_number", "amount_fen")
     matched = bankfiles.match_return(expected, parsed)
     if matched.errors:
         raise _refused(matched.errors)
@@ -782,7 +798,7 @@ def return_import(
     )  # fmt: skip
     bank_file.returned_at = timezone.now()
     bank_file.save(update_fields=["returned_at"])
-    _notices_for(roll, bank_file.bank)
+    _notices_for(roll, in_file.join(failed.select("reference"), on="reference", how="anti"))
     if not BankFile.objects.filter(roll=roll, returned_at__isnull=True).exists():
         roll.status = RollStatus.RETURNED
         _save(roll, "status")
@@ -798,21 +814,12 @@ def _refused(errors: list[FieldError]) -> ReturnRefused:
     return ReturnRefused(f"回盘文件有{len(errors)}处错误，未导入任何记录{more}", errors=shown)
 
 
-def _notices_for(roll: Roll, bank: str) -> None:
-    """到账短信 for every paid line of a bank file, into the outbox (one per line, never twice)."""
+def _notices_for(roll: Roll, frame: pl.DataFrame) -> None:
+    """到账短信 for every paid line of a bank file (`frame`: id, programme, period, amount_fen,
+    account_number, beneficiary__phone), into the outbox. A bank file has one return, so none of its lines
+    has a notice yet (OneToOne: never two)."""
     template = str(programmes.parameter("payments.notice_template", on=roll.month, region=roll.county_id))
     labels = programmes.labels()
-    # A bank file has one return, so none of its lines has a notice yet (OneToOne: never two).
-    qs = (
-        RollLine.objects.filter(roll=roll, bank=bank, status=LineStatus.PAID)
-        .order_by()
-        .select_related("beneficiary")
-    )
-    frame = queryset_frame(
-        qs,
-        {"id": pl.Int64, "programme": pl.Utf8, "period": pl.Date, "amount": pl.Utf8, "account_number": pl.Utf8,
-         "beneficiary__phone": pl.Utf8},
-    )  # fmt: skip
     if frame.height == 0:
         return
     # The template's fields are filled column-wise; {period} etc. become literal pieces joined by Polars.
@@ -821,7 +828,7 @@ def _notices_for(roll: Roll, bank: str) -> None:
     values = {
         "period": pl.col("period").dt.strftime("%Y%m"),
         "programme": pl.col("programme").replace_strict(labels, default=pl.col("programme")),
-        "amount": yuan_text_expr(pl.col("amount").map_batches(fen_from_yuan_text, return_dtype=pl.Int64)),
+        "amount": yuan_text_expr(pl.col("amount_fen")),
         "tail": pl.col("account_number").str.slice(-4),
         "county": pl.lit(roll.county.name),
     }

@@ -158,6 +158,27 @@ def test_bank_file_is_byte_identical_for_the_same_locked_roll(
     assert files["sdrcu"].line_count == 2 and files["sdrcu"].total == Decimal("1850.00")
 
 
+def test_the_files_rendered_at_lock_are_the_ones_issued_and_an_unlock_discards_them(
+    entitled: Any, accounts: Any, authority: Any, preparer: Any, approver: Any, today: Any
+) -> None:
+    from dajiuzhu.payments.models import LockedBankFile
+
+    roll = services.roll_prepare(user=preparer, county_code="371424", month="2026-12")
+    roll = services.roll_lock(user=preparer, roll_id=roll.pk)
+    kept = {f.bank: f.sha256 for f in LockedBankFile.objects.filter(roll=roll)}
+    assert set(kept) == {"sdrcu", "psbc"} and not roll.bank_files.exists()  # nothing issued yet
+    # 退回草稿 discards them; locking again renders them again
+    roll = services.roll_unlock(user=preparer, roll_id=roll.pk, reason="补录一户")
+    assert not LockedBankFile.objects.filter(roll=roll).exists()
+    roll = services.roll_lock(user=preparer, roll_id=roll.pk)
+    roll = services.roll_approve(user=approver, roll_id=roll.pk)
+    roll = services.roll_issue(user=preparer, roll_id=roll.pk)
+    issued = {f.bank: f.sha256 for f in roll.bank_files.all()}
+    assert set(issued) == set(kept) and not LockedBankFile.objects.filter(roll=roll).exists()
+    for bank, sha in issued.items():  # the published bytes are what the locked lines render to
+        assert services.render_bank_file(roll, bank).sha256 == sha
+
+
 def test_failed_payment_is_owed_again_as_arrears_once_the_account_is_fixed(
     families: Any, entitled: Any, accounts: Any, authority: Any, preparer: Any, approver: Any, today: Any
 ) -> None:
