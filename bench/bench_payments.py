@@ -599,7 +599,7 @@ def reset_rolls() -> None:
     from dajiuzhu.intake.models import Application
     from dajiuzhu.payments import models as pm
 
-    tables = [pm.PaymentNotice, pm.RecoveryEntry, pm.BankReturn, pm.BankFile, pm.TownshipCheck,
+    tables = [pm.PaymentNotice, pm.RecoveryEntry, pm.BankReturn, pm.BankFile, pm.LockedBankFile, pm.TownshipCheck,
               pm.PublicListEntry, pm.PublicList, pm.RollLine, pm.Roll]  # fmt: skip
     q = connection.ops.quote_name
     with connection.cursor() as cursor:
