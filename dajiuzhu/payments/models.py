@@ -223,11 +223,14 @@ class RollLine(models.Model):
     # Derived by the database from status, for the indexes: no index names `status` itself, so the one
     # update a million lines get (pending → paid, at the bank's return) changes no indexed column and
     # PostgreSQL rewrites each row in place (a HOT update) instead of touching every index.
+    # (Django takes a Q as a boolean expression here; the stubs ask for an Expression)
     live = models.GeneratedField(
-        expression=Q(status__in=LIVE), output_field=models.BooleanField(), db_persist=True
+        expression=Q(status__in=LIVE),  # type: ignore[arg-type]
+        output_field=models.BooleanField(),
+        db_persist=True,
     )
     problem = models.GeneratedField(
-        expression=Q(status__in=[LineStatus.FAILED, LineStatus.HELD]),
+        expression=Q(status__in=[LineStatus.FAILED, LineStatus.HELD]),  # type: ignore[arg-type]
         output_field=models.BooleanField(),
         db_persist=True,
     )
