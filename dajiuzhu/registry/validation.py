@@ -341,14 +341,6 @@ def _digits(value: Any) -> str:
     return _text(value).translate(_FULLWIDTH_DIGITS)
 
 
-def _supporter_amount(value: Any, label: str, report: ErrorReport, row: int | None) -> Decimal | None:
-    try:
-        return clean_amount(value, label, report, row)
-    except ArithmeticError:  # decimal.InvalidOperation: too many digits to hold ("1e30", 40 nines)
-        report.add(label, "金额超出合理范围", row=row)
-        return None
-
-
 def clean_outside_supporter(
     raw: dict[str, Any], report: ErrorReport, *, row: int | None = None
 ) -> dict[str, Any]:
@@ -379,7 +371,7 @@ def clean_outside_supporter(
         out["birth_date"] = info.birth_date if info else None
     for key, label in (("monthly_income", "本人月收入（元）"), ("financial_assets", "家庭金融资产（元）")):
         value = raw.get(key)
-        out[key] = Decimal("0") if _blank(value) else _supporter_amount(value, label, report, row)
+        out[key] = Decimal("0") if _blank(value) else clean_amount(value, label, report, row)
     size = _digits(raw.get("household_size")).removesuffix("人") or "1"
     if not _SMALL_INT.fullmatch(size) or not 1 <= int(size) <= 30:
         report.add("家庭人数", f"“{_text(raw.get('household_size'))}”应为1到30之间的整数", row=row)

@@ -35,6 +35,7 @@ from dajiuzhu.registry.validation import HOUSEHOLD_LABELS, PERSON_LABELS
 PAGE_SIZE = 50
 RECORD_KINDS = {"income": "收入", "asset": "财产", "expenditure": "刚性支出"}
 BLANK = [("", "请选择")]
+GRADE_CHOICES = [("", "无"), ("1", "一级"), ("2", "二级"), ("3", "三级"), ("4", "四级")]
 
 
 def _ip(request: HttpRequest) -> str | None:
@@ -124,9 +125,7 @@ class PersonForm(ServiceForm):
     employment = _select("就业状况", ch.Employment.choices, blank=False)
     school_stage = _select("在读学段", ch.SchoolStage.choices, blank=False)
     disability_type = _select("残疾类别", ch.DisabilityType.choices, blank=False)
-    disability_grade = _select(
-        "残疾等级", [("", "无"), ("1", "一级"), ("2", "二级"), ("3", "三级"), ("4", "四级")]
-    )
+    disability_grade = _select("残疾等级", GRADE_CHOICES)
     serious_illness = _check("患重特大疾病")
     illness_note = _text("病种")
     adl_eating = _check("能自主进食")
@@ -212,7 +211,6 @@ SUPPORTERS_HELP = (
     "登记申请人不在本户共同生活的法定赡养、抚养、扶养义务人（配偶、子女、父母等），用于特困人员认定条件三。"
     "本户共同生活的成员按其成员信息认定，无需在此登记。"
 )
-GRADE_CHOICES = [("", "无"), ("1", "一级"), ("2", "二级"), ("3", "三级"), ("4", "四级")]
 
 
 class SupporterForm(ServiceForm):
