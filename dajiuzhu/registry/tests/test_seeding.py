@@ -130,6 +130,10 @@ def test_demo_setup_is_idempotent(capsys, settings):
     # then
     assert users == User.objects.count() == 9
     assert households == Household.objects.count() == 2000
+    # and the demo village has its two supporters living elsewhere, added once
+    from dajiuzhu.registry.models import OutsideSupporter
+
+    assert sorted(OutsideSupporter.objects.values_list("status", flat=True)) == ["", "in_prison"]
     out = capsys.readouterr().out
     assert out.count("demo12345!") >= 16
     village = User.objects.get(username="village")

@@ -14,8 +14,10 @@ from dajiuzhu.accounts.roles import Role
 from dajiuzhu.accounts.services import departments_ensure_defaults, user_create
 from dajiuzhu.areas.models import Area
 from dajiuzhu.areas.services import areas_load
-from dajiuzhu.registry.models import Household
+from dajiuzhu.core import idnumber
+from dajiuzhu.registry.models import Household, OutsideSupporter
 from dajiuzhu.registry.seeding import seed_households
+from dajiuzhu.registry.services import outside_supporter_add
 
 DEMO_PASSWORD = "demo12345!"
 DEMO_COUNTY = "371424"
@@ -75,7 +77,30 @@ class Command(BaseCommand):
                     DEMO_PASSWORD,
                 )
             )
+        self._supporters(village, User.objects.get(username="village"))
         self._print_table(rows)
+
+    def _supporters(self, village: Area, worker: User) -> None:
+        """Two households of the demo village with statutory supporters living elsewhere (特困 condition 3):
+        a son in the city who earns enough to support, and a son in prison with no property."""
+        if OutsideSupporter.objects.filter(household__area__village_code=village.code).exists():
+            return
+        households = list(Household.objects.filter(area__village_code=village.code).order_by("number")[:2])
+        sons = [
+            {
+                "name": "演示儿子甲",
+                "birth": "19850312",
+                "monthly_income": "6500",
+                "financial_assets": "50000",
+            },
+            {"name": "演示儿子乙", "birth": "19800707", "status": "in_prison"},
+        ]
+        for seq, (household, son) in enumerate(zip(households, sons, strict=False), start=1):
+            body = f"{DEMO_COUNTY}{son.pop('birth')}{seq:02d}1"
+            outside_supporter_add(actor=worker, household_id=household.pk, data={
+                "relation": "child", "id_number": body + idnumber.check_char(body), **son,
+            })  # fmt: skip
+        self.stdout.write(f"已登记演示户外法定义务人 {len(households)} 名")
 
     def _demo_village(self) -> Area:
         """The village of the demo county with the most households (stable across runs)."""
