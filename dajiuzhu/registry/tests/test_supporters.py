@@ -413,3 +413,22 @@ def test_openapi_lists_the_supporter_routes():
     paths = Client().get("/api/openapi.json").json()["paths"]
     assert "/api/registry/households/{household_id}/supporters" in paths
     assert "/api/registry/supporters/{supporter_id}" in paths
+
+
+def test_anonymous_users_reach_neither_the_pages_nor_the_api(client, worker_a, household_a):
+    supporter = outside_supporter_add(actor=worker_a, household_id=household_a.pk, data=SON)
+    for url in (
+        reverse("registry:supporter_new", args=[household_a.pk]),
+        reverse("registry:supporter_delete", args=[supporter.pk]),
+    ):
+        response = client.post(url, _page_post())
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert client.get(f"{BASE}/households/{household_a.pk}/supporters").status_code == 401
+    assert (
+        client.post(
+            f"{BASE}/households/{household_a.pk}/supporters", SON, content_type="application/json"
+        ).status_code
+        == 401
+    )
+    assert client.delete(f"{BASE}/supporters/{supporter.pk}").status_code == 401
+    assert OutsideSupporter.objects.filter(pk=supporter.pk).exists()  # nothing changed
