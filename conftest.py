@@ -32,6 +32,14 @@ def _fast_passwords(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    # Throttle counters live in the (per-process) cache: each test starts with none.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def areas(db: Any) -> dict[str, Any]:
     prov = _area("37", "山东省", 1, None)
@@ -189,8 +197,16 @@ def browser_page() -> Any:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
         page = context.new_page()
+        # Every browser test also proves the pages work under the Content-Security-Policy: chromium
+        # reports each blocked script, style or eval on the console.
+        violations: list[str] = []
+        page.on(
+            "console",
+            lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
+        )
         try:
             yield page
         finally:
             context.close()
             browser.close()
+        assert violations == [], "the Content-Security-Policy blocked something"

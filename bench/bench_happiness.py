@@ -35,6 +35,8 @@ from typing import Any
 
 from benchdb import BenchDB
 
+from dajiuzhu.core import clock
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BENCH_DB = "dajiuzhu_bench_happiness"
@@ -58,7 +60,6 @@ def _id(birth: str) -> str:
 def seed(others: int) -> dict[str, Any]:
     """The county, its other households with a 低保 line a month, and the household under test."""
     from django.db import transaction
-    from django.utils import timezone
 
     from dajiuzhu.accounts.models import Department, User
     from dajiuzhu.areas.models import Area
@@ -114,7 +115,7 @@ def seed(others: int) -> dict[str, Any]:
         rolls = Roll.objects.bulk_create(
             [
                 Roll(county=county, month=months.add(FIRST, i), status=RollStatus.CLOSED, prepared_by=admin,
-                     prepared_at=timezone.now())
+                     prepared_at=clock.now())
                 for i in range(MONTHS)
             ]
         )  # fmt: skip
@@ -173,14 +174,14 @@ def seed(others: int) -> dict[str, Any]:
             app = Application.objects.create(
                 number=f"SQ-TMP-{year}", kind=Kind.NEW, item=item["temporary"], household=household,
                 applicant=members["幸福清"], area=village, department=mz, status=Status.APPROVED, decision="approve",
-                decided_amount=Decimal("800"), decided_at=timezone.now(),
+                decided_amount=Decimal("800"), decided_at=clock.now(),
             )  # fmt: skip
             line(roll, LineKind.ONEOFF, "temporary", members["幸福清"], roll.month, "800", application=app)
         for n, (code, amount) in enumerate((("edu", "2000"), ("housing", "15000"), ("edu", None))):
             Application.objects.create(
                 number=f"SQ-OTHER-{n}", kind=Kind.NEW, item=item[code], household=household,
                 applicant=members["幸小残"], area=village, department=item[code].department, status=Status.APPROVED,
-                decision="approve", decided_amount=Decimal(amount) if amount else None, decided_at=timezone.now(),
+                decision="approve", decided_amount=Decimal(amount) if amount else None, decided_at=clock.now(),
             )  # fmt: skip
         own = len(lines)
         # the county's other households: 低保 every month

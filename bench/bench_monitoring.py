@@ -60,6 +60,8 @@ def main() -> None:
 
     db = urlsplit(url).path.lstrip("/")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # A benchmark is not a deployment: a throwaway key (the settings refuse to start without one).
+    os.environ.setdefault("DAJIUZHU_SECRET_KEY", "bench-only-" + os.urandom(32).hex())
     import django
 
     if not args.reuse:

@@ -55,6 +55,8 @@ import numpy as np
 import polars as pl
 from benchdb import BenchDB
 
+from dajiuzhu.core import clock
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BENCH_DB = "benchpay"
@@ -256,7 +258,6 @@ def seed(
 ) -> dict[str, Any]:
     """Everything up to the first roll. Returns counts for the report."""
     from django.db import connection, transaction
-    from django.utils import timezone
 
     from dajiuzhu.benefits.models import Entitlement, EntitlementAmount
     from dajiuzhu.core import months
@@ -270,7 +271,7 @@ def seed(
 
     rng = np.random.default_rng(seed_no)
     stamp = _stamp(connection.vendor)
-    now = timezone.now()
+    now = clock.now()
     now_text = stamp(now)
     preparer, approver = users["preparer"], users["approver"]
     previous = months.add(month, -1)
@@ -616,7 +617,6 @@ def between_rolls(roll: Any, state: dict[str, Any]) -> dict[str, int]:
     """After last month's roll: half the failed lines fixed (resolved), accounts for half the payees that
     had none, new one-off decisions — what a county's month brings."""
     from django.db import transaction
-    from django.utils import timezone
 
     from dajiuzhu.core.db import analyze
     from dajiuzhu.core.frames import write_frame
@@ -633,7 +633,7 @@ def between_rolls(roll: Any, state: dict[str, Any]) -> dict[str, int]:
         fixed = failed[::2]
         for offset in range(0, len(fixed), 5000):
             RollLine.objects.filter(pk__in=fixed[offset : offset + 5000]).update(
-                resolved=True, resolved_at=timezone.now()
+                resolved=True, resolved_at=clock.now()
             )
         later = state["later_accounts"]
         if later.height:

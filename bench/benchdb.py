@@ -42,6 +42,8 @@ class BenchDB:
             self.label = "SQLite (temp file)"
         os.environ["DATABASE_URL"] = self.url
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+        # A benchmark is not a deployment: a throwaway key (the settings refuse to start without one).
+        os.environ.setdefault("DAJIUZHU_SECRET_KEY", "bench-only-" + os.urandom(32).hex())
         if dummy_tasks:
             os.environ.setdefault("DAJIUZHU_TASK_BACKEND", "django_tasks.backends.dummy.DummyBackend")
         import django

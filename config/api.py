@@ -10,12 +10,17 @@ import logging
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
+from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
-from dajiuzhu.core.errors import DomainError
+from dajiuzhu.core.errors import DomainError, ValidationFailed
+from dajiuzhu.core.inputs import check_payload
+from dajiuzhu.core.throttling import ApiAnonThrottle, ApiUserThrottle
 
 log = logging.getLogger(__name__)
 
@@ -25,11 +30,49 @@ class _Utf8JSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
+class _CheckedParser(Parser):
+    """Every JSON body, query string and form goes through core.inputs.check_payload before any schema
+    reads it: a NUL byte (or a \\u0000 escape), another control character, an integer beyond bigint, NaN
+    or infinity is refused with a 422 naming the field, whatever the field's type (free JSON included),
+    and never reaches the database."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = super().parse_body(request)
+        _check(data, "body")
+        return data
+
+    def parse_querydict(
+        self, data: MultiValueDict, list_fields: list[str], request: HttpRequest
+    ) -> dict[str, Any]:
+        result = super().parse_querydict(data, list_fields, request)
+        # Uploaded files (request.FILES) are left to their readers: check_payload passes over them.
+        _check(result, "query" if data is request.GET else "form")
+        return result
+
+
+def _check(data: Any, location: str) -> None:
+    try:
+        check_payload(data)
+    except ValidationFailed as exc:
+        err = exc.errors[0]
+        path = tuple(err.field.split(".")) if err.field != "body" else ()
+        if location == "body":
+            # Named as the schemas' own errors name body fields: every operation calls its body `payload`.
+            path = ("payload", *path)
+        raise NinjaValidationError(
+            [{"loc": (location, *path), "type": "djz_input", "msg": err.message}]
+        ) from exc
+
+
 api = NinjaAPI(
     renderer=_Utf8JSONRenderer(),
+    parser=_CheckedParser(),
     title="大救助 dajiuzhu API",
     version="1",
     urls_namespace="api",
+    # Per user once authenticated; before that per client IP (accounts.api.SessionAuth counts the
+    # requests that no credential lets in, which never reach these). Rates: settings DAJIUZHU_API_*.
+    throttle=[ApiAnonThrottle(), ApiUserThrottle()],
     description=(
         "困难群众数据库等接口。认证：`Authorization: Bearer djz_...` 令牌，"
         "或已登录的浏览器会话（修改类请求需带CSRF令牌）。"
@@ -68,10 +111,24 @@ _HTTP_ERRORS = {
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # django-ninja turns whatever the body parser raises into "400 cannot parse": a refused value of a
+    # well-formed body is the parser's 422 instead.
+    if isinstance(exc.__cause__, NinjaValidationError):
+        return _validation_error(request, exc.__cause__)
     if exc.status_code == 403 and "csrf" in str(exc).lower():
         return _error(request, 403, "csrf_failed", "页面已过期或缺少CSRF令牌，请刷新页面后重试")
     code, message = _HTTP_ERRORS.get(exc.status_code, ("error", "请求无法处理"))
     return _error(request, exc.status_code, code, message)
+
+
+@api.exception_handler(MultiPartParserError)
+def _bad_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    return _error(
+        request,
+        400,
+        "bad_request",
+        "请求内容无法解析：multipart/form-data 格式有误（缺少boundary或内容不完整）",
+    )
 
 
 @api.exception_handler(Http404)
@@ -83,6 +140,8 @@ def _pydantic_message(err: dict[str, Any]) -> str:
     """Chinese wording for the schema errors a client is likely to make."""
     kind = err.get("type", "")
     ctx = err.get("ctx") or {}
+    if kind.startswith("djz_"):  # core.inputs' own checks carry their Chinese message
+        return str(err.get("msg") or "格式有误")
     if kind == "missing":
         return "不能为空"
     if kind in {"int_parsing", "int_type", "int_from_float"}:
@@ -99,6 +158,14 @@ def _pydantic_message(err: dict[str, Any]) -> str:
         return "应为对象"
     if kind in {"date_parsing", "date_from_datetime_parsing", "date_type"}:
         return "不是有效日期，请写成 2025-01-31"
+    if kind in {"datetime_parsing", "datetime_from_date_parsing", "datetime_type", "datetime_object_invalid"}:
+        return "不是有效的日期时间，请写成 2026-03-01T09:30:00+08:00"
+    if kind in {"int_too_big", "int_too_small", "finite_number"}:
+        return "数值超出范围"
+    if kind in {"string_not_ascii", "string_sub_type", "string_pattern_mismatch"}:
+        return "格式有误"
+    if kind in {"value_error", "assertion_error"}:
+        return "取值无效"
     if kind == "less_than_equal":
         return f"不能大于{ctx.get('le')}"
     if kind == "greater_than_equal":
@@ -137,6 +204,7 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 def _register_routers() -> None:
     from dajiuzhu.accounts.api import router as accounts_router
     from dajiuzhu.assessment.api import router as assessment_router
+    from dajiuzhu.eldercare.api import router as eldercare_router
     from dajiuzhu.intake.api import router as intake_router
     from dajiuzhu.monitoring.api import router as monitoring_router
     from dajiuzhu.parameters.api import router as parameters_router
@@ -152,6 +220,7 @@ def _register_routers() -> None:
     api.add_router("/verification/", verification_router)
     api.add_router("/monitoring/", monitoring_router)
     api.add_router("/payments/", payments_router)
+    api.add_router("/eldercare/", eldercare_router)
 
 
 _register_routers()

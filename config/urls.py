@@ -16,6 +16,7 @@ urlpatterns = [
     path("payments/", include("dajiuzhu.payments.urls")),
     path("verification/", include("dajiuzhu.verification.urls")),
     path("monitoring/", include("dajiuzhu.monitoring.urls")),
+    path("eldercare/", include("dajiuzhu.eldercare.urls")),
     path("manage/", include("dajiuzhu.accounts.urls_admin")),
     path("", include("dajiuzhu.web.urls")),
 ]

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from ninja.errors import HttpError
+from ninja.errors import HttpError, Throttled
 from ninja.security import HttpBearer
 from ninja.security.base import AuthBase
 from ninja.utils import check_csrf
@@ -18,6 +18,8 @@ from ninja.utils import check_csrf
 from dajiuzhu.accounts.models import User
 from dajiuzhu.accounts.roles import Capability, Role, role_has
 from dajiuzhu.accounts.services import api_token_authenticate, api_token_create
+from dajiuzhu.core.inputs import Line
+from dajiuzhu.core.throttling import ApiAnonThrottle
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
@@ -54,6 +56,10 @@ class SessionAuth(AuthBase):
     def __call__(self, request: HttpRequest) -> Any:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
+            # The last credential tried: nothing let the request in, so it will be a 401. Counted per
+            # client IP, so a script guessing tokens gets 429 (ninja's own throttles run after auth).
+            if not _anon_throttle.allow_request(request):
+                raise Throttled(wait=None)
             return None
         if request.method not in SAFE_METHODS and not getattr(request, "_ninja_csrf_exempt", False):
             if check_csrf(request) is not None:
@@ -61,6 +67,7 @@ class SessionAuth(AuthBase):
         return user
 
 
+_anon_throttle = ApiAnonThrottle()
 auth = [TokenAuth(), SessionAuth()]
 
 
@@ -69,10 +76,6 @@ def api_user(request: HttpRequest) -> User:
     user = request.auth  # type: ignore[attr-defined]
     assert isinstance(user, User)
     return user
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 router = Router(auth=auth, tags=["accounts"])
@@ -95,7 +98,7 @@ class MeOut(Schema):
 
 
 class TokenIn(Schema):
-    name: str = ""
+    name: Line = ""
 
 
 class TokenOut(Schema):

@@ -9,5 +9,5 @@ class LoginFailed(DomainError):
 
 class AccountLocked(DomainError):
     code = "account_locked"
-    status = 423
-    default_message = "登录失败次数过多，账户已临时锁定"
+    status = 429
+    default_message = "登录失败次数过多，该账户从您当前网络地址的登录已临时锁定"

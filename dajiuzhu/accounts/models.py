@@ -7,7 +7,6 @@ import secrets
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dajiuzhu.accounts.roles import Role, role_has
@@ -36,18 +35,13 @@ class User(AbstractUser):
         Department, verbose_name=_("部门"), null=True, blank=True, on_delete=models.PROTECT
     )
     phone = models.CharField(_("电话"), max_length=20, blank=True)
-    failed_logins = models.PositiveSmallIntegerField(default=0)
-    locked_until = models.DateTimeField(null=True, blank=True)
+    # Failed logins and lockouts are django-axes' AccessAttempt rows, per (username, client IP).
 
     def __str__(self) -> str:
         return self.full_name or self.username
 
     def can(self, capability: str) -> bool:
         return self.is_active and role_has(self.role, capability)
-
-    @property
-    def is_locked(self) -> bool:
-        return bool(self.locked_until and self.locked_until > timezone.now())
 
 
 class ApiToken(models.Model):

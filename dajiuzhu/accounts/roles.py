@@ -15,6 +15,7 @@ class Role(models.TextChoices):
     CITY_ANALYST = "city_analyst", _("市级分析员")
     AUDITOR = "auditor", _("审计员")
     SYSADMIN = "sysadmin", _("系统管理员")
+    CARER = "carer", _("护理员")
 
 
 class Capability(models.TextChoices):
@@ -44,6 +45,11 @@ class Capability(models.TextChoices):
     PAY_PREPARE = "pay_prepare", _("编制、锁定发放名册，报盘和回盘")
     PAY_APPROVE = "pay_approve", _("审批发放名册（复核人）")
     PAY_ADMIN = "pay_admin", _("维护资金指标、追回和公布")
+    ELDER_READ = "elder_read", _("查看养老服务")
+    ELDER_ASSESS = "elder_assess", _("录入和查看老年人能力评估")
+    ELDER_ADMIN = "elder_admin", _("维护养老机构、床位和入住")
+    ELDER_ORDER = "elder_order", _("受理居家上门服务（12349）和回访")
+    CARE_VISIT = "care_visit", _("护理员上门服务签到签退")
 
 
 _C = Capability
@@ -149,4 +155,22 @@ _PAYMENTS: dict[str, set[str]] = {
     Role.AUDITOR: {_C.PAY_READ},
 }
 for _role, _caps in _PAYMENTS.items():
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | frozenset(_caps)
+
+
+# Elderly care (养老服务): everyone who serves elders sees their level and care zone; assessments are
+# recorded by the township and the county (or the third-party assessors they commission, as users of
+# those levels), who alone see the item scores and diagnoses behind a level. The county's 养老 section
+# keeps its institutions, beds and admissions.
+_ELDERCARE: dict[str, set[str]] = {
+    Role.VILLAGE_ASSISTANT: {_C.ELDER_READ, _C.ELDER_ORDER},
+    Role.GRID_WORKER: {_C.ELDER_READ, _C.ELDER_ORDER},
+    Role.TOWNSHIP_REVIEWER: {_C.ELDER_READ, _C.ELDER_ASSESS, _C.ELDER_ORDER},
+    Role.COUNTY_APPROVER: {_C.ELDER_READ, _C.ELDER_ASSESS, _C.ELDER_ADMIN, _C.ELDER_ORDER},
+    Role.CITY_ANALYST: {_C.ELDER_READ},
+    Role.AUDITOR: {_C.ELDER_READ},
+}
+# A provider's carer sees only the visits assigned to them (eldercare.homecare), nothing of the registry.
+ROLE_CAPABILITIES[Role.CARER] = frozenset({_C.CARE_VISIT})
+for _role, _caps in _ELDERCARE.items():
     ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | frozenset(_caps)

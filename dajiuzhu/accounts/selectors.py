@@ -40,3 +40,24 @@ def users_for_user(actor: Any) -> QuerySet[Any]:
     from dajiuzhu.accounts.models import User
 
     return User.objects.filter(user_scope_q(actor)).select_related("area", "department").order_by("username")
+
+
+def usernames_locked_out(usernames: list[str]) -> set[str]:
+    """Which of these usernames django-axes holds locked from at least one address right now (its
+    failures are summed per username and IP, over user agents, as axes itself counts them)."""
+    import datetime as dt
+
+    from axes.models import AccessAttempt
+    from django.conf import settings
+    from django.db.models import Sum
+
+    from dajiuzhu.core import clock
+
+    since = clock.now() - dt.timedelta(minutes=settings.DAJIUZHU_LOGIN_LOCK_MINUTES)
+    rows = (
+        AccessAttempt.objects.filter(username__in=usernames, attempt_time__gte=since)
+        .values("username", "ip_address")
+        .annotate(failures=Sum("failures_since_start"))
+        .filter(failures__gte=settings.DAJIUZHU_LOGIN_MAX_FAILURES)
+    )
+    return {row["username"] for row in rows}

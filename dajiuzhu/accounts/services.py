@@ -1,17 +1,19 @@
-"""Account writes: login with lockout, password change, users and API tokens."""
+"""Account writes: login (lockout by username and IP through django-axes), password change, users and
+API tokens."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+from axes.models import AccessAttempt
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import F
-from django.utils import timezone
+from django.http import HttpRequest
 
 from dajiuzhu.accounts.errors import AccountLocked, LoginFailed
 from dajiuzhu.accounts.models import ApiToken, Department, User
@@ -20,71 +22,65 @@ from dajiuzhu.accounts.selectors import user_require, users_for_user
 from dajiuzhu.areas.models import Area
 from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record, diff
+from dajiuzhu.core import clock
 from dajiuzhu.core.errors import NotFound, ValidationFailed
+from dajiuzhu.core.net import client_ip
+
+USERNAME_MAX = 150  # AbstractUser.username
 
 
-def user_login_check(*, username: str, password: str, ip: str | None = None) -> User:
-    """Authenticate, counting failures; lock the account after too many. Raises LoginFailed/AccountLocked."""
+def user_login_check(*, request: HttpRequest, username: str, password: str) -> User:
+    """Authenticate through django-axes, which counts failures per (username, client IP) and refuses a
+    locked pair before the password is even checked, so a stranger's failures from another address
+    never lock the clerk out. Raises LoginFailed / AccountLocked; every attempt on a known account is
+    audited."""
+    ip = client_ip(request)
+    if len(username) > USERNAME_MAX or not username.isprintable() or "\x00" in password:
+        # No account has such a name; answered like a wrong password without reaching the database
+        # (PostgreSQL refuses NUL in text, and axes' columns are bounded).
+        raise LoginFailed()
     user = User.objects.filter(username=username).first()
-    if user is not None and user.is_locked:
-        audit_record(
-            actor=user,
-            action=AuditAction.LOGIN_FAILED,
-            subject_type="user",
-            subject_id=user.pk,
-            note="账户锁定期间尝试登录",
-            ip=ip,
-        )
-        raise AccountLocked(_locked_message(user))
-    authed = authenticate(username=username, password=password)
+    authed = authenticate(request, username=username, password=password)
     if authed is None:
+        locked = bool(getattr(request, "axes_locked_out", False))
+        failures = getattr(request, "axes_failures_since_start", None)
         if user is not None:
-            _register_failure(user, ip=ip)
-            user.refresh_from_db(fields=["locked_until", "failed_logins"])
-            if user.is_locked:
-                raise AccountLocked(_locked_message(user))
+            # axes counts only failures outside a lockout (a refused attempt during one has no count).
+            note = f"第{failures}次失败" if failures else "锁定期间尝试登录"
+            audit_record(actor=user, action=AuditAction.LOGIN_FAILED, subject_type="user", subject_id=user.pk,
+                         note=note, ip=ip)  # fmt: skip
+            if locked and failures:
+                audit_record(actor=user, action=AuditAction.LOCKED, subject_type="user", subject_id=user.pk,
+                             after={"ip": ip, "minutes": settings.DAJIUZHU_LOGIN_LOCK_MINUTES}, ip=ip)  # fmt: skip
+        if locked:
+            raise AccountLocked(login_locked_message(username=username, ip=ip))
         raise LoginFailed()
     assert isinstance(authed, User)
-    if authed.failed_logins:
-        User.objects.filter(pk=authed.pk).update(failed_logins=0, locked_until=None)
     audit_record(actor=authed, action=AuditAction.LOGIN, subject_type="user", subject_id=authed.pk, ip=ip)
     return authed
 
 
-def _locked_message(user: User) -> str:
-    assert user.locked_until is not None
-    minutes = max(1, int((user.locked_until - timezone.now()).total_seconds() // 60) + 1)
-    return f"登录失败次数过多，账户已锁定，请约{minutes}分钟后再试或联系管理员解锁"
-
-
-@transaction.atomic
-def _register_failure(user: User, *, ip: str | None) -> None:
-    User.objects.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1)
-    user.refresh_from_db(fields=["failed_logins"])
-    audit_record(
-        actor=user,
-        action=AuditAction.LOGIN_FAILED,
-        subject_type="user",
-        subject_id=user.pk,
-        note=f"第{user.failed_logins}次失败",
-        ip=ip,
+def login_locked_message(*, username: str, ip: str | None) -> str:
+    """The Chinese lockout message with the minutes left for this username from this address."""
+    last = (
+        AccessAttempt.objects.filter(username=username, ip_address=ip)
+        .order_by("-attempt_time")
+        .values_list("attempt_time", flat=True)
+        .first()
     )
-    if user.failed_logins >= settings.DAJIUZHU_LOGIN_MAX_FAILURES:
-        until = timezone.now() + dt.timedelta(minutes=settings.DAJIUZHU_LOGIN_LOCK_MINUTES)
-        User.objects.filter(pk=user.pk).update(locked_until=until, failed_logins=0)
-        audit_record(
-            actor=user,
-            action=AuditAction.LOCKED,
-            subject_type="user",
-            subject_id=user.pk,
-            after={"locked_until": until},
-            ip=ip,
-        )
+    cool_off = dt.timedelta(minutes=settings.DAJIUZHU_LOGIN_LOCK_MINUTES)
+    left = (last + cool_off - clock.now()) if last else cool_off
+    minutes = max(1, int(left.total_seconds() // 60) + 1)
+    minutes = min(minutes, settings.DAJIUZHU_LOGIN_LOCK_MINUTES)
+    return (
+        f"登录失败次数过多，该账户从您当前网络地址的登录已临时锁定，请约{minutes}分钟后再试或联系管理员解锁"
+    )
 
 
 @transaction.atomic
 def user_unlock(*, actor: User, user: User) -> None:
-    User.objects.filter(pk=user.pk).update(locked_until=None, failed_logins=0)
+    """Lift every lockout of this username (from every address)."""
+    axes_reset(username=user.username)
     audit_record(
         actor=actor,
         action=AuditAction.UPDATE,
@@ -171,9 +167,11 @@ def api_token_authenticate(key: str) -> User | None:
         .filter(key_hash=ApiToken.hash_key(key), revoked=False)
         .first()
     )
-    if token is None or not token.user.is_active or token.user.is_locked:
+    # A login lockout is per (username, address) and does not touch tokens: a stranger's failed
+    # passwords must not cut off an integration (a token is revoked, or its user deactivated, instead).
+    if token is None or not token.user.is_active:
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=clock.now())
     return token.user
 
 
@@ -267,9 +265,8 @@ def user_reset_password(*, actor: User, user_id: int, new_password: str) -> None
     except DjangoValidationError as exc:
         raise ValidationFailed.single("新密码", "；".join(exc.messages)) from exc
     user.set_password(new_password)
-    user.locked_until = None
-    user.failed_logins = 0
-    user.save(update_fields=["password", "locked_until", "failed_logins"])
+    user.save(update_fields=["password"])
+    axes_reset(username=user.username)
     audit_record(
         actor=actor,
         action=AuditAction.PASSWORD,

@@ -1,5 +1,5 @@
-"""Account pages: login (with lockout), logout, password change, API tokens. Thin: the rules live in
-accounts.services."""
+"""Account pages: login (lockout by username and IP through django-axes), logout, password change,
+API tokens. Thin: the rules live in accounts.services."""
 
 from __future__ import annotations
 
@@ -13,12 +13,15 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dajiuzhu.accounts.errors import AccountLocked, LoginFailed
-from dajiuzhu.accounts.services import api_token_create, user_change_password, user_login_check
+from dajiuzhu.accounts.services import (
+    api_token_create,
+    login_locked_message,
+    user_change_password,
+    user_login_check,
+)
 from dajiuzhu.core.errors import FieldError, ValidationFailed
-
-
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+from dajiuzhu.core.net import client_ip
+from dajiuzhu.core.throttling import LoginThrottle, TooManyRequests, throttle_require
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -37,16 +40,32 @@ def login_view(request: HttpRequest) -> HttpResponse:
         username = request.POST.get("username", "").strip()
         context.update(username=username, next=request.POST.get("next", ""))
         try:
+            throttle_require(LoginThrottle(), request, "该网络地址的登录请求过于频繁，请稍后再试")
             user = user_login_check(
-                username=username, password=request.POST.get("password", ""), ip=_ip(request)
+                request=request, username=username, password=request.POST.get("password", "")
             )
-        except (LoginFailed, AccountLocked) as exc:
+        except LoginFailed as exc:
             return render(request, "accounts/login.html", {**context, "error": exc})
+        except (AccountLocked, TooManyRequests) as exc:
+            return render(request, "accounts/login.html", {**context, "error": exc}, status=exc.status)
         login(request, user)
         return redirect(_next_url(request))
     if request.user.is_authenticated:
         return redirect(_next_url(request))
     return render(request, "accounts/login.html", context)
+
+
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict | None = None
+) -> HttpResponse:
+    """settings.AXES_LOCKOUT_CALLABLE: axes' middleware calls it for a request it flagged as locked out.
+    The login page has already answered with its own 429 page; anything else gets the same page."""
+    if original_response is not None and original_response.status_code == AccountLocked.status:
+        return original_response
+    username = str((credentials or {}).get("username") or request.POST.get("username", "")).strip()
+    error = AccountLocked(login_locked_message(username=username, ip=client_ip(request)))
+    context = {"username": username, "next": "", "error": error}
+    return render(request, "accounts/login.html", context, status=error.status)
 
 
 @require_POST

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from dajiuzhu.accounts.models import Department, User
 from dajiuzhu.accounts.roles import Capability, Role
-from dajiuzhu.accounts.selectors import area_in_user_scope, user_require, users_for_user
+from dajiuzhu.accounts.selectors import area_in_user_scope, user_require, usernames_locked_out, users_for_user
 from dajiuzhu.accounts.services import department_save, user_create, user_reset_password, user_update
 from dajiuzhu.areas.models import Area
 from dajiuzhu.core.errors import NotFound, ValidationFailed
@@ -75,6 +75,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
         "accounts/manage/users.html",
         {
             "page": page,
+            "locked": usernames_locked_out([u.username for u in page]),
             "q": q,
             "roles": Role.choices,
             "departments": Department.objects.filter(is_active=True),

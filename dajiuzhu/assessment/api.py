@@ -9,7 +9,9 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.responses import codes_4xx
 
-from dajiuzhu.accounts.api import api_user, auth, client_ip
+from dajiuzhu.accounts.api import api_user, auth
+from dajiuzhu.core.inputs import Date, Int, Line
+from dajiuzhu.core.net import client_ip
 from dajiuzhu.registry.schemas import ErrorOut
 from dajiuzhu.rules.explain import yuan
 
@@ -52,9 +54,9 @@ class CheckOut(Schema):
 
 
 class RunIn(Schema):
-    on: dt.date
-    area: str | None = None
-    parameters: dict[str, str] | None = None  # what-if overrides; none → a live run
+    on: Date
+    area: Line | None = None
+    parameters: dict[str, Line] | None = None  # what-if overrides; none → a live run
 
 
 class RunOut(Schema):
@@ -74,7 +76,7 @@ class RunOut(Schema):
     error: str
 
 
-class ChangeOut(Schema):
+class RunChangeOut(Schema):
     household_id: int
     township_code: str
     village_code: str
@@ -94,9 +96,9 @@ def _run_out(run: AssessmentRun) -> dict[str, Any]:
 
 
 class CheckIn(Schema):
-    id_number: str = ""  # any member's ID number (in the body: an address with it would be logged)
-    household_id: int | None = None
-    on: dt.date | None = None  # the assessment date; today when absent
+    id_number: Line = ""  # any member's ID number (in the body: an address with it would be logged)
+    household_id: Int | None = None
+    on: Date | None = None  # the assessment date; today when absent
 
 
 @router.post(
@@ -121,6 +123,14 @@ def run_create(request: HttpRequest, payload: RunIn) -> Status[dict[str, Any]]:
     return Status(202, _run_out(run))
 
 
+@router.post(
+    "/runs/{run_id}/retry", response={202: RunOut, **ERRORS}, summary="重新计算失败（或被中断）的研判"
+)
+def run_retry(request: HttpRequest, run_id: int) -> Status[dict[str, Any]]:
+    run = services.run_retry(user=api_user(request), run_id=run_id, ip=client_ip(request))
+    return Status(202, _run_out(run))
+
+
 @router.get("/runs", response={200: list[RunOut], **ERRORS}, summary="研判记录（本辖区）")
 def run_list(request: HttpRequest) -> list[dict[str, Any]]:
     return [_run_out(r) for r in selectors.runs_for_user(api_user(request))[:100]]
@@ -132,7 +142,7 @@ def run_get(request: HttpRequest, run_id: int) -> dict[str, Any]:
 
 
 @router.get(
-    "/runs/{run_id}/changes", response={200: list[ChangeOut], **ERRORS}, summary="与上次研判相比的变化"
+    "/runs/{run_id}/changes", response={200: list[RunChangeOut], **ERRORS}, summary="与上次研判相比的变化"
 )
 def run_changes(request: HttpRequest, run_id: int) -> list[dict[str, Any]]:
     run = selectors.run_get_for_user(user=api_user(request), run_id=run_id)

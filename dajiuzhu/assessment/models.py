@@ -41,6 +41,12 @@ class AssessmentRun(models.Model):
     previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     error = models.TextField(blank=True)
     seconds = models.FloatField(null=True, blank=True)
+    # The lease of a RUNNING run (core.leases): the process running it and its last heartbeat; the
+    # django-tasks result that carries it; how many times it was started (a retry starts it again).
+    worker = models.CharField(max_length=100, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-id"]

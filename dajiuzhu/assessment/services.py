@@ -18,7 +18,6 @@ from typing import Any
 
 import polars as pl
 from django.db import connection, transaction
-from django.utils import timezone
 
 from dajiuzhu.accounts.roles import Capability
 from dajiuzhu.accounts.selectors import area_in_user_scope, user_require
@@ -275,10 +274,103 @@ def run_start(
                      subject_label=f"{run.get_kind_display()} {area.name}", area_code=area.code, ip=ip,
                      after={"kind": kind, "area": area.code, "on": on.isoformat(), "overrides": clean})  # fmt: skip
         if not defer:
-            from .tasks import assessment_run_task
-
-            transaction.on_commit(lambda: assessment_run_task.enqueue(run.pk))
+            _enqueue_on_commit(run.pk)
     return run
+
+
+def _enqueue_on_commit(run_id: int) -> None:
+    from .tasks import assessment_run_task
+
+    def enqueue() -> None:
+        result = assessment_run_task.enqueue(run_id)
+        AssessmentRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(task_id=str(result.id)[:64])
+
+    transaction.on_commit(enqueue)
+
+
+def run_retry(*, user: Any, run_id: int, ip: str | None = None) -> AssessmentRun:
+    """重新计算: queue a failed run again (the same run, its parameters and date). Its results are
+    written afresh, in the transaction that marks it done, so a retry never adds to what was there."""
+    from .selectors import run_get_for_user
+
+    run = run_get_for_user(user=user, run_id=run_id)
+    user_require(user, Capability.ASSESS_WHATIF if run.kind == RunKind.WHATIF else Capability.ASSESS_RUN)
+    with transaction.atomic():
+        updated = AssessmentRun.objects.filter(pk=run.pk, status=RunStatus.FAILED).update(
+            status=RunStatus.QUEUED, error="", stage="", progress_done=0, started_at=None, finished_at=None,
+            worker="", heartbeat_at=None, task_id="",
+        )  # fmt: skip
+        if not updated:
+            raise ValidationFailed.single("状态", "只有计算失败的研判可以重新计算")
+        audit_record(actor=user, action=AuditAction.RUN, subject_type="assessment_run", subject_id=run.pk,
+                     subject_label=f"{run.get_kind_display()} {run.area.name}", area_code=run.area_id, ip=ip,
+                     after={"retry": True, "attempts": run.attempts, "previous_error": run.error[:200]})  # fmt: skip
+        _enqueue_on_commit(run.pk)
+    run.refresh_from_db()
+    return run
+
+
+INTERRUPTED = (
+    "后台计算进程意外中断（进程被终止或服务器重启），本次研判没有保存任何结果。"
+    "请点击“重新计算”，或重新发起研判。"
+)
+NOT_QUEUED = "研判未能进入后台任务队列（提交时服务中断），没有进行计算。请点击“重新计算”。"
+
+
+def runs_recover() -> list[int]:
+    """Fail every run whose worker is gone (core.leases): RUNNING with its process dead or its heartbeat
+    stale, or QUEUED for longer than the lease with no task to carry it. Such a run has no results (they
+    are committed with its DONE) and can be retried. Returns the ids recovered.
+
+    Called when a worker starts (`dajiuzhu db_worker`, through core.leases.worker_starting) and when the
+    page of a RUNNING run is looked at (so a run whose worker was killed and not restarted shows as
+    interrupted, with 重新计算)."""
+    from dajiuzhu.core import leases
+
+    now = clock.now()
+    stale = now - dt.timedelta(seconds=leases.stale_seconds())
+    recovered = []
+    running = AssessmentRun.objects.filter(status=RunStatus.RUNNING).values_list(
+        "pk", "worker", "heartbeat_at", "task_id"
+    )
+    for pk, worker, heartbeat_at, task_id in running:
+        if not leases.holder_gone(worker, heartbeat_at, now=now):
+            continue
+        with transaction.atomic():
+            # only if it is still the same lease (a heartbeat in between means it lives)
+            n = AssessmentRun.objects.filter(
+                pk=pk, status=RunStatus.RUNNING, worker=worker, heartbeat_at=heartbeat_at
+            ).update(status=RunStatus.FAILED, finished_at=now, error=INTERRUPTED, stage="已中断")
+            if n:
+                HouseholdResult.objects.filter(run_id=pk).delete()  # none can be there; never leave any
+                _task_failed(task_id, now)
+                recovered.append(pk)
+    orphans = AssessmentRun.objects.filter(status=RunStatus.QUEUED, task_id="", created_at__lt=stale)
+    for pk in orphans.values_list("pk", flat=True):
+        if AssessmentRun.objects.filter(pk=pk, status=RunStatus.QUEUED, task_id="").update(
+            status=RunStatus.FAILED, finished_at=now, error=NOT_QUEUED
+        ):
+            recovered.append(pk)
+    for pk in recovered:
+        log.warning("assessment run %s recovered: its worker is gone", pk)
+    return recovered
+
+
+def _task_failed(task_id: str, now: dt.datetime) -> None:
+    """The django-tasks-db result of a killed run stays RUNNING forever: mark it failed too."""
+    import uuid
+
+    from django_tasks_db.models import DBTaskResult
+
+    try:
+        uuid.UUID(task_id)
+    except ValueError:
+        return  # none recorded (or another backend's)
+
+    DBTaskResult.objects.filter(pk=task_id, status="RUNNING").update(
+        status="FAILED", finished_at=now, exception_class_path="dajiuzhu.core.leases.WorkerGone",
+        traceback="worker process gone (killed or crashed); run marked failed by recovery",
+    )  # fmt: skip
 
 
 def _progress(run: AssessmentRun, stage: str, done: int | None = None) -> None:
@@ -290,30 +382,52 @@ def _progress(run: AssessmentRun, stage: str, done: int | None = None) -> None:
     AssessmentRun.objects.filter(pk=run.pk).update(**{f: getattr(run, f) for f in fields})
 
 
-def run_execute(*, run_id: int) -> AssessmentRun:
-    """The body of the background task. Idempotent: a run that is already done is left alone."""
-    run = AssessmentRun.objects.select_related("area").get(pk=run_id)
-    if run.status == RunStatus.DONE:
-        return run
+class LeaseLost(Exception):
+    """The run was taken from this process (declared gone and failed, or retried elsewhere)."""
+
+
+def run_execute(*, run_id: int, task_id: str = "") -> AssessmentRun:
+    """The body of the background task. Idempotent: a run that is done is left alone, and so is one
+    that a live process is running. Crash-safe: the results and the DONE status are committed in one
+    transaction, so a run killed at any point has either all its results or none (and is failed by
+    `runs_recover`, then retryable)."""
+    from dajiuzhu.core import leases
+
+    me = leases.holder()
+    with transaction.atomic():
+        run = AssessmentRun.objects.select_for_update(of=("self",)).select_related("area").get(pk=run_id)
+        if run.status == RunStatus.DONE:
+            return run
+        if run.status == RunStatus.RUNNING and not leases.holder_gone(run.worker, run.heartbeat_at):
+            return run
+        now = clock.now()
+        run.status, run.started_at, run.finished_at, run.error = RunStatus.RUNNING, now, None, ""
+        run.worker, run.heartbeat_at, run.attempts = me, now, run.attempts + 1
+        run.task_id = task_id[:64] or run.task_id
+        run.save(update_fields=["status", "started_at", "finished_at", "error", "worker", "heartbeat_at",
+                                "attempts", "task_id"])  # fmt: skip
     started = time.perf_counter()
-    run.status, run.started_at, run.error = RunStatus.RUNNING, timezone.now(), ""
-    run.save(update_fields=["status", "started_at", "error"])
+
+    def beat() -> None:
+        AssessmentRun.objects.filter(pk=run_id, status=RunStatus.RUNNING, worker=me).update(
+            heartbeat_at=clock.now()
+        )
+
     try:
-        _execute(run)
+        with leases.Heartbeat(beat):
+            _execute(run, me, started)
+    except LeaseLost:
+        log.warning("assessment run %s was taken from this worker; nothing written", run.pk)
     except Exception as exc:  # the run is marked failed with a message; the worker keeps going
         log.exception("assessment run %s failed", run.pk)
-        AssessmentRun.objects.filter(pk=run.pk).update(
-            status=RunStatus.FAILED, finished_at=timezone.now(), error=f"计算失败：{exc}"
+        AssessmentRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING, worker=me).update(
+            status=RunStatus.FAILED, finished_at=clock.now(), error=f"计算失败：{exc}"
         )
-        run.refresh_from_db()
-        return run
-    run.status, run.finished_at, run.seconds = RunStatus.DONE, timezone.now(), time.perf_counter() - started
-    run.save(update_fields=["status", "finished_at", "seconds", "summary", "parameters", "problems",
-                            "problem_count", "progress_total", "progress_done", "previous", "stage"])  # fmt: skip
+    run.refresh_from_db()
     return run
 
 
-def _execute(run: AssessmentRun) -> None:
+def _execute(run: AssessmentRun, me: str, started: float) -> None:
     tree = parameter_tree()
     area = run.area
     column = area.level_column if area.level != AreaLevel.GRID else "code"
@@ -325,6 +439,7 @@ def _execute(run: AssessmentRun) -> None:
     AssessmentRun.objects.filter(pk=run.pk).update(progress_total=run.progress_total)
     _progress(run, "计算")
     problems = _problem_rows(frames)
+    out = None
     if run.kind == RunKind.WHATIF:
         base = parameter_sets(tree, on=run.on, combos=frames.combos)
         scen = parameter_sets(tree, on=run.on, combos=frames.combos, overrides=run.overrides)
@@ -338,19 +453,29 @@ def _execute(run: AssessmentRun) -> None:
         sets = parameter_sets(tree, on=run.on, combos=frames.combos)
         problems += _failed_combo_rows(frames, sets.failed)
         out = _assess(frames, sets)
-        _progress(run, "写入结果")
-        _write_results(run, out)
         run.parameters = sets.snapshot
         run.summary = run_summary(out)
         run.progress_done = run.progress_total
-        run.previous = (
-            AssessmentRun.objects.filter(kind=RunKind.LIVE, status=RunStatus.DONE, area=area, pk__lt=run.pk)
-            .order_by("-pk")
-            .first()
-        )
     run.problems = problems[:1000]
     run.problem_count = len(problems)
-    run.stage = "完成"
+    with transaction.atomic():  # results and DONE together, or neither
+        lease = AssessmentRun.objects.select_for_update().filter(pk=run.pk).values_list("status", "worker")
+        if lease.first() != (RunStatus.RUNNING, me):
+            raise LeaseLost(run.pk)
+        if out is not None:
+            _progress(run, "写入结果")
+            _write_results(run, out)
+            run.previous = (
+                AssessmentRun.objects.filter(
+                    kind=RunKind.LIVE, status=RunStatus.DONE, area=area, pk__lt=run.pk
+                )
+                .order_by("-pk")
+                .first()
+            )
+        run.status, run.finished_at, run.seconds = RunStatus.DONE, clock.now(), time.perf_counter() - started
+        run.stage = "完成"
+        run.save(update_fields=["status", "finished_at", "seconds", "summary", "parameters", "problems",
+                                "problem_count", "progress_total", "progress_done", "previous", "stage"])  # fmt: skip
 
 
 def _problem_rows(frames: Frames) -> list[dict[str, Any]]:
@@ -451,7 +576,8 @@ def whatif_summary(base: pl.DataFrame, scen: pl.DataFrame, frames: Frames) -> di
 
 
 def _write_results(run: AssessmentRun, out: pl.DataFrame) -> None:
-    """Store one row per household, fast (COPY on PostgreSQL), in one transaction."""
+    """Store one row per household, fast (COPY on PostgreSQL), in the caller's transaction (the one that
+    marks the run done); rows a previous attempt of the run may have left are replaced."""
     frame = out.select(RESULT_COLUMNS).with_columns(
         [yuan_text_expr(pl.col(c)).alias(c) for c in MONEY_COLUMNS]
     )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django_tasks import task
+from django_tasks import TaskContext, task
 
 
-@task()
-def assessment_run_task(run_id: int) -> None:
+@task(takes_context=True)
+def assessment_run_task(context: TaskContext, run_id: int) -> None:
     from .services import run_execute
 
-    run_execute(run_id=run_id)
+    run_execute(run_id=run_id, task_id=str(context.task_result.id))

@@ -21,6 +21,7 @@ from dajiuzhu.audit.services import audit_record
 from dajiuzhu.core import clock
 from dajiuzhu.core.downloads import xlsx_response
 from dajiuzhu.core.errors import NotFound, ValidationFailed
+from dajiuzhu.core.net import client_ip
 from dajiuzhu.rules.explain import yuan
 
 from . import selectors, services
@@ -39,10 +40,6 @@ WHATIF_CHOICES = [
 
 def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
-
-
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 def _date(raw: str | None, field: str = "评估日期") -> dt.date:
@@ -70,7 +67,7 @@ def check(request: HttpRequest) -> HttpResponse:
             outcome = services.check_household(
                 user=request.user, id_number=id_number,
                 household_id=int(household_id) if household_id and household_id.isdigit() else None,
-                on=_date(data.get("on")), ip=_ip(request),
+                on=_date(data.get("on")), ip=client_ip(request),
             )  # fmt: skip
         except (ValidationFailed, NotFound) as exc:
             context["error"] = exc
@@ -149,7 +146,7 @@ def run_start(request: HttpRequest) -> HttpResponse:
                 percent=request.POST.get("percent", ""),
             )
         run = services.run_start(user=user, on=on, area_code=request.POST.get("area") or None,
-                                 overrides=overrides or None, ip=_ip(request))  # fmt: skip
+                                 overrides=overrides or None, ip=client_ip(request))  # fmt: skip
     except ValidationFailed as exc:
         messages.error(request, exc.message)
         return redirect("assessment:runs")
@@ -158,9 +155,27 @@ def run_start(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def run_retry(request: HttpRequest, run_id: int) -> HttpResponse:
+    try:
+        services.run_retry(user=_user(request), run_id=run_id, ip=client_ip(request))
+    except ValidationFailed as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已重新提交，正在后台计算，本页会自动刷新进度")
+    return redirect("assessment:run", run_id=run_id)
+
+
+@login_required
 def run_view(request: HttpRequest, run_id: int) -> HttpResponse:
     run = selectors.run_get_for_user(user=request.user, run_id=run_id)
+    if run.status == RunStatus.RUNNING and run.pk in services.runs_recover():
+        run.refresh_from_db()  # its worker was killed: shown as interrupted, with 重新计算
     context: dict[str, Any] = {"run": run, "finished": run.status in (RunStatus.DONE, RunStatus.FAILED)}
+    if run.status == RunStatus.FAILED:
+        context["can_retry"] = _user(request).can(
+            Capability.ASSESS_WHATIF if run.kind == RunKind.WHATIF else Capability.ASSESS_RUN
+        )
     if run.status == RunStatus.DONE and run.kind == RunKind.LIVE:
         changes = selectors.run_changes(run)
         context["by_township"] = selectors.changes_by_township(run, changes)
@@ -204,5 +219,5 @@ def run_export(request: HttpRequest, run_id: int) -> HttpResponse:
         raise NotFound("只有已完成的全量研判可以导出变化清单")
     data = selectors.changes_workbook(user=user, run=run)
     audit_record(actor=user, action=AuditAction.EXPORT, subject_type="assessment_run", subject_id=run.pk,
-                 subject_label=f"研判变化清单 {run.on}", area_code=run.area_id, ip=_ip(request))  # fmt: skip
+                 subject_label=f"研判变化清单 {run.on}", area_code=run.area_id, ip=client_ip(request))  # fmt: skip
     return xlsx_response(data, f"assessment-{run.pk}-changes.xlsx")

@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from dajiuzhu.accounts.roles import Capability, Role
 from dajiuzhu.accounts.selectors import user_require, user_scope_q
@@ -105,3 +105,26 @@ def payable_frames(*, county_code: str, first_month: dt.date, last_month: dt.dat
         rows, {"entitlement_id": pl.Int64, "from_month": pl.Date, "amount_fen": pl.Int64, "id": pl.Int64}
     )
     return frame, amounts
+
+
+def beneficiary_ids(*, user: Any, programme: str, month: dt.date) -> QuerySet[Any]:
+    """The people in the user's area with a running entitlement of a programme (intake item's programme,
+    e.g. "tekun") payable in `month`: ids only, for other apps to filter their own rows with."""
+    return (
+        Entitlement.objects.filter(
+            user_scope_q(user), item__programme=programme, status__in=RUNNING, start_month__lte=month
+        )
+        .filter(Q(end_month__isnull=True) | Q(end_month__gt=month))
+        .values("beneficiary_id")
+    )
+
+
+def beneficiary_household_ids(*, user: Any, programme: str, month: dt.date) -> QuerySet[Any]:
+    """The households in the user's area with a running entitlement of a programme in `month` (ids only)."""
+    return (
+        Entitlement.objects.filter(
+            user_scope_q(user), item__programme=programme, status__in=RUNNING, start_month__lte=month
+        )
+        .filter(Q(end_month__isnull=True) | Q(end_month__gt=month))
+        .values("household_id")
+    )

@@ -7,10 +7,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.utils import timezone
-
 from dajiuzhu.benefits.models import Entitlement, EntitlementAmount, EntitlementStatus
-from dajiuzhu.core import months
+from dajiuzhu.core import clock, months
 
 
 def entitlement_start(
@@ -25,7 +23,7 @@ def entitlement_start(
     )  # fmt: skip
     EntitlementAmount.objects.create(
         entitlement=ent, from_month=start_month, amount=amount, application=application,
-        decided_by=decided_by, decided_at=timezone.now(), reason="批准",
+        decided_by=decided_by, decided_at=clock.now(), reason="批准",
     )  # fmt: skip
     return ent
 
@@ -51,7 +49,7 @@ def entitlement_apply(
         if amount is not None and amount != ent.monthly_amount:
             EntitlementAmount.objects.create(
                 entitlement=ent, from_month=start_month, amount=amount, application=application,
-                decided_by=decided_by, decided_at=timezone.now(),
+                decided_by=decided_by, decided_at=clock.now(),
                 reason={"increase": "增发", "reduce": "减发"}.get(action, "复核调整"),
             )  # fmt: skip
             ent.monthly_amount = amount

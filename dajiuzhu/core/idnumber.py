@@ -73,7 +73,7 @@ def normalize(raw: str) -> str:
 def parse(
     raw: str,
     *,
-    today: dt.date | None = None,
+    today: dt.date,
     region_known: Callable[[str], bool] | None = None,
 ) -> IdInfo:
     """Validate and decode an ID number, converting a 15-digit one. Raises InvalidIdNumber."""
@@ -97,7 +97,6 @@ def parse(
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError as exc:
         raise InvalidIdNumber(f"出生日期{number[6:14]}不是真实的日期") from exc
-    today = today or dt.date.today()
     if birth < EARLIEST_BIRTH:
         raise InvalidIdNumber(before_1900_message(birth))
     if birth > today:

@@ -60,7 +60,7 @@ def parse(raw: str) -> dt.date:
     if not match:
         raise ValueError(f"“{raw}”不是有效的月份（例如 2026-12）")
     year, month = int(match.group(1)), int(match.group(2))
-    if not (1 <= month <= 12 and 1900 <= year <= 9999):
+    if not (1 <= month <= 12 and 1900 <= year <= 2100):
         raise ValueError(f"“{raw}”不是有效的月份（例如 2026-12）")
     return dt.date(year, month, 1)
 

@@ -16,10 +16,12 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.responses import codes_4xx
 
-from dajiuzhu.accounts.api import api_user, auth, client_ip
+from dajiuzhu.accounts.api import api_user, auth
 from dajiuzhu.benefits.models import Entitlement, EntitlementStatus
 from dajiuzhu.core.errors import ValidationFailed
+from dajiuzhu.core.inputs import Line, SmallInt
 from dajiuzhu.core.masking import mask_id_number, mask_phone
+from dajiuzhu.core.net import client_ip
 from dajiuzhu.intake import dynamic, selectors, services
 from dajiuzhu.intake.models import (
     Application,
@@ -38,13 +40,15 @@ from dajiuzhu.intake.schemas import (
     ApplicationDetailOut,
     ApplicationPage,
     ChainOut,
-    ChangeIn,
     CountyVisitIn,
     DecideIn,
+    EntitlementChangeIn,
     EntitlementOut,
     ErrorOut,
     FileIn,
     InvestigateIn,
+    ItemChangeIn,
+    ItemChangeOut,
     ItemOut,
     NotifyIn,
     ObjectionHandleIn,
@@ -76,14 +80,20 @@ def money(value: Decimal | None) -> str | None:
     return None if value is None else f"{Decimal(value).quantize(Decimal('0.01'))}"
 
 
-def _item_out(item: AssistanceItem) -> dict[str, Any]:
+def _item_out(item: AssistanceItem, *, region: str, on: Any) -> dict[str, Any]:
+    """The item as the caller's area has it on the date (intake.catalogue.effective_item)."""
+    from dajiuzhu.intake import catalogue
+
+    own = region if len(region) <= 6 else region[:6]
     return {
+        "delegated_counties": catalogue.delegated_counties(item, region, on), "delegated": item.delegated,
+        "jurisdiction": region, "on": on, "local_fields": sorted(catalogue.local_fields_set(item, region, on)),
+        "local_version": catalogue.jurisdiction_version(item, own),
         "code": item.code, "name": item.name, "category": item.category,
         "department": {"code": item.department.code, "name": item.department.name},
         "programme": item.programme,
         "accept_level": item.accept_level, "accept_level_label": _label(Level, item.accept_level),
         "decide_level": item.decide_level, "decide_level_label": _label(Level, item.decide_level),
-        "delegated_counties": sorted(a.code for a in item.delegated_counties.all()),
         "needs_investigation": item.needs_investigation, "needs_check": item.needs_check,
         "needs_opinion": item.needs_opinion, "public_notice": item.public_notice,
         "publish_after": item.publish_after, "sampling_percent": item.sampling_percent,
@@ -197,14 +207,72 @@ def _page(limit: int, offset: int) -> tuple[int, int]:
 # ---- catalogue ----------------------------------------------------------------------------------
 
 
-@router.get("/items", response={200: list[ItemOut], **ERRORS}, summary="救助事项目录（启用中的事项）")
-def item_list(request: HttpRequest) -> list[dict[str, Any]]:
-    return [_item_out(i) for i in selectors.items_active().prefetch_related("delegated_counties")]
+def _catalogue_day(on: str | None) -> Any:
+    from dajiuzhu.core import clock
+    from dajiuzhu.parameters.validation import parse_date
+
+    if on is None or not on.strip():
+        return clock.today()
+    day, problem = parse_date(on)
+    if problem:
+        raise ValidationFailed.single("on", f"日期{problem}")
+    return day
 
 
-@router.get("/items/{code}", response={200: ItemOut, **ERRORS}, summary="一个救助事项：材料、层级、时限")
-def item_get(request: HttpRequest, code: str) -> dict[str, Any]:
-    return _item_out(selectors.item_get(code=code))
+@router.get("/items", response={200: list[ItemOut], **ERRORS},
+            summary="救助事项目录（启用中的事项，按调用者所在县在该日施行的本地调整）")  # fmt: skip
+def item_list(request: HttpRequest, on: Line | None = None) -> list[dict[str, Any]]:
+    from dajiuzhu.intake import catalogue
+
+    day = _catalogue_day(on)
+    region = catalogue.user_region(api_user(request))
+    return [_item_out(i, region=region, on=day)
+            for i in catalogue.effective_items(selectors.items_active(), region, day)]  # fmt: skip
+
+
+@router.get(
+    "/items/{code}", response={200: ItemOut, **ERRORS}, summary="一个救助事项：材料、层级、时限（本县施行的）"
+)
+def item_get(request: HttpRequest, code: Line, on: Line | None = None) -> dict[str, Any]:
+    from dajiuzhu.intake import catalogue
+
+    day = _catalogue_day(on)
+    region = catalogue.user_region(api_user(request))
+    return _item_out(
+        catalogue.effective_item(selectors.item_get(code=code), region, day), region=region, on=day
+    )
+
+
+def _change_out(change: Any) -> dict[str, Any]:
+    return {
+        "id": change.pk, "item_code": change.item.code, "jurisdiction": change.jurisdiction,
+        "start": change.start, "version": change.version, "values": change.values,
+        "reference": change.reference, "note": change.note,
+        "created_by": change.created_by.username if change.created_by else "", "created_at": change.created_at,
+    }  # fmt: skip
+
+
+@router.get("/items/{code}/changes", response={200: list[ItemChangeOut], **ERRORS},
+            summary="一个事项的本地调整记录（本级、上级和所辖地区的；谁、何时、自何日起）")  # fmt: skip
+def item_changes(request: HttpRequest, code: Line) -> list[dict[str, Any]]:
+    from dajiuzhu.intake import catalogue
+
+    user = api_user(request)
+    services.item_jurisdiction_for(user)
+    return [_change_out(c) for c in catalogue.item_history(user=user, item=selectors.item_get(code=code))]
+
+
+@router.post("/items/{code}/changes", response={200: ItemChangeOut, **ERRORS},
+             summary="本地调整一个事项（只在本辖区施行，自起始日期起；全国统一的定义不能改）")  # fmt: skip
+def item_change(request: HttpRequest, code: Line, payload: ItemChangeIn) -> dict[str, Any]:
+    user = api_user(request)
+    services.item_jurisdiction_for(user)
+    item = selectors.item_get(code=code)
+    change = services.item_change_create(
+        user=user, item_id=item.pk, data=payload.values, version=payload.version, start=payload.start,
+        reference=payload.reference, note=payload.note, jurisdiction=payload.jurisdiction, ip=client_ip(request),
+    )  # fmt: skip
+    return _change_out(change)
 
 
 # ---- filing and reading -------------------------------------------------------------------------
@@ -232,12 +300,12 @@ def application_file(request: HttpRequest, payload: FileIn) -> Status[dict[str, 
 @router.get("/applications", response={200: ApplicationPage, **ERRORS}, summary="查询申请（本辖区，分页）")
 def application_list(
     request: HttpRequest,
-    status: str = Query("", description="状态代码，如 submitted、decision"),
-    item: str = Query("", description="事项代码"),
-    area_code: str = Query("", description="区划代码，含其下级"),
-    q: str = Query("", description="申请编号、申请人姓名或户编号（开头几位）"),
-    limit: int = Query(50, description=f"每页条数（1–{MAX_PAGE}）"),
-    offset: int = Query(0, description="跳过的条数"),
+    status: Line = Query("", description="状态代码，如 submitted、decision"),
+    item: Line = Query("", description="事项代码"),
+    area_code: Line = Query("", description="区划代码，含其下级"),
+    q: Line = Query("", description="申请编号、申请人姓名或户编号（开头几位）"),
+    limit: SmallInt = Query(50, description=f"每页条数（1–{MAX_PAGE}）"),
+    offset: SmallInt = Query(0, description="跳过的条数"),
 ) -> dict[str, Any]:
     limit, offset = _page(limit, offset)
     if status and status not in AppStatus.values:
@@ -262,8 +330,8 @@ def application_get(request: HttpRequest, application_id: int) -> dict[str, Any]
 @router.get("/queue", response={200: QueueOut, **ERRORS}, summary="我的待办（按本环节到期日排序）及统计")
 def queue(
     request: HttpRequest,
-    limit: int = Query(50, description=f"每页条数（1–{MAX_PAGE}）"),
-    offset: int = Query(0, description="跳过的条数"),
+    limit: SmallInt = Query(50, description=f"每页条数（1–{MAX_PAGE}）"),
+    offset: SmallInt = Query(0, description="跳过的条数"),
 ) -> dict[str, Any]:
     limit, offset = _page(limit, offset)
     user = api_user(request)
@@ -478,11 +546,11 @@ def _entitlement_out(e: Entitlement) -> dict[str, Any]:
 )
 def entitlements(
     request: HttpRequest,
-    item: str = "",
-    status: str = "",
+    item: Line = "",
+    status: Line = "",
     review_due: bool = False,
-    limit: int = 50,
-    offset: int = 0,
+    limit: SmallInt = 50,
+    offset: SmallInt = 0,
 ) -> list[dict[str, Any]]:
     size, start = _page(limit, offset)
     qs = dynamic.entitlements_for_user(
@@ -496,7 +564,9 @@ def entitlements(
     response=STEP_RESPONSES,
     summary="乡镇发起调整/停发/渐退（之后按调查、核对、意见、审批办理），返回新申请",
 )
-def entitlement_change(request: HttpRequest, entitlement_id: int, payload: ChangeIn) -> dict[str, Any]:
+def entitlement_change(
+    request: HttpRequest, entitlement_id: int, payload: EntitlementChangeIn
+) -> dict[str, Any]:
     app = dynamic.change_propose(user=api_user(request), entitlement_id=entitlement_id, action=payload.action,
                                  amount=payload.amount, reason=payload.reason, ip=client_ip(request))  # fmt: skip
     return _detail(request, app.pk)

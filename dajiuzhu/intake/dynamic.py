@@ -24,6 +24,7 @@ from dajiuzhu.benefits.models import RUNNING, Entitlement, EntitlementStatus
 from dajiuzhu.core import months
 from dajiuzhu.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from dajiuzhu.intake import policy, services, workflow
+from dajiuzhu.intake.catalogue import effective_item
 from dajiuzhu.intake.models import (
     OPEN_STATUSES,
     Application,
@@ -80,10 +81,10 @@ def _file(
 ) -> Application:  # fmt: skip
     """Open a review/change for the entitlement's household and beneficiary, already accepted: the
     township starts with the investigation (or the first step the item has)."""
-    item = ent.item
+    item = effective_item(ent.item, ent.area.county_code, on)  # the county's catalogue on the day
     status = workflow.after_acceptance(item)
     app = Application.objects.create(
-        number=f"tmp-{random.getrandbits(60)}", kind=kind, item=item, household=ent.household,
+        number=f"tmp-{random.getrandbits(60)}", kind=kind, item=item, item_on=on, household=ent.household,
         applicant=ent.beneficiary, area=ent.area, department=item.department, channel=Channel.WINDOW,
         status=status, entitlement=ent, change_action=change_action, proposed_amount=proposed_amount,
         reason=reason[:500], filed_by=user if getattr(user, "pk", None) else None, accepted_on=on,

@@ -19,7 +19,12 @@ class Level(models.TextChoices):
 
 
 class AssistanceItem(models.Model):
-    """One entry of the catalogue (救助事项目录), editable by a county administrator."""
+    """One entry of the catalogue (救助事项目录) as shipped in policy/catalogue.yaml: the national
+    definition (code, programme, levels, steps, category, reference) and the default of what a
+    jurisdiction may choose locally (intake.catalogue.LOCAL_FIELDS: display name, department, materials,
+    time limits, random-check share, delegation to townships). A county's or the province's choices are
+    dated ItemLocalChange rows layered over this row; readers take intake.catalogue.effective_item,
+    never this row's local fields directly (Application.item is already the effective item)."""
 
     code = models.CharField(_("事项代码"), max_length=40, unique=True)
     name = models.CharField(_("事项名称"), max_length=100)
@@ -32,9 +37,6 @@ class AssistanceItem(models.Model):
         _("受理层级"), max_length=12, choices=Level.choices, default=Level.TOWNSHIP
     )
     decide_level = models.CharField(_("审批层级"), max_length=12, choices=Level.choices, default=Level.COUNTY)
-    delegated_counties = models.ManyToManyField(
-        "areas.Area", verbose_name=_("审批权下放乡镇的县"), blank=True, related_name="+"
-    )
     needs_investigation = models.BooleanField(_("入户调查"), default=True)
     needs_check = models.BooleanField(_("经济状况核对"), default=True)
     needs_opinion = models.BooleanField(_("乡镇审核意见"), default=True)
@@ -59,11 +61,61 @@ class AssistanceItem(models.Model):
     sort = models.PositiveSmallIntegerField(default=0)
     version = models.PositiveIntegerField(default=1)
 
+    # Not a column: the shipped default of delegation (none); a jurisdiction's ItemLocalChange sets it.
+    delegated = False
+    # Set on the copies intake.catalogue.effective_item returns: (county code, date) they are for.
+    effective_for: tuple[str, object] | None = None
+
     class Meta:
         ordering = ["sort", "code"]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.effective_for is not None:
+            # An effective item carries a county's local values: saving it would make them everyone's.
+            raise RuntimeError(
+                "an effective catalogue item is read-only; change it through item_change_create"
+            )
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class ItemLocalChange(models.Model):
+    """A jurisdiction's local choices for one item from a date (县级或省级的本地调整).
+
+    `values` holds every local field the jurisdiction sets differently from the layers above it (the
+    shipped item, the province) from `start` on: each row is the jurisdiction's complete local state,
+    so the row in force on a date (latest start on or before it, then highest version) is all there is
+    to read. Rows are never edited or deleted; `version` counts the rows of the item and jurisdiction
+    and is what an editor's page was based on (optimistic check)."""
+
+    item = models.ForeignKey(AssistanceItem, on_delete=models.PROTECT, related_name="local_changes")
+    # The area code the values apply to (and to everything under it): "371424" or "37".
+    jurisdiction = models.CharField(_("辖区代码"), max_length=20, db_index=True)
+    start = models.DateField(_("起始日期"))
+    values = models.JSONField(_("本地调整的取值"), default=dict, blank=True)
+    version = models.PositiveIntegerField(_("版本"))
+    reference = models.CharField(_("依据"), max_length=300, blank=True)
+    note = models.CharField(_("备注"), max_length=500, blank=True)
+    # Empty only for rows the migration made from the old per-county delegation list.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("修改人"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("修改时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["item", "jurisdiction", "start", "version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "jurisdiction", "version"], name="item_local_change_one_per_version"
+            )
+        ]
+        indexes = [models.Index(fields=["item", "jurisdiction", "start"], name="item_local_change_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}@{self.jurisdiction} {self.start:%Y-%m-%d} v{self.version}"
 
 
 class Receipt(models.Model):
@@ -151,6 +203,9 @@ class Application(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     filed_at = models.DateTimeField(auto_now_add=True)
+    # The day whose catalogue applies to this application (its county's local choices on that day);
+    # empty on applications filed before local catalogues: the day it was filed.
+    item_on = models.DateField(_("适用目录日期"), null=True, blank=True)
     is_proxy = models.BooleanField(_("代办"), default=False)
     proxy_authorisation = models.CharField(_("授权委托书"), max_length=200, blank=True)
     separate_registration = models.BooleanField(_("单独登记备案"), default=False)

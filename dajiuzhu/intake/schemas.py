@@ -12,11 +12,12 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from dajiuzhu.core.inputs import Date, Int, Line, SmallInt, Text
 from dajiuzhu.registry.schemas import ErrorOut, FieldErrorOut
 
 __all__ = ["ErrorOut", "FieldErrorOut"]
 
-Amount = str | int | float | None
+Amount = Line | int | float | None
 
 VERSION_DESCRIPTION = "读取时的版本号（version）；申请已被他人处理时返回409 conflict。不填则不比对版本"
 
@@ -61,7 +62,16 @@ class ItemOut(Schema):
     accept_level_label: str = Field(..., description="受理层级（中文）")
     decide_level: str = Field(..., description="审批层级：township/county/department")
     decide_level_label: str = Field(..., description="审批层级（中文）")
-    delegated_counties: list[str] = Field(..., description="审批权下放乡镇的县（区划代码）")
+    delegated_counties: list[str] = Field(
+        ..., description="调用者辖区内审批权下放乡镇的县（区划代码；县级账户只看到本县）"
+    )
+    delegated: bool = Field(..., description="调用者所在县是否已将审批权下放乡镇")
+    jurisdiction: str = Field(..., description="本目录所按的辖区（调用者所在区域的代码）")
+    on: dt.date = Field(..., description="本目录所按的日期")
+    local_fields: list[str] = Field(..., description="由本地调整的字段（其余为全国统一的出厂设置）")
+    local_version: int = Field(
+        ..., description="调用者本级辖区对本事项的调整版本（0：未调整）；本地调整时提交"
+    )
     needs_investigation: bool = Field(..., description="是否入户调查")
     needs_check: bool = Field(..., description="是否经济状况核对")
     needs_opinion: bool = Field(..., description="是否乡镇审核意见")
@@ -75,18 +85,46 @@ class ItemOut(Schema):
     is_active: bool = Field(..., description="是否启用")
 
 
+class ItemChangeIn(Schema):
+    start: Line = Field(
+        ..., description="起始日期 YYYY-MM-DD（今天或以后；已提出的申请按提出当日的目录办理）"
+    )
+    version: Int = Field(..., description="读取事项时的 local_version；他人已先保存时返回409 conflict")
+    values: dict[str, Any] = Field(
+        ..., description="本地调整的字段：name 事项名称、department 主管部门代码、materials 申请材料"
+        "（[{name, platform}] 或每行一项的文字）、各时限（*_days，公示天数和办结时限可为 null：按政策参数）、"
+        "sampling_percent 县级抽查比例、delegated 审批权下放乡镇（只能是本县）；全国统一的字段返回403",
+    )  # fmt: skip
+    reference: Line = Field("", description="依据（文号）")
+    note: Text = Field("", description="备注")
+    jurisdiction: Line = Field("", description="辖区代码；不填为调用者本级，填写其他辖区返回403")
+
+
+class ItemChangeOut(Schema):
+    id: int = Field(..., description="调整记录ID")
+    item_code: str = Field(..., description="事项代码")
+    jurisdiction: str = Field(..., description="辖区代码")
+    start: dt.date = Field(..., description="起始日期")
+    version: int = Field(..., description="该辖区对本事项的第几版调整")
+    values: dict[str, Any] = Field(..., description="自起始日期起该辖区与上级设置不同的全部本地取值")
+    reference: str = Field(..., description="依据")
+    note: str = Field(..., description="备注")
+    created_by: str = Field(..., description="修改人（用户名；空：数据迁移）")
+    created_at: dt.datetime = Field(..., description="修改时间")
+
+
 # ---- filing -------------------------------------------------------------------------------------
 
 
 class FileIn(Schema):
-    id_number: str = Field("", description="申请人身份证号码（放在请求体中，不要放在地址里）")
-    items: list[str] = Field(default_factory=list, description="申请的救助事项代码，可一次选多项（一次办）")
-    materials: dict[str, list[str]] = Field(
+    id_number: Line = Field("", description="申请人身份证号码（放在请求体中，不要放在地址里）")
+    items: list[Line] = Field(default_factory=list, description="申请的救助事项代码，可一次选多项（一次办）")
+    materials: dict[str, list[Line]] = Field(
         default_factory=dict, description="已收到的材料：{事项代码: [材料名称]}；缺少的材料在回执上一次性告知"
     )
-    proxy_authorisation: str = Field("", description="代办时的授权委托书编号或说明（网格员代办必填）")
-    related_staff: str = Field("", description="申请人与经办人员或村干部的近亲属关系（有则单独登记备案）")
-    reason: str = Field("", description="申请事由")
+    proxy_authorisation: Text = Field("", description="代办时的授权委托书编号或说明（网格员代办必填）")
+    related_staff: Text = Field("", description="申请人与经办人员或村干部的近亲属关系（有则单独登记备案）")
+    reason: Text = Field("", description="申请事由")
 
 
 # ---- applications -------------------------------------------------------------------------------
@@ -245,62 +283,62 @@ class ReceiptOut(Schema):
 
 
 class VersionIn(Schema):
-    version: int | None = Field(None, description=VERSION_DESCRIPTION)
+    version: Int | None = Field(None, description=VERSION_DESCRIPTION)
 
 
 class SupplementIn(VersionIn):
-    materials: list[str] = Field(default_factory=list, description="本次补交的材料名称")
+    materials: list[Line] = Field(default_factory=list, description="本次补交的材料名称")
 
 
 class ReasonIn(VersionIn):
-    reason: str = Field("", description="理由（必填）")
+    reason: Text = Field("", description="理由（必填）")
 
 
 class ResubmitIn(VersionIn):
-    note: str = Field("", description="补正说明")
+    note: Text = Field("", description="补正说明")
 
 
 class InvestigateIn(VersionIn):
-    visited_on: dt.date = Field(..., description="调查日期，如 2026-03-02")
-    investigators: list[str] | str = Field(..., description="调查人员（2名以上），列表或用顿号分隔")
-    present_members: str = Field("", description="在场家庭成员")
-    findings: str = Field("", description="调查情况")
-    recommendation: str = Field("", description="调查结论：approve 符合、reject 不符合，可空")
-    neighbours: str = Field("", description="邻里走访情况")
+    visited_on: Date = Field(..., description="调查日期，如 2026-03-02")
+    investigators: list[Line] | Line = Field(..., description="调查人员（2名以上），列表或用顿号分隔")
+    present_members: Text = Field("", description="在场家庭成员")
+    findings: Text = Field("", description="调查情况")
+    recommendation: Line = Field("", description="调查结论：approve 符合、reject 不符合，可空")
+    neighbours: Text = Field("", description="邻里走访情况")
     remote: bool = Field(False, description="远程（电话/视频）调查")
 
 
 class OpinionIn(VersionIn):
     approve: bool = Field(..., description="true 同意、false 不同意")
-    reason: str = Field("", description="意见说明（必填）")
+    reason: Text = Field("", description="意见说明（必填）")
     amount: Amount = Field(None, description='拟保障金额（元/月），同意按月救助时必填，如 "650.00"')
 
 
 class CountyVisitIn(VersionIn):
-    visited_on: dt.date = Field(..., description="核查日期")
-    investigators: list[str] | str = Field(..., description="核查人员（2名以上）")
-    present_members: str = Field("", description="在场家庭成员")
-    findings: str = Field("", description="核查情况")
+    visited_on: Date = Field(..., description="核查日期")
+    investigators: list[Line] | Line = Field(..., description="核查人员（2名以上）")
+    present_members: Text = Field("", description="在场家庭成员")
+    findings: Text = Field("", description="核查情况")
 
 
 class DecideIn(VersionIn):
     approve: bool = Field(..., description="true 批准、false 不予批准")
-    reason: str = Field("", description="审批理由（必填；不予批准须写明理由）")
+    reason: Text = Field("", description="审批理由（必填；不予批准须写明理由）")
     amount: Amount = Field(None, description='核定金额（元/月），批准按月救助时必填，如 "650.00"')
-    review_months: int | None = Field(
+    review_months: SmallInt | None = Field(
         None,
         description="复核周期（月）：1、3 或政策参数 dibao.review_months.stable/unstable（默认 12、6）；不填按收入稳定家庭周期",
     )
 
 
 class NotifyIn(VersionIn):
-    delivered_on: dt.date = Field(..., description="送达日期")
-    method: str = Field("", description="送达方式，如 本人签收")
+    delivered_on: Date = Field(..., description="送达日期")
+    method: Line = Field("", description="送达方式，如 本人签收")
 
 
 class ObjectionHandleIn(Schema):
     upheld: bool = Field(..., description="true 异议成立（退回重新调查）、false 异议不成立")
-    handling: str = Field("", description="处理意见（必填）")
+    handling: Text = Field("", description="处理意见（必填）")
 
 
 # ---- household chain ----------------------------------------------------------------------------
@@ -335,13 +373,13 @@ class ChainOut(Schema):
 # ---- dynamic management --------------------------------------------------------------------------
 
 
-class ChangeIn(Schema):
-    action: str = Field(..., description="increase 增发、reduce 减发、stop 停发、taper 渐退")
+class EntitlementChangeIn(Schema):
+    action: Line = Field(..., description="increase 增发、reduce 减发、stop 停发、taper 渐退")
     amount: Amount = Field(None, description="调整后金额（元/月），增发、减发时必填")
-    reason: str = Field("", description="理由（必填，减发、停发将写入书面通知）")
+    reason: Text = Field("", description="理由（必填，减发、停发将写入书面通知）")
 
 
 class ReviewOpinionIn(VersionIn):
-    action: str = Field(..., description="keep 维持、increase 增发、reduce 减发、stop 停发、taper 渐退")
+    action: Line = Field(..., description="keep 维持、increase 增发、reduce 减发、stop 停发、taper 渐退")
     amount: Amount = Field(None, description="调整后金额（元/月），增发、减发时必填")
-    reason: str = Field("", description="意见说明（必填）")
+    reason: Text = Field("", description="意见说明（必填）")

@@ -37,11 +37,7 @@ def items_active() -> QuerySet[AssistanceItem]:
 
 def items_all(*, user: Any) -> QuerySet[AssistanceItem]:
     user_require(user, Capability.CATALOGUE_ADMIN)
-    return (
-        AssistanceItem.objects.select_related("department")
-        .prefetch_related("delegated_counties")
-        .order_by("sort", "code")
-    )
+    return AssistanceItem.objects.select_related("department").order_by("sort", "code")
 
 
 def item_get(*, code: str) -> AssistanceItem:

@@ -13,8 +13,7 @@ import random
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
-from django.utils import timezone
+from django.db import IntegrityError, transaction
 
 from dajiuzhu.accounts.roles import Capability
 from dajiuzhu.accounts.selectors import user_require
@@ -28,7 +27,7 @@ from dajiuzhu.core.errors import Conflict, ErrorReport, NotFound, PermissionDeni
 from dajiuzhu.core.inputs import check_photos, clean_phone, clean_text
 from dajiuzhu.core.masking import mask_name
 from dajiuzhu.core.workdays import add_working_days
-from dajiuzhu.intake import policy, workflow
+from dajiuzhu.intake import letters, policy, workflow
 from dajiuzhu.intake.models import (
     OPEN_STATUSES,
     Application,
@@ -37,6 +36,7 @@ from dajiuzhu.intake.models import (
     Channel,
     Investigation,
     InvestigationPhoto,
+    ItemLocalChange,
     Kind,
     Level,
     NoticeKind,
@@ -107,7 +107,6 @@ def _number(prefix: str, pk: int, on: dt.date) -> str:
     return f"{prefix}{on:%Y%m%d}{pk:07d}"
 
 
-@transaction.atomic
 def applications_file(
     *,
     user: Any,
@@ -126,15 +125,43 @@ def applications_file(
     (a township or county window); the rest go to the accepting level's queue, and missing materials are
     listed once on the receipt (一次性告知)."""
     user_require(user, Capability.INTAKE_FILE)
+    # The applicant is looked up before the transaction: a miss (not registered, in no household, outside
+    # the area — one answer) is audited, and a rolled-back savepoint would take the audit row with it.
+    applicant_by_id_number(user=user, id_number=id_number, ip=ip)
+    return _applications_file(
+        user=user, id_number=id_number, items=items, materials=materials, proxy_authorisation=proxy_authorisation,
+        related_staff=related_staff, reason=reason, ip=ip, today=today,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def _applications_file(
+    *,
+    user: Any,
+    id_number: str,
+    items: list[str],
+    materials: dict[str, list[str]] | None,
+    proxy_authorisation: str,
+    related_staff: str,
+    reason: str,
+    ip: str | None,
+    today: dt.date | None,
+) -> Receipt:
     on = _today(today)
     household, person = applicant_by_id_number(user=user, id_number=id_number, ip=ip)
     codes = [c for c in dict.fromkeys((c or "").strip() for c in items) if c]
     if not codes:
         raise ValidationFailed.single("申请事项", "请至少选择一个救助事项")
+    from dajiuzhu.intake.catalogue import effective_items
+
+    # The items as the household's county has them today (its local materials, department, limits).
     catalogue = {
         i.code: i
-        for i in AssistanceItem.objects.filter(code__in=codes, is_active=True).select_related("department")
-    }
+        for i in effective_items(
+            AssistanceItem.objects.filter(code__in=codes, is_active=True).select_related("department"),
+            household.area.county_code, on,
+        )
+    }  # fmt: skip
     report = ErrorReport()
     for code in codes:
         if code not in catalogue:
@@ -198,7 +225,7 @@ def applications_file(
             is_proxy=bool(proxy), proxy_authorisation=proxy, separate_registration=bool(staff),
             separate_reason=staff, county_visit_required=bool(staff),
             materials_received=[m for m in _submittable_materials(item) if m in materials.get(code, [])],
-            materials_missing=missing, reason=reason_text,
+            materials_missing=missing, reason=reason_text, item_on=on,
             suggestion=_suggestion_for(item, suggestion),
         )  # fmt: skip
         app.number = _number("SQ", app.pk, on)
@@ -214,6 +241,8 @@ def applications_file(
                data={"channel": channel, "separate_registration": bool(staff)}, ip=ip)  # fmt: skip
         if not missing and _may_accept_at_filing(user, item):
             _accept(app, user, on, ip=ip, comment="窗口当场受理")
+    # The receipt is issued now, as filed: later prints show this document, not today's data.
+    letters.receipt_issue(receipt=receipt, actor=user, ip=ip)
     return receipt
 
 
@@ -249,10 +278,14 @@ def _scope_ok(user: Any, area: Area) -> bool:
 
 def _lock(user: Any, application_id: int, version: int | None) -> Application:
     """Lock the row (fixed order: one application per step), check area scope and the version the
-    caller saw. Two reviewers acting at once: the second waits for the lock, then finds a new version."""
+    caller saw. Two reviewers acting at once: the second waits for the lock, then finds a new version.
+
+    FOR NO KEY UPDATE (PostgreSQL): steps still exclude each other, but rows that merely reference the
+    application (an objection's event, lodged under the notice row's lock) need not wait, so a step
+    (application, then notice) and an objection (notice, then the event's key-share) cannot deadlock."""
     user_require(user, Capability.INTAKE_PROCESS)
     app = (
-        Application.objects.select_for_update(of=("self",))
+        Application.objects.select_for_update(of=("self",), no_key=True)
         .select_related("item", "area", "household", "applicant")
         .filter(pk=application_id)
         .first()
@@ -603,9 +636,14 @@ def _maybe_sample(app: Application) -> None:
 @transaction.atomic
 def objection_lodge(*, notice_id: int, content: str, name: str = "", phone: str = "", ip: str | None = None,
                     today: dt.date | None = None) -> Objection:  # fmt: skip
-    """Anyone may object to a notice while it is up (no login: the public notice page)."""
+    """Anyone may object to a notice while it is up (no login: the public notice page).
+
+    An objection has its own lock, the notice row, and leaves the application (and its version) alone:
+    an anonymous script cannot make a reviewer's step fail with a conflict. The steps that must see
+    every objection (closing the notice) lock the same notice row after the application and look."""
     notice = (
-        PublicNotice.objects.select_related("application")
+        PublicNotice.objects.select_for_update(of=("self",))
+        .select_related("application__area")
         .filter(pk=notice_id, kind=NoticeKind.PUBLICITY)
         .first()
     )
@@ -617,13 +655,7 @@ def objection_lodge(*, notice_id: int, content: str, name: str = "", phone: str 
     objection = Objection.objects.create(
         notice=notice, content=text, name=_text(name, "反映人", limit=50), phone=phone_text
     )
-    app = (
-        Application.objects.select_for_update(of=("self",))
-        .select_related("item", "area")
-        .get(pk=notice.application_id)
-    )
-    app.version += 1
-    app.save(update_fields=["version", "updated_at"])
+    app = notice.application
     _event(app, None, "objection", "收到公示异议", app.status, app.status, comment=text[:200], ip=ip)
     return objection
 
@@ -653,7 +685,7 @@ def objection_handle(
     text = _text(handling, "处理意见", required=True)
     objection.status = ObjectionStatus.UPHELD if upheld else ObjectionStatus.DISMISSED
     objection.handled_by = user
-    objection.handled_at = timezone.now()
+    objection.handled_at = clock.now()
     objection.handling = text
     objection.save(update_fields=["status", "handled_by", "handled_at", "handling"])
     on = _today(today)
@@ -684,7 +716,14 @@ def notice_close(
     app = _lock(user, application_id, version)
     _require(user, app, (Status.NOTICE,), "结束公示")
     on = _today(today)
-    notice = app.notices.filter(kind=NoticeKind.PUBLICITY, closed=False).order_by("-round").first()
+    # The notice row is the objections' lock (objection_lodge): none can slip in between the check
+    # below and the close.
+    notice = (
+        app.notices.select_for_update()
+        .filter(kind=NoticeKind.PUBLICITY, closed=False)
+        .order_by("-round")
+        .first()
+    )
     if notice is None:
         raise Conflict("没有进行中的公示")
     if on <= notice.ends_on:
@@ -763,7 +802,7 @@ def application_decide(
     app.decision = "approve" if approve else "reject"
     app.decision_reason = text
     app.decided_amount = decided if approve else None
-    app.decided_at = timezone.now()
+    app.decided_at = clock.now()
     app.decided_by = user
     fields = ("decision", "decision_reason", "decided_amount", "decided_at", "decided_by")
     if approve:
@@ -773,6 +812,8 @@ def application_decide(
           comment=("批准：" if approve else "不予批准：") + text,
           data={"approve": approve, "amount": str(decided) if decided is not None else None}, ip=ip,
           fields=fields)  # fmt: skip
+    # The 决定书 / 不予批准通知书 is issued now, with the issuer and area names of this moment.
+    letters.letter_issue(app=app, actor=user, ip=ip)
     return app
 
 
@@ -910,35 +951,92 @@ def catalogue_load(*, path: Any = None) -> int:
     return added
 
 
-@transaction.atomic
-def item_update(*, user: Any, item_id: int, data: dict[str, Any], version: int | None = None,
-                delegated_county_codes: list[str] | None = None, ip: str | None = None) -> AssistanceItem:  # fmt: skip
-    """A county administrator changes an item (levels, limits, materials, notice); audited with the diff."""
-    from dajiuzhu.intake.catalogue import item_validate
+def item_jurisdiction_for(user: Any) -> str:
+    """The jurisdiction a catalogue editor's local changes apply to: their own area, at county level or
+    above (a county approver: the county; the province's system administrator: the whole province)."""
+    from dajiuzhu.areas.models import AreaLevel
 
     user_require(user, Capability.CATALOGUE_ADMIN)
-    item = AssistanceItem.objects.select_for_update().filter(pk=item_id).first()
+    area = getattr(user, "area", None)
+    if area is None or area.level > AreaLevel.COUNTY:
+        raise PermissionDenied("事项目录的本地调整由县级及以上民政部门维护，乡镇（街道）及以下的账户不能修改")
+    return str(area.code)
+
+
+@transaction.atomic
+def item_change_create(*, user: Any, item_id: int, data: dict[str, Any], version: Any, start: Any,
+                       reference: str = "", note: str = "", jurisdiction: str | None = None,
+                       ip: str | None = None, today: dt.date | None = None) -> ItemLocalChange:  # fmt: skip
+    """A county (or the province) changes its local choices of an item from a date: display name,
+    department, materials, time limits, check share, delegation to its townships. The national
+    definition is refused; the change applies in the editor's own jurisdiction only, is a new dated
+    row (never an edit), is checked against the version the editor saw and is audited with the diff."""
+    from dajiuzhu.audit.services import diff
+    from dajiuzhu.intake import catalogue
+    from dajiuzhu.parameters.selectors import jurisdiction_names
+    from dajiuzhu.parameters.validation import parse_date
+
+    own = item_jurisdiction_for(user)
+    names = jurisdiction_names([own])
+    if jurisdiction not in (None, "") and str(jurisdiction).strip() != own:
+        raise PermissionDenied(f"只能调整本辖区（{names[own]}）的事项配置，不能修改其他地区或全国统一的设置")
+    national = [catalogue.NATIONAL_FIELDS[k] for k in data if k in catalogue.NATIONAL_FIELDS]
+    if national:
+        raise PermissionDenied(
+            f"「{'、'.join(national)}」是全国统一的事项定义，不能本地修改（由 policy/catalogue.yaml 维护）"
+        )
+    item = AssistanceItem.objects.select_for_update().select_related("department").filter(pk=item_id).first()
     if item is None:
         raise NotFound("事项不存在")
-    if version is not None and item.version != version:
-        raise Conflict("该事项已被他人修改，请刷新后重试")
-    clean = item_validate(data)
-    before = {k: getattr(item, k) for k in clean}
-    for key, value in clean.items():
-        setattr(item, key, value)
-    item.version += 1
-    item.save()
-    if delegated_county_codes is not None:
-        counties = list(Area.objects.filter(code__in=delegated_county_codes, level=3))
-        unknown = set(delegated_county_codes) - {a.code for a in counties}
-        if unknown:
-            raise ValidationFailed.single(
-                "审批权下放乡镇的县", f"未知的县级区划代码：{'、'.join(sorted(unknown))}"
-            )
-        item.delegated_counties.set(counties)
-    from dajiuzhu.audit.services import diff
-
-    b, a = diff(before, {k: getattr(item, k) for k in clean})
+    on = _today(today)
+    report = ErrorReport()
+    start_date, problem = parse_date(start)
+    if problem:
+        report.add("起始日期", problem)
+    elif start_date is not None and start_date < on:
+        report.add("起始日期", f"{start_date.isoformat()} 早于今天（{on.isoformat()}）：目录调整只能从今天或以后生效，"
+                           "已提出的申请按提出当日的目录办理")  # fmt: skip
+    reference = str(reference or "").strip()
+    note = str(note or "").strip()
+    for label, text, limit in (("依据", reference, 300), ("备注", note, 500)):
+        if len(text) > limit:
+            report.add(label, f"不能超过{limit}个字")
+        elif catalogue._CONTROL.search(text):
+            report.add(label, "不能包含控制字符")
+    seen_version: int | None = None
+    if isinstance(version, int) and not isinstance(version, bool):
+        seen_version = version
+    elif isinstance(version, str) and version.strip().isascii() and version.strip().isdigit():
+        seen_version = int(version.strip())
+    else:
+        report.add("版本", "缺少页面的版本号，请刷新后重试")
+    try:
+        clean = catalogue.local_validate(item, data)
+    except ValidationFailed as exc:
+        report.errors.extend(exc.errors)
+    report.raise_if_any("事项配置有误，请检查标出的字段")
+    assert start_date is not None
+    rows = list(ItemLocalChange.objects.filter(item=item, jurisdiction=own))
+    current = max((r.version for r in rows), default=0)
+    if seen_version != current:
+        raise Conflict(f"该事项在{names[own]}的配置已被他人修改（现为第{current}版），请刷新后重试")
+    # What the layers above give on the start date, and this jurisdiction's own state then.
+    above = catalogue.local_values(catalogue.effective_item(item, own, start_date, skip=own))
+    mine = catalogue.change_in_force(rows, start_date)
+    state = {**(mine.values if mine else {}), **clean}
+    values = {k: v for k, v in state.items() if above.get(k) != v}
+    catalogue.local_check_limits({**above, **values})
+    before = {**above, **(mine.values if mine else {})}
+    try:
+        with transaction.atomic():
+            change = ItemLocalChange.objects.create(
+                item=item, jurisdiction=own, start=start_date, values=values, version=current + 1,
+                reference=reference, note=note, created_by=user,
+            )  # fmt: skip
+    except IntegrityError as exc:  # another editor saved the same version a moment ago
+        raise Conflict(f"该事项在{names[own]}的配置已被他人修改，请刷新后重试") from exc
+    b, a = diff(before, {**above, **values})
     audit_record(actor=user, action=AuditAction.UPDATE, subject_type="assistance_item", subject_id=item.pk,
-                 subject_label=item.name, before=b, after=a, ip=ip)  # fmt: skip
-    return item
+                 subject_label=f"{item.name}（{names[own]}，{start_date.isoformat()}起，第{change.version}版）",
+                 area_code=own, before=b, after=a, note=note, ip=ip)  # fmt: skip
+    return change

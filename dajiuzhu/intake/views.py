@@ -16,8 +16,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dajiuzhu.accounts.models import User
@@ -25,8 +23,10 @@ from dajiuzhu.accounts.roles import Capability
 from dajiuzhu.accounts.selectors import user_require
 from dajiuzhu.core import clock
 from dajiuzhu.core.errors import DomainError, NotFound, ValidationFailed
+from dajiuzhu.core.net import client_ip
 from dajiuzhu.core.workdays import add_working_days
-from dajiuzhu.intake import policy, selectors, services, workflow
+from dajiuzhu.documents.views import document_response
+from dajiuzhu.intake import letters, policy, selectors, services, workflow
 from dajiuzhu.intake.models import (
     OPEN_STATUSES,
     Application,
@@ -49,10 +49,6 @@ def today() -> dt.date:
 
 def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
-
-
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _date(raw: str | None, field: str) -> dt.date:
@@ -82,7 +78,9 @@ def due_badge(due: dt.date | None, on: dt.date, *, open_: bool = True) -> tuple[
 
 
 def _with_badges(apps: Any, on: dt.date) -> list[Application]:
-    rows = list(apps)
+    from dajiuzhu.intake.catalogue import preload_items
+
+    rows = preload_items(list(apps))  # the rows' local catalogue in one query, not one per row
     for app in rows:
         app.badge = due_badge(app.step_due, on, open_=app.status in OPEN_STATUSES)  # type: ignore[attr-defined]
     return rows
@@ -96,13 +94,15 @@ def _household_for(user: User, id_number: str, ip: str | None) -> tuple[Househol
 
 
 def _catalogue_groups(
-    posted: Any | None, eligible_codes: set[str], amounts: dict[str, str]
+    posted: Any | None, eligible_codes: set[str], amounts: dict[str, str], *, county_code: str, on: dt.date
 ) -> list[dict[str, Any]]:
-    """Active items grouped by department, each with its materials; ticks come from the posted form,
-    else the items whose programme the check finds eligible."""
+    """Active items as the household's county has them on the day, grouped by department, each with its
+    materials; ticks come from the posted form, else the items whose programme the check finds eligible."""
+    from dajiuzhu.intake.catalogue import effective_items
+
     chosen = set(posted.getlist("items")) if posted is not None else None
     groups: dict[int, dict[str, Any]] = {}
-    for item in selectors.items_active():
+    for item in effective_items(selectors.items_active(), county_code, on):
         group = groups.setdefault(item.department_id, {"department": item.department, "items": []})
         got = set(posted.getlist(f"materials_{item.code}")) if posted is not None else set()
         group["items"].append({
@@ -131,16 +131,18 @@ def start(request: HttpRequest) -> HttpResponse:
         context["id_number"] = id_number
         context["values"] = request.POST if action == "file" else {}
         try:
-            household, person = _household_for(user, id_number, _ip(request))
+            household, person = _household_for(user, id_number, client_ip(request))
         except DomainError as exc:
             context["error"] = exc
         else:
-            hints = selectors.suggestions_for(user=user, household_id=household.pk, on=on, ip=_ip(request))
+            hints = selectors.suggestions_for(
+                user=user, household_id=household.pk, on=on, ip=client_ip(request)
+            )
             context.update({
                 "household": household, "person": person, "members": list(household_members(household)),
                 "hints": hints, "is_grid": user.role == "grid_worker",
                 "groups": _catalogue_groups(request.POST if action == "file" else None, hints.codes,
-                                            hints.amounts),
+                                            hints.amounts, county_code=household.area.county_code, on=on),
             })  # fmt: skip
             if action == "file":
                 codes = request.POST.getlist("items")
@@ -150,7 +152,7 @@ def start(request: HttpRequest) -> HttpResponse:
                         materials={c: request.POST.getlist(f"materials_{c}") for c in codes},
                         proxy_authorisation=request.POST.get("proxy_authorisation", ""),
                         related_staff=request.POST.get("related_staff", ""),
-                        reason=request.POST.get("reason", ""), ip=_ip(request), today=on,
+                        reason=request.POST.get("reason", ""), ip=client_ip(request), today=on,
                     )  # fmt: skip
                 except DomainError as exc:
                     context["file_error"] = exc
@@ -169,18 +171,36 @@ def start(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def receipt_view(request: HttpRequest, receipt_id: int) -> HttpResponse:
-    receipt = selectors.receipt_get_for_user(user=request.user, receipt_id=receipt_id)
+    """The receipt as issued at filing (the stored document), with links to each application's progress."""
+    receipt, document = letters.receipt_for_user(
+        user=request.user, receipt_id=receipt_id, ip=client_ip(request)
+    )
+    if request.GET.get("download"):  # the address of the former HTML download
+        return document_response(user=request.user, document=document, fmt="html", ip=client_ip(request))
     apps = list(receipt.applications.select_related("item", "department").order_by("id"))
-    context = {"receipt": receipt, "apps": apps}
-    if request.GET.get("download"):
-        html = render_to_string("intake/receipt_download.html", context, request=request)
-        response = HttpResponse(html, content_type="text/html; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="receipt-{receipt.number}.html"'
-        return response
-    return render(request, "intake/receipt.html", context)
+    return render(request, "intake/receipt.html", {"receipt": receipt, "apps": apps, "document": document})
+
+
+@login_required
+def receipt_file(request: HttpRequest, receipt_id: int, fmt: str) -> HttpResponse:
+    """The stored receipt's PDF (?inline=1 opens it for printing) or HTML snapshot; audited."""
+    _receipt, document = letters.receipt_for_user(
+        user=request.user, receipt_id=receipt_id, ip=client_ip(request)
+    )
+    inline = bool(request.GET.get("inline"))
+    return document_response(
+        user=request.user, document=document, fmt=fmt, inline=inline, ip=client_ip(request)
+    )
 
 
 # ---- 3. 申请查询 ------------------------------------------------------------------------------------------
+
+
+def _local_items(user: Any, on: dt.date) -> list[AssistanceItem]:
+    """The active items as the user's area has them on the day (names in filters and lists)."""
+    from dajiuzhu.intake.catalogue import effective_items, user_region
+
+    return effective_items(selectors.items_active(), user_region(user), on)
 
 
 @login_required
@@ -194,7 +214,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
     on = today()
     context = {
         "page": page, "rows": _with_badges(page.object_list, on), "filters": filters,
-        "statuses": Status.choices, "items": selectors.items_active(),
+        "statuses": Status.choices, "items": _local_items(user, on),
     }  # fmt: skip
     if request.headers.get("HX-Request"):
         return render(request, "intake/_application_rows.html", context)
@@ -308,7 +328,7 @@ def _step(request: HttpRequest, app: Application, action: str) -> str:
     """Call the service of one step; returns the success message."""
     user, p = _user(request), request.POST
     common: dict[str, Any] = {
-        "user": user, "application_id": app.pk, "version": _version(request), "ip": _ip(request), "today": today(),
+        "user": user, "application_id": app.pk, "version": _version(request), "ip": client_ip(request), "today": today(),
     }  # fmt: skip
     steps: dict[str, Callable[[], Any]] = {
         "supplement": lambda: services.application_supplement(**common, materials=p.getlist("materials")),
@@ -379,7 +399,7 @@ def _objection(request: HttpRequest, app: Application) -> Any:
         raise ValidationFailed.single("处理结果", "请选择异议成立或不成立")
     return services.objection_handle(
         user=_user(request), objection_id=int(raw), upheld=result == "upheld",
-        handling=request.POST.get("handling", ""), version=_version(request), ip=_ip(request), today=today(),
+        handling=request.POST.get("handling", ""), version=_version(request), ip=client_ip(request), today=today(),
     )  # fmt: skip
 
 
@@ -409,10 +429,17 @@ def application_act(request: HttpRequest, application_id: int, action: str) -> H
 @login_required
 def photo_view(request: HttpRequest, photo_id: int) -> FileResponse:
     """Investigation photos are served only to users who may see the application (never as public media)."""
+    # One answer for a photo that does not exist and one of an application outside the user's area.
+    missing = NotFound("照片不存在或不在您的管辖范围内")
     photo = InvestigationPhoto.objects.select_related("investigation").filter(pk=photo_id).first()
     if photo is None:
-        raise NotFound("照片不存在")
-    selectors.application_get_for_user(user=request.user, application_id=photo.investigation.application_id)
+        raise missing
+    try:
+        selectors.application_get_for_user(
+            user=request.user, application_id=photo.investigation.application_id
+        )
+    except NotFound:
+        raise missing from None
     return FileResponse(photo.image.open("rb"), filename=(photo.image.name or "photo").rsplit("/", 1)[-1])
 
 
@@ -421,22 +448,25 @@ def photo_view(request: HttpRequest, photo_id: int) -> FileResponse:
 
 @login_required
 def letter_view(request: HttpRequest, application_id: int) -> HttpResponse:
-    app = selectors.application_get_for_user(user=request.user, application_id=application_id)
-    if app.status not in (Status.APPROVED, Status.REJECTED):
-        raise NotFound("该申请尚未作出审批决定，没有决定书")
-    codes = [app.area.county_code, app.area.township_code]
-    names = selectors.area_names(codes)
-    decided_on = timezone.localtime(app.decided_at).date() if app.decided_at else None
-    level = workflow.decide_level(app.item, app.area.county_code)
-    if level == Level.TOWNSHIP:
-        issuer = names.get(app.area.township_code, "")
-    else:
-        issuer = f"{names.get(app.area.county_code, '')} {app.department.name}"
+    """The 决定书 / 不予批准通知书 as issued at the decision (the stored document, never re-rendered)."""
+    app, document = letters.letter_for_user(
+        user=request.user, application_id=application_id, ip=client_ip(request)
+    )
     return render(request, "intake/letter.html", {
-        "app": app, "approved": app.status == Status.APPROVED,
-        "entitlement": selectors.application_entitlement(app),
-        "township_name": names.get(app.area.township_code, ""), "issuer": issuer, "decided_on": decided_on,
+        "app": app, "approved": app.status == Status.APPROVED, "document": document,
     })  # fmt: skip
+
+
+@login_required
+def letter_file(request: HttpRequest, application_id: int, fmt: str) -> HttpResponse:
+    """The stored letter's PDF (?inline=1 opens it for printing) or HTML snapshot; audited."""
+    _app, document = letters.letter_for_user(
+        user=request.user, application_id=application_id, ip=client_ip(request)
+    )
+    inline = bool(request.GET.get("inline"))
+    return document_response(
+        user=request.user, document=document, fmt=fmt, inline=inline, ip=client_ip(request)
+    )
 
 
 # ---- 5. 待办 ----------------------------------------------------------------------------------------------
@@ -457,24 +487,17 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 # ---- 6. 事项目录 ------------------------------------------------------------------------------------------
 
-BOOL_FIELDS = [
-    ("needs_investigation", "入户调查"), ("needs_check", "经济状况核对"), ("needs_opinion", "乡镇审核意见"),
-    ("public_notice", "公示"), ("publish_after", "审批后公布"), ("unverified", "示例配置，待核实"), ("is_active", "启用"),
-]  # fmt: skip
+# The local choices a county (or the province) may change; the rest of an item is shown read-only.
 DAY_FIELDS = [
     ("notice_days", "公示天数"), ("accept_days", "受理时限"), ("investigation_days", "调查时限"),
     ("check_days", "核对时限"), ("opinion_days", "审核意见时限"), ("decision_days", "审批时限"),
     ("notify_days", "送达时限"), ("total_days", "办结时限"), ("total_days_delegated", "下放后办结时限"),
-    ("total_days_extended", "延长后办结时限"), ("sampling_percent", "县级抽查比例"), ("sort", "排序"),
+    ("total_days_extended", "延长后办结时限"), ("sampling_percent", "县级抽查比例"),
 ]  # fmt: skip
-TEXT_FIELDS = [
-    ("name", "事项名称"),
-    ("category", "类别"),
-    ("programme", "对应研判项目"),
-    ("reference", "政策依据"),
-]
-LEVEL_FIELDS = [("accept_level", "受理层级", Level.choices),
-                ("decide_level", "审批层级", [c for c in Level.choices if c[0] != Level.VILLAGE])]  # fmt: skip
+NATIONAL_BOOLS = [
+    ("needs_investigation", "入户调查"), ("needs_check", "经济状况核对"), ("needs_opinion", "乡镇审核意见"),
+    ("public_notice", "公示"), ("publish_after", "审批后公布"),
+]  # fmt: skip
 
 
 def _blank(value: Any) -> Any:
@@ -485,9 +508,13 @@ def _materials_text(item: AssistanceItem) -> str:
     return "\n".join(m["name"] + ("（平台获取）" if m.get("platform") else "") for m in item.materials)
 
 
-def _item_form(item: AssistanceItem, posted: Any | None, error: DomainError | None) -> dict[str, Any]:
-    """Field rows for the edit page: the posted value after a refusal, else the item's, with the
-    service's message next to the field it names."""
+def _item_form(
+    item: AssistanceItem, posted: Any | None, error: DomainError | None, on: dt.date
+) -> dict[str, Any]:
+    """Field rows for the edit page: the posted value after a refusal, else the effective item's, with
+    the service's message next to the field it names; the national definition as read-only rows."""
+    from dajiuzhu.accounts.models import Department
+
     by_field: dict[str, list[str]] = {}
     for err in getattr(error, "errors", []) or []:
         by_field.setdefault(err.field, []).append(err.message)
@@ -495,56 +522,97 @@ def _item_form(item: AssistanceItem, posted: Any | None, error: DomainError | No
     def value(name: str, current: Any) -> Any:
         return posted.get(name, "") if posted is not None else current
 
+    steps = "、".join(lb for n, lb in NATIONAL_BOOLS if getattr(item, n)) or "无"
     return {
-        "text": [{"name": n, "label": lb, "value": value(n, getattr(item, n)), "errors": by_field.get(lb, [])}
-                 for n, lb in TEXT_FIELDS],
-        "levels": [{"name": n, "label": lb, "choices": ch, "value": value(n, getattr(item, n)),
-                    "errors": by_field.get(lb, [])} for n, lb, ch in LEVEL_FIELDS],
+        "name": value("name", item.name), "name_errors": by_field.get("事项名称", []),
+        "department": value("department", item.department.code), "department_errors": by_field.get("主管部门", []),
+        "departments": list(Department.objects.order_by("sort", "code").values_list("code", "name")),
         "days": [{"name": n, "label": lb, "value": value(n, _blank(getattr(item, n))), "errors": by_field.get(lb, []),
                   "parameter": ITEM_PARAMETERS.get(n, "")} for n, lb in DAY_FIELDS],
-        "bools": [{"name": n, "label": lb,
-                   "value": bool(posted.get(n)) if posted is not None else getattr(item, n)} for n, lb in BOOL_FIELDS],
         "materials": value("materials", _materials_text(item)), "materials_errors": by_field.get("申请材料", []),
-        "delegated": value("delegated_counties", " ".join(sorted(workflow.delegated_county_codes(item)))),
-        "delegated_errors": by_field.get("审批权下放乡镇的县", []),
+        "can_delegate": item.decide_level == Level.COUNTY,
+        "delegated": bool(posted.get("delegated")) if posted is not None else item.delegated,
+        "delegated_errors": by_field.get("审批权下放乡镇", []),
+        "start": value("start", on.isoformat()), "start_errors": by_field.get("起始日期", []),
+        "reference": value("reference", ""), "reference_errors": by_field.get("依据", []),
+        "note": value("note", ""), "note_errors": by_field.get("备注", []),
+        "national": [("事项代码", item.code), ("类别", item.category or "—"),
+                     ("对应研判项目", item.programme or "—"), ("受理层级", item.get_accept_level_display()),
+                     ("审批层级", item.get_decide_level_display()), ("办理环节", steps),
+                     ("政策依据", item.reference or "—"), ("启用", "是" if item.is_active else "否")],
     }  # fmt: skip
 
 
 @login_required
 def catalogue(request: HttpRequest) -> HttpResponse:
-    items = selectors.items_all(user=request.user)
-    return render(request, "intake/catalogue.html", {"items": items})
+    from dajiuzhu.intake import catalogue as cat
+    from dajiuzhu.parameters.selectors import jurisdiction_names
+
+    user = _user(request)
+    on = today()
+    region = cat.user_region(user)
+    rows = []
+    for item in cat.effective_items(selectors.items_all(user=user), region, on):
+        delegated = cat.delegated_counties(item, region, on)
+        rows.append({"item": item, "local": bool(cat.local_fields_set(item, region, on)),
+                     "delegated": list(jurisdiction_names(delegated).values()) if delegated else []})  # fmt: skip
+    return render(request, "intake/catalogue.html", {
+        "rows": rows, "on": on, "where": jurisdiction_names([region])[region],
+    })  # fmt: skip
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def catalogue_edit(request: HttpRequest, item_id: int) -> HttpResponse:
+    from dajiuzhu.intake import catalogue as cat
+    from dajiuzhu.parameters.selectors import jurisdiction_names
+
     user = _user(request)
-    item = selectors.items_all(user=user).filter(pk=item_id).first()
-    if item is None:
+    base = selectors.items_all(user=user).filter(pk=item_id).first()
+    if base is None:
         raise NotFound("事项不存在")
+    own = services.item_jurisdiction_for(user)
+    on = today()
     error: DomainError | None = None
     if request.method == "POST":
         p = request.POST
-        data: dict[str, Any] = {n: p.get(n, "") for n, _ in TEXT_FIELDS + DAY_FIELDS}
-        data.update({n: p.get(n, "") for n, _, _ in LEVEL_FIELDS})
-        data.update({n: "1" if p.get(n) else "" for n, _ in BOOL_FIELDS})
-        data["materials"] = p.get("materials", "")
-        codes = (
-            p.get("delegated_counties", "").replace("，", " ").replace(",", " ").replace("、", " ").split()
-        )
+        data: dict[str, Any] = {n: p.get(n, "") for n, _ in DAY_FIELDS}
+        data.update({"name": p.get("name", ""), "department": p.get("department", ""),
+                     "materials": p.get("materials", "")})  # fmt: skip
+        if base.decide_level == Level.COUNTY:
+            data["delegated"] = "1" if p.get("delegated") else ""
         try:
-            services.item_update(user=user, item_id=item.pk, data=data, version=_version(request),
-                                 delegated_county_codes=codes, ip=_ip(request))  # fmt: skip
+            services.item_change_create(user=user, item_id=base.pk, data=data, version=p.get("version", ""),
+                                        start=p.get("start", ""), reference=p.get("reference", ""),
+                                        note=p.get("note", ""), ip=client_ip(request), today=on)  # fmt: skip
         except DomainError as exc:
             error = exc
-            item = selectors.items_all(user=user).get(pk=item.pk)
         else:
-            messages.success(request, f"已保存事项「{data['name'] or item.name}」")
-            return redirect("intake:catalogue")
+            messages.success(
+                request,
+                f"已保存事项「{data['name'] or base.name}」在本辖区的调整，自 {p.get('start')} 起施行",
+            )
+            return redirect("intake:catalogue_edit", item_id=base.pk)
+    item = cat.effective_item(base, own, on)
+    history = cat.item_history(user=user, item=base)
+    names = jurisdiction_names(sorted({own, *(h.jurisdiction for h in history)}))
     return render(request, "intake/catalogue_edit.html", {
-        "item": item, "form": _item_form(item, request.POST if error else None, error), "error": error,
+        "item": item, "version": cat.jurisdiction_version(base, own), "where": names[own],
+        "form": _item_form(item, request.POST if error else None, error, on), "error": error,
+        "history": [{"row": h, "where": names.get(h.jurisdiction, h.jurisdiction), "in_force_later": h.start > on,
+                     "values": [(cat.LOCAL_FIELDS.get(k, k), _shown(k, v)) for k, v in h.values.items()]}
+                    for h in history],
     }, status=error.status if error else 200)  # fmt: skip
+
+
+def _shown(key: str, value: Any) -> str:
+    if key == "materials":
+        return "、".join(m["name"] + ("（平台获取）" if m.get("platform") else "") for m in value or [])
+    if key == "delegated":
+        return "是" if value else "否"
+    if value is None:
+        return "按政策参数"
+    return str(value)
 
 
 # ---- 7. 救助链 --------------------------------------------------------------------------------------------
@@ -552,7 +620,7 @@ def catalogue_edit(request: HttpRequest, item_id: int) -> HttpResponse:
 
 @login_required
 def household_chain(request: HttpRequest, household_id: int) -> HttpResponse:
-    household = household_get_for_user(user=request.user, household_id=household_id, ip=_ip(request))
+    household = household_get_for_user(user=request.user, household_id=household_id, ip=client_ip(request))
     chain = selectors.household_chain(household_id=household.pk, user=request.user)
     on = today()
     apps = _with_badges(chain["applications"], on)

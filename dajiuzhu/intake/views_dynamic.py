@@ -17,7 +17,9 @@ from dajiuzhu.accounts.models import User
 from dajiuzhu.benefits.models import EntitlementStatus
 from dajiuzhu.core import clock
 from dajiuzhu.core.errors import Conflict, PermissionDenied, ValidationFailed
+from dajiuzhu.core.net import client_ip
 from dajiuzhu.intake import dynamic, workflow
+from dajiuzhu.intake.catalogue import effective_items, user_region
 from dajiuzhu.intake.selectors import items_active
 
 PAGE_SIZE = 50
@@ -25,10 +27,6 @@ PAGE_SIZE = 50
 
 def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
-
-
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _version(raw: str | None) -> int | None:
@@ -56,7 +54,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "item": item,
         "status": status,
         "due": due,
-        "items": items_active(),
+        "items": effective_items(items_active(), user_region(user), today),
         "status_choices": EntitlementStatus.choices,
         "due_list": dynamic.entitlements_for_user(user=user, review_due=True, today=today)[:20],
         "open_apps": dynamic.dynamic_open_for_user(user=user)[:50],
@@ -77,7 +75,7 @@ def entitlement_view(request: HttpRequest, entitlement_id: int) -> HttpResponse:
         try:
             app = dynamic.change_propose(
                 user=user, entitlement_id=ent.pk, action=form["action"], amount=form["amount"],
-                reason=form["reason"], ip=_ip(request),
+                reason=form["reason"], ip=client_ip(request),
             )  # fmt: skip
         except (ValidationFailed, Conflict, PermissionDenied) as exc:
             error = exc
@@ -119,7 +117,7 @@ def opinion(request: HttpRequest, application_id: int) -> HttpResponse:
         try:
             app = dynamic.review_opinion(
                 user=user, application_id=app.pk, action=form["action"], amount=form["amount"],
-                reason=form["reason"], version=_version(request.POST.get("version")), ip=_ip(request),
+                reason=form["reason"], version=_version(request.POST.get("version")), ip=client_ip(request),
             )  # fmt: skip
         except (ValidationFailed, Conflict, PermissionDenied) as exc:
             error = exc

@@ -19,14 +19,13 @@ from dajiuzhu.areas.models import Area, AreaLevel
 from dajiuzhu.areas.selectors import area_ancestors, area_get
 from dajiuzhu.core import clock
 from dajiuzhu.core.errors import DomainError, NotFound, ValidationFailed
+from dajiuzhu.core.net import client_ip
+from dajiuzhu.core.throttling import PublicFormThrottle, TooManyRequests, throttle_require
 from dajiuzhu.intake import selectors, services
 from dajiuzhu.intake.models import NoticeKind, Objection, PublicNotice
 
 SESSION_KEY = "intake_objection_reference"
-
-
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+THROTTLED_MESSAGE = "提交过于频繁，请稍后再试（同一网络地址每小时可提交的次数有限）"
 
 
 def _message(request: HttpRequest, error: DomainError, *, village: Area | None = None) -> HttpResponse:
@@ -112,11 +111,12 @@ def objection(request: HttpRequest, village_code: str, notice_id: int) -> HttpRe
     if request.method == "POST":
         form = {k: (request.POST.get(k) or "").strip() for k in form}
         try:
+            throttle_require(PublicFormThrottle(), request, THROTTLED_MESSAGE)
             lodged = services.objection_lodge(
                 notice_id=notice.pk, content=form["content"], name=form["name"], phone=form["phone"],
-                ip=_ip(request),
+                ip=client_ip(request),
             )  # fmt: skip
-        except (ValidationFailed, NotFound) as exc:
+        except (ValidationFailed, NotFound, TooManyRequests) as exc:
             error, status = exc, exc.status
         else:
             request.session[SESSION_KEY] = objection_reference(lodged)

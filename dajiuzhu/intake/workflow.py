@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dajiuzhu.accounts.roles import Role
+from dajiuzhu.core import clock
 from dajiuzhu.core.workdays import add_working_days, deadline, period_end
 from dajiuzhu.intake import policy
 from dajiuzhu.intake.models import AssistanceItem, Level, Status
@@ -30,19 +31,23 @@ def user_level(user: Any) -> str:
     return ROLE_LEVEL.get(getattr(user, "role", ""), "")
 
 
+def local_item(item: AssistanceItem, county_code: str, on: dt.date | None = None) -> AssistanceItem:
+    """The item as the county has it (intake.catalogue.effective_item): an application's item already
+    is (Application.item, on its catalogue date); a shipped item is resolved for `on` (default today)."""
+    from dajiuzhu.intake.catalogue import effective_item
+
+    if item.effective_for is not None and item.effective_for[0][:6] == (county_code or "")[:6]:
+        return item
+    return effective_item(item, county_code, on or clock.today())
+
+
 def decide_level(item: AssistanceItem, county_code: str) -> str:
-    """The level that approves, after delegation to townships (R11.2 `approval_delegated_to_township`)."""
-    if item.decide_level == Level.COUNTY and county_code in delegated_county_codes(item):
+    """The level that approves, after the county's delegation to its townships (R11.2
+    `approval_delegated_to_township`, a local choice of the county in the catalogue)."""
+    local = local_item(item, county_code)
+    if local.decide_level == Level.COUNTY and local.delegated:
         return Level.TOWNSHIP
-    return str(item.decide_level)
-
-
-def delegated_county_codes(item: AssistanceItem) -> set[str]:
-    cache = getattr(item, "_delegated_codes", None)
-    if cache is None:
-        cache = set(item.delegated_counties.values_list("code", flat=True)) if item.pk else set()
-        item._delegated_codes = cache  # type: ignore[attr-defined]
-    return cache
+    return str(local.decide_level)
 
 
 def handling_level(item: AssistanceItem) -> str:
@@ -128,13 +133,14 @@ def step_due(item: AssistanceItem, status: str, start: dt.date) -> Due:
 
 def item_days(item: AssistanceItem, field: str, *, on: dt.date, county_code: str) -> int:
     """A limit of the item; left empty in the catalogue, the dated parameter of policy.ITEM_PARAMETERS."""
-    value = getattr(item, field)
+    value = getattr(local_item(item, county_code, on), field)
     if value is not None:
         return int(value)
     return policy.parameter_int(policy.ITEM_PARAMETERS[field], on=on, region=county_code)
 
 
 def total_due(item: AssistanceItem, *, accepted_on: dt.date, county_code: str, extended: bool) -> dt.date:
+    item = local_item(item, county_code, accepted_on)
     if extended:
         days = item.total_days_extended
     elif decide_level(item, county_code) == Level.TOWNSHIP and item.decide_level == Level.COUNTY:

@@ -11,8 +11,11 @@ from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.responses import codes_4xx
 
-from dajiuzhu.accounts.api import api_user, auth, client_ip
+from dajiuzhu.accounts.api import api_user, auth
+from dajiuzhu.core import clock
+from dajiuzhu.core.inputs import Date, Int, Line, Text
 from dajiuzhu.core.masking import mask_id_number
+from dajiuzhu.core.net import client_ip
 from dajiuzhu.registry.schemas import ErrorOut
 
 from . import feeds, selectors, services
@@ -66,14 +69,14 @@ class TaskOut(Schema):
 
 
 class VisitIn(Schema):
-    visited_on: dt.date
-    visitors: list[str]
-    findings: str
-    outcome: str
-    item: str = ""
-    department: str = ""
-    authorisation: str = ""
-    version: int | None = None
+    visited_on: Date
+    visitors: list[Line]
+    findings: Text
+    outcome: Line
+    item: Line = ""
+    department: Line = ""
+    authorisation: Text = ""
+    version: Int | None = None
 
 
 class VisitOut(Schema):
@@ -85,16 +88,16 @@ class VisitOut(Schema):
 
 
 class ReportIn(Schema):
-    channel: str
-    content: str
-    id_number: str = ""
-    household_number: str = ""
-    reporter: str = ""
-    reporter_phone: str = ""
-    reported_on: dt.date | None = None
+    channel: Line
+    content: Text
+    id_number: Line = ""
+    household_number: Line = ""
+    reporter: Line = ""
+    reporter_phone: Line = ""
+    reported_on: Date | None = None
 
 
-class ReportOut(Schema):
+class DiscoveryReportOut(Schema):
     id: int
     alert_id: int | None
     task_id: int | None
@@ -130,20 +133,22 @@ def _task(t: VisitTask, today: dt.date) -> dict[str, Any]:
             "visit_due": t.visit_due, "escalated": t.escalated, "overdue": overdue}  # fmt: skip
 
 
+# Before the push: both paths have one segment after /feeds/, and the first URL pattern that matches takes
+# the request (with `{source}` first, every GET of a delivery was answered 405).
+@router.get("/feeds/{int:delivery_id}", response={200: DeliveryOut, **ERRORS}, summary="数据批次结果")
+def feed_get(request: HttpRequest, delivery_id: int) -> dict[str, Any]:
+    return _delivery(selectors.delivery_get_for_user(user=api_user(request), delivery_id=delivery_id))
+
+
 @router.post("/feeds/{source}", response={201: DeliveryOut, **ERRORS}, summary="推送/上传一个部门数据文件")
-def feed_push(request: HttpRequest, source: str, file: File[UploadedFile]) -> Status[dict[str, Any]]:
+def feed_push(request: HttpRequest, source: Line, file: File[UploadedFile]) -> Status[dict[str, Any]]:
     result = feeds.feed_ingest(user=api_user(request), source=source, data=file.read(), file_name=file.name or "",
                                channel="push", ip=client_ip(request))  # fmt: skip
     return Status(201, _delivery(result.delivery))
 
 
-@router.get("/feeds/{delivery_id}", response={200: DeliveryOut, **ERRORS}, summary="数据批次结果")
-def feed_get(request: HttpRequest, delivery_id: int) -> dict[str, Any]:
-    return _delivery(selectors.delivery_get_for_user(user=api_user(request), delivery_id=delivery_id))
-
-
 @router.get("/alerts", response={200: list[AlertOut], **ERRORS}, summary="预警（本辖区）")
-def alert_list(request: HttpRequest, status: str = "", rule: str = "") -> list[dict[str, Any]]:
+def alert_list(request: HttpRequest, status: Line = "", rule: Line = "") -> list[dict[str, Any]]:
     return [
         _alert(a) for a in selectors.alerts_for_user(user=api_user(request), status=status, rule=rule)[:500]
     ]
@@ -151,7 +156,7 @@ def alert_list(request: HttpRequest, status: str = "", rule: str = "") -> list[d
 
 @router.get("/tasks", response={200: list[TaskOut], **ERRORS}, summary="走访任务（逾期在前）")
 def task_list(request: HttpRequest, all: bool = False) -> list[dict[str, Any]]:
-    today = dt.date.today()
+    today = clock.today()
     qs = selectors.tasks_for_user(user=api_user(request), open_only=not all, today=today)
     return [_task(t, today) for t in qs[:500]]
 
@@ -164,7 +169,9 @@ def visit_create(request: HttpRequest, task_id: int, payload: VisitIn) -> Status
                         "application_id": visit.application_id_ref, "application_number": visit.application_number})  # fmt: skip
 
 
-@router.post("/reports", response={201: ReportOut, **ERRORS}, summary="主动发现：12349热线、信访、摸排")
+@router.post(
+    "/reports", response={201: DiscoveryReportOut, **ERRORS}, summary="主动发现：12349热线、信访、摸排"
+)
 def report_create(request: HttpRequest, payload: ReportIn) -> Status[dict[str, Any]]:
     rep = services.discovery_report(user=api_user(request), ip=client_ip(request), **payload.model_dump())
     task = (
@@ -174,6 +181,6 @@ def report_create(request: HttpRequest, payload: ReportIn) -> Status[dict[str, A
 
 
 @router.get("/kpis", response={200: list[KpiOut], **ERRORS}, summary="各区域监测指标（最后一行为合计）")
-def kpis(request: HttpRequest, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+def kpis(request: HttpRequest, start: Date, end: Date) -> list[dict[str, Any]]:
     rows, total = selectors.kpis_for_user(user=api_user(request), start=start, end=end)
     return [r.__dict__ for r in [*rows, total]]

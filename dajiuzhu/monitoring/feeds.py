@@ -30,6 +30,7 @@ from dajiuzhu.audit.services import audit_record
 from dajiuzhu.core import clock
 from dajiuzhu.core.errors import ValidationFailed
 from dajiuzhu.core.frames import read_frame
+from dajiuzhu.core.inputs import CONTROL_PATTERN
 from dajiuzhu.core.workdays import add_working_days
 from dajiuzhu.monitoring import rules as rule_exprs
 from dajiuzhu.monitoring.models import (
@@ -318,7 +319,11 @@ def write_issues(delivery: FeedDelivery, quarantine: pl.DataFrame, unknown: pl.D
         ))  # fmt: skip
     if not frames:
         return
-    issues = pl.concat(frames).with_columns(pl.lit(delivery.pk).alias("delivery_id"))
+    issues = pl.concat(frames).with_columns(
+        # Delivered text may hold control characters no text column stores (NUL): shown as U+FFFD.
+        *[pl.col(c).str.replace_all(CONTROL_PATTERN, "\ufffd") for c in ("id_number", "reasons", "raw")],
+        pl.lit(delivery.pk).alias("delivery_id"),
+    )
     if _pg():
         _copy("monitoring_feedissue", issues)
         return
@@ -333,7 +338,7 @@ def write_alerts(frame: pl.DataFrame, *, on: dt.date, delivery_id: int | None) -
     signal, suggested_item, triage_days, visit_days."""
     if frame.height == 0:
         return 0
-    now = timezone.now()
+    now = clock.now()
     dues = {
         d: add_working_days(on, d)
         for d in set(frame["triage_days"].to_list()) | set(frame["visit_days"].to_list())
@@ -441,9 +446,11 @@ def feed_ingest(
         timings[label] = round(time.perf_counter() - t0 - sum(timings.values()), 3)
 
     digest = file_hash(data)
+    # A replay is the same file from the same area (another area's identical file reaches other households).
     earlier = FeedDelivery.objects.filter(
-        source=contract.code, file_hash=digest, status=DeliveryStatus.DONE
-    ).first()
+        source=contract.code, file_hash=digest, status=DeliveryStatus.DONE,
+        **({"received_by__isnull": True} if user is None else {"received_by__area_id": user.area_id}),
+    ).first()  # fmt: skip
     if earlier is not None:
         delivery = FeedDelivery.objects.create(
             source=contract.code, file_name=name[:200], file_hash=digest, channel=channel, on=on,
@@ -457,10 +464,12 @@ def feed_ingest(
     lap("read")
     ok, quarantine = validate(raw, contract, on)
     lap("validate")
+    # A user's delivery reaches households of their own area only (a scheduled system feed: everyone).
+    scope = None if user is None else (user.area.code if user.area_id else "\x00")
     if contract.match == "area_code":
-        matched, unknown, context = _match_areas(ok)
+        matched, unknown, context = _match_areas(ok, scope)
     else:
-        matched, unknown, context = _match_ids(ok, contract.code, on)
+        matched, unknown, context = _match_ids(ok, contract.code, on, scope)
     lap("match")
     alerts = pl.DataFrame()
     skipped = 0
@@ -502,31 +511,40 @@ def feed_ingest(
     return Result(delivery, quarantine, unknown)
 
 
-def _match_ids(ok: pl.DataFrame, source: str, on: dt.date) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """(rows matched to a person with a household, unknown rows with the reason, the registry rows)."""
+# One reason for a person not registered, in no household or outside the uploader's area: a delivery must
+# not tell a county whether someone is registered elsewhere.
+UNKNOWN_PERSON = "身份证号码不在本辖区困难群众数据库的在册家庭中"
+
+
+def _match_ids(
+    ok: pl.DataFrame, source: str, on: dt.date, scope: str | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(rows matched to a person with a household in `scope` (an area code; None: all), unknown rows with
+    the reason, the registry rows)."""
     ids = ok["id_number"].unique()
     registry = read_registry(ids, source, on)
     # One left join: a row without a person is unknown (no second pass over the delivery).
     joined = ok.join(registry, on="id_number", how="left")
     found = pl.col("person_id").is_not_null()
     placed = found & pl.col("household_id").is_not_null() & pl.col("area_id").is_not_null()
+    if scope is not None:
+        placed = placed & pl.col("area_id").str.starts_with(scope)
     matched = joined.filter(placed)
-    unknown = joined.filter(~placed).select(
-        "row",
-        "id_number",
-        pl.when(found)
-        .then(pl.lit("该人员不属于任何在册家庭"))
-        .otherwise(pl.lit("身份证号码不在困难群众数据库中"))
-        .alias("reasons"),
-    )
+    unknown = joined.filter(~placed).select("row", "id_number", pl.lit(UNKNOWN_PERSON).alias("reasons"))
     return matched, unknown, matched
 
 
-def _match_areas(ok: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def _match_areas(
+    ok: pl.DataFrame, scope: str | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     known = _areas().select(pl.col("area_id").alias("area_code"))
-    unknown = ok.join(known, on="area_code", how="anti").select(
-        "row", pl.col("area_code").alias("id_number"), pl.lit("区划代码不存在").alias("reasons")
-    )
     households = read_area_households()
+    if scope is not None:
+        known = known.filter(pl.col("area_code").str.starts_with(scope))
+        households = households.filter(pl.col("area_id").str.starts_with(scope))
+    reason = "区划代码不存在" if scope is None else "区划代码不存在或不在您的管辖范围内"
+    unknown = ok.join(known, on="area_code", how="anti").select(
+        "row", pl.col("area_code").alias("id_number"), pl.lit(reason).alias("reasons")
+    )
     matched = ok.join(households.rename({"code": "area_code"}), on="area_code", how="inner")
     return matched, unknown, households

@@ -79,8 +79,14 @@ def category_history(*, household_id: int) -> list[HouseholdCategory]:
 
 
 def deliveries_for_user(*, user: Any) -> QuerySet[FeedDelivery]:
+    """Deliveries received by someone in the user's area (a delivery has no area of its own; its rows name
+    people of the receiver's county, so another county's delivery is not shown — nor found by id)."""
     user_require(user, Capability.MONITOR_ADMIN)
-    return FeedDelivery.objects.select_related("received_by").order_by("-received_at", "-id")
+    return (
+        FeedDelivery.objects.filter(user_scope_q(user, prefix="received_by__area"))
+        .select_related("received_by")
+        .order_by("-received_at", "-id")
+    )
 
 
 def delivery_get_for_user(*, user: Any, delivery_id: int) -> FeedDelivery:

@@ -11,15 +11,13 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from dajiuzhu.accounts.models import Department
 from dajiuzhu.accounts.roles import Capability
 from dajiuzhu.accounts.selectors import user_require
-from dajiuzhu.areas.divisions import county_code_known
 from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record
-from dajiuzhu.core import clock, idnumber
+from dajiuzhu.core import clock
 from dajiuzhu.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from dajiuzhu.core.inputs import check_photos, clean_phone, clean_text
 from dajiuzhu.core.workdays import add_working_days
@@ -40,6 +38,7 @@ from dajiuzhu.monitoring.models import (
 )
 from dajiuzhu.monitoring.policy import county_values, load_policy
 from dajiuzhu.registry.models import Household, Person
+from dajiuzhu.registry.selectors import household_by_id_number, household_by_number
 
 # Catalogue item codes (policy/catalogue.yaml) whose running entitlement puts a household in a category.
 ITEM_CATEGORIES = {
@@ -316,7 +315,6 @@ def _sla(area: Any, on: dt.date) -> tuple[dt.date, dt.date]:
     return add_working_days(on, values["triage_days"]), add_working_days(on, values["visit_days"])
 
 
-@transaction.atomic
 def discovery_report(
     *,
     user: Any,
@@ -342,27 +340,26 @@ def discovery_report(
     if when > on:
         raise ValidationFailed.single("反映日期", "不能晚于今天")
     phone = clean_phone(reporter_phone, "联系电话")
+    # The lookup comes first, outside the transaction: a miss (not registered, in no household, outside
+    # the user's area — one answer for all) is audited, and the audit row must survive the refusal.
     person = None
     if (id_number or "").strip():
-        try:
-            number = idnumber.parse(id_number, today=clock.today(), region_known=county_code_known).number
-        except idnumber.InvalidIdNumber as exc:
-            raise ValidationFailed.single("身份证号码", str(exc)) from exc
-        person = Person.objects.filter(id_number=number).first()
-        if person is None or person.household_id is None:
-            raise NotFound("困难群众数据库中没有这个身份证号码对应的家庭，请先登记家庭和成员")
-        household_id = person.household_id
+        household, person = household_by_id_number(user=user, id_number=id_number, ip=ip)
     elif (household_number or "").strip():
-        found = Household.objects.filter(number=household_number.strip()).values_list("pk", flat=True).first()
-        if found is None:
-            raise NotFound("户编号不存在，请核对或先登记家庭")
-        household_id = found
+        household = household_by_number(user=user, number=household_number, ip=ip)
     else:
         raise ValidationFailed.single("身份证号码", "请填写被反映人的身份证号码或户编号")
-    household = Household.objects.select_related("area").filter(pk=household_id).first()
-    scope = getattr(user, "area", None)
-    if household is None or scope is None or not household.area.is_within(scope):
-        raise NotFound("该家庭不存在或不在您的管辖范围内")
+    with transaction.atomic():
+        return _discovery_write(
+            user=user, channel=channel, text=text, when=when, on=on, reporter=reporter, phone=phone,
+            household=household, person=person, ip=ip,
+        )  # fmt: skip
+
+
+def _discovery_write(
+    *, user: Any, channel: str, text: str, when: dt.date, on: dt.date, reporter: str, phone: str,
+    household: Household, person: Person | None, ip: str | None,
+) -> DiscoveryReport:  # fmt: skip
     report = DiscoveryReport.objects.create(
         channel=channel, reported_on=when, reporter=_text(reporter, "反映人", limit=50), reporter_phone=phone,
         household=household, person=person, content=text, created_by=user,
@@ -371,7 +368,7 @@ def discovery_report(
     rule = load_policy().rules["ACTIVE_DISCOVERY"]
     alert = Alert.objects.create(
         household=household, person=person, area=household.area, rule="ACTIVE_DISCOVERY",
-        cause_key=f"D{report.pk}", suggested_item=rule.suggested_item, raised_on=on, created_at=timezone.now(),
+        cause_key=f"D{report.pk}", suggested_item=rule.suggested_item, raised_on=on, created_at=clock.now(),
         signal={"channel": channel, "channel_label": str(DiscoveryChannel(channel).label), "content": text[:300],
                 "reported_on": when.isoformat()},
     )  # fmt: skip

@@ -22,6 +22,7 @@ from dajiuzhu.core import clock
 from dajiuzhu.core.downloads import xlsx_response
 from dajiuzhu.core.errors import DomainError, ValidationFailed
 from dajiuzhu.core.masking import mask_id_number
+from dajiuzhu.core.net import client_ip
 from dajiuzhu.rules.explain import yuan
 
 from . import feeds, selectors, services
@@ -31,10 +32,6 @@ from .policy import load_policy, rule_label, rules_table
 
 def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
-
-
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 def _date(raw: str | None, field: str, default: dt.date) -> dt.date:
@@ -89,7 +86,7 @@ def kpi_export(request: HttpRequest) -> HttpResponse:
     buffer = io.BytesIO()
     wb.save(buffer)
     audit_record(actor=user, action=AuditAction.EXPORT, subject_type="monitoring_kpis", subject_label="监测预警指标",
-                 area_code=user.area_id or "", ip=_ip(request))  # fmt: skip
+                 area_code=user.area_id or "", ip=client_ip(request))  # fmt: skip
     return xlsx_response(buffer.getvalue(), f"monitoring-kpis-{start:%Y%m%d}-{end:%Y%m%d}.xlsx")
 
 
@@ -118,7 +115,7 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
         try:
             if request.POST.get("action") == "triage":
                 services.task_triage(user=user, task_id=task.pk, note=request.POST.get("note", ""),
-                                     version=version, ip=_ip(request))  # fmt: skip
+                                     version=version, ip=client_ip(request))  # fmt: skip
                 messages.success(request, "已研判，请按期入户走访")
             else:
                 visit = services.visit_record(
@@ -128,7 +125,7 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
                     outcome=request.POST.get("outcome", ""), item=request.POST.get("item", ""),
                     department=request.POST.get("department", ""),
                     authorisation=request.POST.get("authorisation", ""),
-                    photos=request.FILES.getlist("photos"), version=version, ip=_ip(request),
+                    photos=request.FILES.getlist("photos"), version=version, ip=client_ip(request),
                 )  # fmt: skip
                 note = f"，已生成申请 {visit.application_number}" if visit.application_number else ""
                 messages.success(request, f"走访已登记{note}")
@@ -187,7 +184,7 @@ def feed_upload(request: HttpRequest) -> HttpResponse:
                 raise ValidationFailed.single("文件", "请选择要上传的数据文件")
             result = feeds.feed_ingest(
                 user=user, source=request.POST.get("source", ""), data=upload.read(), file_name=upload.name or "",
-                channel="upload", ip=_ip(request),
+                channel="upload", ip=client_ip(request),
             )  # fmt: skip
             return redirect("monitoring:delivery", delivery_id=result.delivery.pk)
         except DomainError as exc:
@@ -233,7 +230,7 @@ def report(request: HttpRequest) -> HttpResponse:
                 user=user, channel=p.get("channel", ""), content=p.get("content", ""),
                 id_number=p.get("id_number", ""), household_number=p.get("household_number", ""),
                 reporter=p.get("reporter", ""), reporter_phone=p.get("reporter_phone", ""),
-                reported_on=_date(p.get("reported_on"), "反映日期", clock.today()), ip=_ip(request),
+                reported_on=_date(p.get("reported_on"), "反映日期", clock.today()), ip=client_ip(request),
             )  # fmt: skip
             messages.success(request, "已登记，并生成走访任务")
             task_id: Any = rep.alert.task.pk if rep.alert else None

@@ -12,6 +12,7 @@ from ninja.responses import codes_4xx
 
 from dajiuzhu.accounts.api import api_user, auth
 from dajiuzhu.core.errors import ValidationFailed
+from dajiuzhu.core.inputs import Line
 from dajiuzhu.parameters import selectors, services
 from dajiuzhu.parameters.models import ParameterChange
 from dajiuzhu.parameters.schemas import (
@@ -49,8 +50,8 @@ def _change_out(change: ParameterChange) -> dict[str, Any]:
 @router.get("", response={200: list[ParameterOut], **ERRORS}, summary="政策参数及本人所在区域的现行取值")
 def parameter_list(
     request: HttpRequest,
-    q: str = Query("", description="参数名称或中文说明中包含的文字"),
-    on: str = Query("", description="执行日期，默认今天"),
+    q: Line = Query("", description="参数名称或中文说明中包含的文字"),
+    on: Line = Query("", description="执行日期，默认今天"),
 ) -> list[dict[str, Any]]:
     date: dt.date | None = None
     if on:
@@ -62,7 +63,7 @@ def parameter_list(
 
 
 @router.get("/{name}", response={200: HistoryOut, **ERRORS}, summary="一个参数在本人所在各级辖区的历史取值")
-def parameter_history(request: HttpRequest, name: str) -> dict[str, Any]:
+def parameter_history(request: HttpRequest, name: Line) -> dict[str, Any]:
     history = selectors.parameter_history(user=api_user(request), name=name)
     data = dataclasses.asdict(history)
     data["entries"] = [{**dataclasses.asdict(e), "withdrawn": e.withdrawn} for e in history.entries]
@@ -74,7 +75,7 @@ def parameter_history(request: HttpRequest, name: str) -> dict[str, Any]:
     response={201: ChangeOut, **ERRORS},
     summary="自某日起设置本级的新取值（县级及以上参数管理员）",
 )
-def parameter_change_create(request: HttpRequest, name: str, payload: ChangeIn) -> Status[dict[str, Any]]:
+def parameter_change_create(request: HttpRequest, name: Line, payload: ChangeIn) -> Status[dict[str, Any]]:
     change = services.parameter_change_create(
         actor=api_user(request),
         name=name,

@@ -11,6 +11,8 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from dajiuzhu.core.inputs import Date, Int, Line, Text
+
 
 class FieldErrorOut(Schema):
     field: str
@@ -74,14 +76,14 @@ class HistoryOut(Schema):
 
 
 class ChangeIn(Schema):
-    start: str | dt.date | None = Field(None, description="起始日期，如 2025-07-01")
-    value: str | int | float | None = Field(None, description="取值；金额以元为单位，最多两位小数")
-    reference: str | None = Field(None, description="依据：政策文件名称或文号（必填）")
-    note: str = Field("", description="备注；起始日期早于今天（追溯调整）时必填")
+    start: Line | Date | None = Field(None, description="起始日期，如 2025-07-01")
+    value: Line | Int | float | None = Field(None, description="取值；金额以元为单位，最多两位小数")
+    reference: Line | None = Field(None, description="依据：政策文件名称或文号（必填）")
+    note: Text = Field("", description="备注；起始日期早于今天（追溯调整）时必填")
 
 
 class WithdrawIn(Schema):
-    reason: str | None = Field(None, description="撤回原因（必填）")
+    reason: Text | None = Field(None, description="撤回原因（必填）")
 
 
 class ChangeOut(Schema):

@@ -174,7 +174,7 @@ def parameter_change_withdraw(*, actor: Any, change_id: int, reason: str) -> Par
     if len(reason) > NOTE_MAX:
         raise ValidationFailed.single("撤回原因", f"不能超过{NOTE_MAX}个字")
 
-    change.withdrawn_at = timezone.now()
+    change.withdrawn_at = clock.now()
     change.withdrawn_by = actor
     change.withdraw_reason = reason
     change.save(update_fields=["withdrawn_at", "withdrawn_by", "withdraw_reason"])

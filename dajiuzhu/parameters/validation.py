@@ -11,6 +11,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from dajiuzhu.core.inputs import date_problem
 from dajiuzhu.rules.parameters import Parameter
 
 MONEY, INTEGER, NUMBER, TEXT, CHOICE = "money", "integer", "number", "text", "choice"
@@ -92,17 +93,17 @@ def typed_value(text: str, kind: str) -> Any:
 
 
 def parse_date(raw: Any) -> tuple[dt.date | None, str]:
-    if isinstance(raw, dt.datetime):
-        return raw.date(), ""
     if isinstance(raw, dt.date):
-        return raw, ""
+        day = raw.date() if isinstance(raw, dt.datetime) else raw
+        return (None, problem) if (problem := date_problem(day)) else (day, "")
     text = str(raw or "").strip()
     if not text:
         return None, "不能为空"
     try:
-        return dt.date.fromisoformat(text), ""
+        day = dt.date.fromisoformat(text)
     except ValueError:
         return None, f"“{text}”不是有效日期，请写成 2025-01-31"
+    return (None, problem) if (problem := date_problem(day)) else (day, "")
 
 
 def parameter_name_normalize(raw: Any) -> str:

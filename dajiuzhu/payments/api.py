@@ -16,11 +16,13 @@ from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 from ninja.responses import codes_4xx
 
-from dajiuzhu.accounts.api import api_user, auth, client_ip
+from dajiuzhu.accounts.api import api_user, auth
 from dajiuzhu.accounts.roles import Capability
 from dajiuzhu.accounts.selectors import user_require
 from dajiuzhu.core import months
 from dajiuzhu.core.errors import NotFound, ValidationFailed
+from dajiuzhu.core.inputs import Line, SmallInt, Year
+from dajiuzhu.core.net import client_ip
 from dajiuzhu.payments import selectors, services, views
 from dajiuzhu.payments.models import BankFile, BudgetAuthority, Roll
 from dajiuzhu.payments.schemas import (
@@ -119,7 +121,7 @@ def _page(limit: int, offset: int) -> tuple[int, int]:
     "/rolls", response={200: list[RollOut], **ERRORS}, summary="发放名册列表（本辖区各县，新月份在前）"
 )
 def roll_list(
-    request: HttpRequest, county: str = Query("", description="县（市、区）区划代码")
+    request: HttpRequest, county: Line = Query("", description="县（市、区）区划代码")
 ) -> list[dict[str, Any]]:
     user = api_user(request)
     rolls = list(selectors.rolls_for_user(user=user, county_code=county.strip())[:240])
@@ -157,13 +159,13 @@ def roll_get(request: HttpRequest, roll_id: int) -> dict[str, Any]:
 def roll_lines(
     request: HttpRequest,
     roll_id: int,
-    status: str = Query("", description="pending/held/sent/paid/failed"),
-    programme: str = Query("", description="项目代码，如 dibao"),
-    kind: str = Query("", description="regular/arrears/oneoff"),
-    township: str = Query("", description="乡镇（街道）区划代码"),
-    q: str = Query("", description="受益人姓名、流水号或户编号（完整）"),
-    limit: int = Query(100, description=f"每页条数（1–{MAX_PAGE}）"),
-    offset: int = Query(0, description="跳过的条数"),
+    status: Line = Query("", description="pending/held/sent/paid/failed"),
+    programme: Line = Query("", description="项目代码，如 dibao"),
+    kind: Line = Query("", description="regular/arrears/oneoff"),
+    township: Line = Query("", description="乡镇（街道）区划代码"),
+    q: Line = Query("", description="受益人姓名、流水号或户编号（完整）"),
+    limit: SmallInt = Query(100, description=f"每页条数（1–{MAX_PAGE}）"),
+    offset: SmallInt = Query(0, description="跳过的条数"),
 ) -> dict[str, Any]:
     limit, offset = _page(limit, offset)
     user = api_user(request)
@@ -320,8 +322,8 @@ def _county(user: Any, code: str) -> Any:
 )
 def authority_list(
     request: HttpRequest,
-    year: int = Query(..., description="年度，如 2026"),
-    county: str = Query("", description="县（市、区）区划代码；县级及以下用户可不填"),
+    year: Year = Query(..., description="年度，如 2026"),
+    county: Line = Query("", description="县（市、区）区划代码；县级及以下用户可不填"),
 ) -> dict[str, Any]:
     user = api_user(request)
     user_require(user, Capability.PAY_READ)

@@ -13,9 +13,11 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.responses import codes_4xx
 
-from dajiuzhu.accounts.api import api_user, auth, client_ip
+from dajiuzhu.accounts.api import api_user, auth
 from dajiuzhu.core import months
 from dajiuzhu.core.errors import ValidationFailed
+from dajiuzhu.core.inputs import Date, Line, Text
+from dajiuzhu.core.net import client_ip
 from dajiuzhu.payments import reports, selectors, services
 from dajiuzhu.payments.schemas import ErrorOut
 
@@ -51,16 +53,16 @@ def _month(raw: str, field: str) -> dt.date:
 
 
 class AccountIn(Schema):
-    bank: str = Field(..., description="开户银行（policy/payments/banks 下的格式代码，如 sdrcu、psbc）")
-    account_number: str = Field(..., description="银行账号（一卡通或社会保障卡卡号，可带空格）")
-    holder_name: str = Field(..., description="账户户名")
-    holder_relation: str = Field(
+    bank: Line = Field(..., description="开户银行（policy/payments/banks 下的格式代码，如 sdrcu、psbc）")
+    account_number: Line = Field(..., description="银行账号（一卡通或社会保障卡卡号，可带空格）")
+    holder_name: Line = Field(..., description="账户户名")
+    holder_relation: Line = Field(
         "self", description="持卡人与受益人关系：self family guardian carer staff institution"
     )
     for_household: bool = Field(False, description="接收全户救助金（户内指定成员）")
-    agreement_number: str = Field("", description="代管书面协议编号（代管时）")
-    agreement_filed_on: dt.date | None = Field(None, description="协议报县级民政部门备案日期")
-    note: str = ""
+    agreement_number: Line = Field("", description="代管书面协议编号（代管时）")
+    agreement_filed_on: Date | None = Field(None, description="协议报县级民政部门备案日期")
+    note: Text = ""
 
 
 class AccountOut(Schema):
@@ -86,10 +88,23 @@ def _account_out(a: selectors.MaskedAccount) -> dict[str, Any]:
 )  # fmt: skip
 def accounts_of_household(request: HttpRequest, household_id: int) -> dict[str, Any]:
     user = api_user(request)
+    _household_in_scope(request, household_id)
     return {
         str(pid): _account_out(a)
         for pid, a in selectors.accounts_for_household(user=user, household_id=household_id).items()
     }
+
+
+def _household_in_scope(request: HttpRequest, household_id: int) -> None:
+    """404 for a household outside the caller's area, as for a missing one (the pages do the same; the
+    registry audits the attempt), rather than an empty answer."""
+    from dajiuzhu.accounts.roles import Capability
+    from dajiuzhu.accounts.selectors import user_require
+    from dajiuzhu.registry.selectors import household_get_for_user
+
+    user = api_user(request)
+    user_require(user, Capability.PAY_READ)
+    household_get_for_user(user=user, household_id=household_id, ip=client_ip(request))
 
 
 @router.post(
@@ -105,13 +120,13 @@ def account_set(request: HttpRequest, person_id: int, payload: AccountIn) -> Sta
     return Status(201, _account_out(masked))
 
 
-class RevealOut(Schema):
+class AccountRevealOut(Schema):
     account_number: str
 
 
 @router.post(
     "/accounts/{account_id}/reveal",
-    response={200: RevealOut, **ERRORS},
+    response={200: AccountRevealOut, **ERRORS},
     summary="查看完整银行账号（记入审计日志）",
 )
 def account_reveal(request: HttpRequest, account_id: int) -> dict[str, Any]:
@@ -154,7 +169,7 @@ def worklist(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 class ResolveIn(Schema):
-    note: str = Field(..., description="处理说明（必填），如：银行卡已解冻")
+    note: Text = Field(..., description="处理说明（必填），如：银行卡已解冻")
 
 
 @router.post(
@@ -178,11 +193,11 @@ def line_resolve(request: HttpRequest, line_id: int, payload: ResolveIn) -> dict
 
 
 class RecoveryIn(Schema):
-    amount: str = Field(..., description="追回金额（元）")
-    basis: str = Field(..., description="追回依据：fraud（第六十八条）/ error / staff（第六十七条）")
-    reason: str
-    instalment: str = Field(..., description="每月从发放中抵扣的上限（元）")
-    document_number: str = ""
+    amount: Line = Field(..., description="追回金额（元）")
+    basis: Line = Field(..., description="追回依据：fraud（第六十八条）/ error / staff（第六十七条）")
+    reason: Text
+    instalment: Line = Field(..., description="每月从发放中抵扣的上限（元）")
+    document_number: Line = ""
 
 
 class RecoveryOut(Schema):
@@ -205,6 +220,7 @@ def _recovery_out(rec: Any) -> dict[str, Any]:
     summary="该户的追回款及余额",
 )
 def recoveries(request: HttpRequest, household_id: int) -> list[dict[str, Any]]:
+    _household_in_scope(request, household_id)
     rows = selectors.recoveries_for_household(user=api_user(request), household_id=household_id)
     return [_recovery_out(r["recovery"]) for r in rows]
 
@@ -219,9 +235,9 @@ def recovery_decide(request: HttpRequest, household_id: int, payload: RecoveryIn
 
 
 class RepaymentIn(Schema):
-    amount: str
-    on: dt.date
-    receipt_number: str = Field(..., description="缴款凭证号")
+    amount: Line
+    on: Date
+    receipt_number: Line = Field(..., description="缴款凭证号")
 
 
 @router.post(
@@ -251,9 +267,9 @@ def household_benefits(request: HttpRequest, household_id: int) -> dict[str, Any
 
 
 class ReportQuery(Schema):
-    first_month: str = Field("", description="起始月份 YYYY-MM（默认12个月前）")
-    last_month: str = Field("", description="截止月份 YYYY-MM（默认本月）")
-    group_by: str = Field("programme", description="分组：programme / township / county / month")
+    first_month: Line = Field("", description="起始月份 YYYY-MM（默认12个月前）")
+    last_month: Line = Field("", description="截止月份 YYYY-MM（默认本月）")
+    group_by: Line = Field("programme", description="分组：programme / township / county / month")
 
 
 @router.get(
@@ -275,8 +291,8 @@ def report(request: HttpRequest, query: Query[ReportQuery]) -> dict[str, Any]:
 
 
 class PublishIn(Schema):
-    village: str = Field(..., description="村（社区）区划代码")
-    month: str = Field(..., description="月份 YYYY-MM（该月名册须已审批）")
+    village: Line = Field(..., description="村（社区）区划代码")
+    month: Line = Field(..., description="月份 YYYY-MM（该月名册须已审批）")
 
 
 class PublicListOut(Schema):
@@ -304,14 +320,14 @@ def public_list_publish(request: HttpRequest, payload: PublishIn) -> Status[dict
     return Status(201, _list_out(plist))
 
 
-class WithdrawIn(Schema):
-    reason: str
+class ListWithdrawIn(Schema):
+    reason: Text
 
 
 @router.post(
     "/public-lists/{list_id}/withdraw", response={200: PublicListOut, **ERRORS}, summary="撤回公布的发放名单"
 )
-def public_list_withdraw(request: HttpRequest, list_id: int, payload: WithdrawIn) -> dict[str, Any]:
+def public_list_withdraw(request: HttpRequest, list_id: int, payload: ListWithdrawIn) -> dict[str, Any]:
     plist = services.public_list_withdraw(user=api_user(request), list_id=list_id, reason=payload.reason,
                                           ip=client_ip(request))  # fmt: skip
     return _list_out(plist)

@@ -11,6 +11,7 @@ import datetime as dt
 
 from ninja import Field, Schema
 
+from dajiuzhu.core.inputs import Int, Line, Text
 from dajiuzhu.registry.schemas import ErrorOut, FieldErrorOut
 
 __all__ = ["ErrorOut", "FieldErrorOut"]
@@ -24,32 +25,32 @@ VERSION_DESCRIPTION = (
 
 
 class PrepareIn(Schema):
-    county: str = Field(..., description="县（市、区）区划代码，如 371424")
-    month: str = Field(..., description="发放月份 YYYY-MM，如 2026-12；同月草稿再次提交即重新生成")
+    county: Line = Field(..., description="县（市、区）区划代码，如 371424")
+    month: Line = Field(..., description="发放月份 YYYY-MM，如 2026-12；同月草稿再次提交即重新生成")
 
 
 class VersionIn(Schema):
-    version: int | None = Field(None, description=VERSION_DESCRIPTION)
+    version: Int | None = Field(None, description=VERSION_DESCRIPTION)
 
 
 class UnlockIn(VersionIn):
-    reason: str = Field("", description="退回草稿的原因（必填）")
+    reason: Text = Field("", description="退回草稿的原因（必填）")
 
 
 class TownshipCheckIn(VersionIn):
-    township_code: str = Field("", description="乡镇（街道）区划代码；不填为本人所在乡镇")
-    note: str = Field("", description="核对意见")
+    township_code: Line = Field("", description="乡镇（街道）区划代码；不填为本人所在乡镇")
+    note: Text = Field("", description="核对意见")
 
 
 class AuthorityIn(Schema):
-    county: str = Field(..., description="县（市、区）区划代码")
-    fund: str = Field(
+    county: Line = Field(..., description="县（市、区）区划代码")
+    fund: Line = Field(
         ..., description="资金类别：assistance 困难群众救助补助资金、disability、elderly、medical"
     )
-    year: int | str = Field(..., description="年度，如 2026")
-    document_number: str = Field(..., description="指标文号")
-    amount: str | int | float = Field(..., description='指标金额（元），如 "1000000.00"')
-    account: str = Field("", description="资金账户")
+    year: Int | Line = Field(..., description="年度，如 2026")
+    document_number: Line = Field(..., description="指标文号")
+    amount: Line | Int | float = Field(..., description='指标金额（元），如 "1000000.00"')
+    account: Line = Field("", description="资金账户")
 
 
 # ---- outputs ------------------------------------------------------------------------------------

@@ -17,7 +17,6 @@ from typing import Any
 import polars as pl
 from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
 
 from dajiuzhu.accounts.roles import Capability
 from dajiuzhu.accounts.selectors import user_require
@@ -182,7 +181,7 @@ def account_set(
         report.add("协议报县民政部门备案日期", "备案日期不能晚于今天")
     report.raise_if_any()
     old = PayeeAccount.objects.select_for_update().filter(person=person, is_current=True).first()
-    now = timezone.now()
+    now = clock.now()
     if old is not None:
         old.is_current = False
         old.replaced_at = now
@@ -238,7 +237,7 @@ def line_resolve(*, user: Any, line_id: int, note: str, ip: str | None = None) -
         raise RollNotInStatus("只有未处理的发放失败记录可以标记为已处理")
     text = clean_text(note, "处理说明", required=True, limit=200)
     line.resolved = True
-    line.resolved_at = timezone.now()
+    line.resolved_at = clock.now()
     line.save(update_fields=["resolved", "resolved_at"])
     audit_record(
         actor=user, action=AuditAction.UPDATE, subject_type="payments.line", subject_id=line.pk,
@@ -437,7 +436,7 @@ def roll_prepare(*, user: Any, county_code: str, month: Any, ip: str | None = No
     if earlier_open is not None:
         raise RollOrder(f"{months.label(earlier_open.month)}的发放名册尚未锁定，请先锁定后再编制下月名册")
     roll = Roll.objects.select_for_update().filter(county=county, month=month_d).first()
-    now = timezone.now()
+    now = clock.now()
     if roll is not None and roll.status != RollStatus.DRAFT:
         raise RollMonthClosed(f"{months.label(month_d)}的发放名册{roll.get_status_display()}，不能重新生成")
     if roll is None:
@@ -554,7 +553,7 @@ def roll_lock(*, user: Any, roll_id: int, version: int | None = None, ip: str | 
     """锁定: the draft becomes a frozen snapshot; later registry or entitlement edits change nothing in it."""
     roll = _lock_roll(user, roll_id, version, Capability.PAY_PREPARE)
     _require_status(roll, RollStatus.DRAFT, action="锁定")
-    roll.locked_at = timezone.now()  # the files' creation date
+    roll.locked_at = clock.now()  # the files' creation date
     # A roll is only locked if its bank files can be produced: a name that does not fit a bank's
     # fixed-width column or cannot be written in its encoding is found now, not after approval. The
     # files rendered are kept for 报盘 (LockedBankFile), so a million lines are rendered once.
@@ -648,7 +647,7 @@ def roll_approve(*, user: Any, roll_id: int, version: int | None = None, ip: str
         )
     roll.status = RollStatus.APPROVED
     roll.approved_by = user
-    roll.approved_at = timezone.now()
+    roll.approved_at = clock.now()
     _save(roll, "status", "approved_by", "approved_at")
     _audit(user, roll, "approve", "审批发放名册", ip)
     return roll
@@ -717,7 +716,7 @@ def _publish_locked_files(roll: Roll, user: Any) -> None:
         cursor.execute(
             f"INSERT INTO {target} ({columns}, {q('issued_by_id')}, {q('issued_at')}) "  # noqa: S608 (quoted names)
             f"SELECT {columns}, %s, %s FROM {source} WHERE {q('roll_id')} = %s ORDER BY {q('bank')}",
-            [user.pk, timezone.now(), roll.pk],
+            [user.pk, clock.now(), roll.pk],
         )
     LockedBankFile.objects.filter(roll=roll).delete()
 
@@ -801,7 +800,7 @@ def return_import(
         status=LineStatus.FAILED,
         resolved=False,
         account__is_current=False,
-    ).update(resolved=True, resolved_at=timezone.now())
+    ).update(resolved=True, resolved_at=clock.now())
     paid = results.filter(pl.col("paid"))
     paid_total = int(expected.join(paid.select("reference"), on="reference")["amount_fen"].sum() or 0)
     failed_total = int(expected.join(failed.select("reference"), on="reference")["amount_fen"].sum() or 0)
@@ -810,7 +809,7 @@ def return_import(
         paid_count=paid.height, paid_total=fen_to_yuan(paid_total), failed_count=failed.height,
         failed_total=fen_to_yuan(failed_total), imported_by=user,
     )  # fmt: skip
-    bank_file.returned_at = timezone.now()
+    bank_file.returned_at = clock.now()
     bank_file.save(update_fields=["returned_at"])
     _notices_for(roll, in_file.join(failed.select("reference"), on="reference", how="anti"))
     if not BankFile.objects.filter(roll=roll, returned_at__isnull=True).exists():
@@ -860,7 +859,7 @@ def _notices_for(roll: Roll, frame: pl.DataFrame) -> None:
         .then(pl.lit(NoticeStatus.NO_PHONE.value))
         .otherwise(pl.lit(NoticeStatus.QUEUED.value))
         .alias("status"),
-        pl.lit(timezone.now()).alias("created_at"),
+        pl.lit(clock.now()).alias("created_at"),
         pl.lit("").alias("error"),
     )
     write_frame(PaymentNotice._meta.db_table, out)
@@ -905,7 +904,7 @@ def roll_close(*, user: Any, roll_id: int, version: int | None = None, ip: str |
     _require_status(roll, RollStatus.RECONCILED, action="关闭")
     roll.status = RollStatus.CLOSED
     roll.closed_by = user
-    roll.closed_at = timezone.now()
+    roll.closed_at = clock.now()
     _save(roll, "status", "closed_by", "closed_at")
     _audit(user, roll, "close", "关闭发放名册", ip)
     return roll
@@ -1018,7 +1017,7 @@ def notices_send(*, gateway: Any, limit: int = 10_000) -> dict[str, int]:
             )
             counts["failed"] += 1
             continue
-        PaymentNotice.objects.filter(pk=notice.pk).update(status=NoticeStatus.SENT, sent_at=timezone.now())
+        PaymentNotice.objects.filter(pk=notice.pk).update(status=NoticeStatus.SENT, sent_at=clock.now())
         counts["sent"] += 1
     return counts
 
@@ -1093,7 +1092,7 @@ def public_list_withdraw(*, user: Any, list_id: int, reason: str, ip: str | None
     if plist.withdrawn_at is not None:
         raise RollNotInStatus("该名单已撤回")
     text = clean_text(reason, "撤回原因", required=True, limit=200)
-    plist.withdrawn_at = timezone.now()
+    plist.withdrawn_at = clock.now()
     plist.withdrawn_by = user
     plist.withdraw_reason = text
     plist.save(update_fields=["withdrawn_at", "withdrawn_by", "withdraw_reason"])

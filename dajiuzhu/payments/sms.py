@@ -38,8 +38,9 @@ from typing import Protocol, runtime_checkable
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.utils import timezone
 from django.utils.module_loading import import_string
+
+from dajiuzhu.core import clock
 
 DEFAULT_GATEWAY = "dajiuzhu.payments.sms.FileOutbox"
 OUTBOX_NAME = "sms-outbox.jsonl"
@@ -68,7 +69,7 @@ class FileOutbox:
     def send(self, *, phone: str, text: str, reference: int) -> None:
         if not phone:
             raise ValueError("手机号码为空")
-        record = {"phone": phone, "text": text, "reference": reference, "at": timezone.now().isoformat()}
+        record = {"phone": phone, "text": text, "reference": reference, "at": clock.now().isoformat()}
         line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # One write on a file opened for appending: lines of two runs at once do not interleave.

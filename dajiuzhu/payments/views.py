@@ -38,6 +38,7 @@ from dajiuzhu.core.db import MoneySum
 from dajiuzhu.core.downloads import XLSX, xlsx_response
 from dajiuzhu.core.errors import DomainError, NotFound, ValidationFailed
 from dajiuzhu.core.money import fen_to_yuan
+from dajiuzhu.core.net import client_ip
 from dajiuzhu.payments import bankfiles, programmes, selectors, services
 from dajiuzhu.payments.errors import RollNotInStatus
 from dajiuzhu.payments.models import (
@@ -60,10 +61,6 @@ LINE_FILTERS = ("status", "programme", "kind", "township", "q")
 
 def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
-
-
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _version(request: HttpRequest) -> int | None:
@@ -353,7 +350,7 @@ def roll_list(request: HttpRequest) -> HttpResponse:
         try:
             roll = services.roll_prepare(
                 user=user, county_code=request.POST.get("county", ""), month=request.POST.get("month", ""),
-                ip=_ip(request),
+                ip=client_ip(request),
             )  # fmt: skip
         except NotFound:
             raise
@@ -459,7 +456,7 @@ def roll_view(request: HttpRequest, roll_id: int) -> HttpResponse:
 
 def _step(request: HttpRequest, roll: Roll, action: str) -> str:
     """Call the service of one step; returns the success message."""
-    user, p, ip, version = _user(request), request.POST, _ip(request), _version(request)
+    user, p, ip, version = _user(request), request.POST, client_ip(request), _version(request)
     common: dict[str, Any] = {"user": user, "roll_id": roll.pk, "version": version, "ip": ip}
 
     def regenerate() -> Any:
@@ -544,7 +541,7 @@ def bank_file_return(request: HttpRequest, bank_file_id: int) -> HttpResponse:
             limit_mb = settings.DAJIUZHU_IMPORT_MAX_BYTES / 1024 / 1024
             raise ValidationFailed.single("回盘文件", f"文件大小超过上限（{limit_mb:.0f} MB）")
         record = services.return_import(user=user, bank_file_id=bank_file.pk, filename=upload.name or "",
-                                        content=upload.read(), ip=_ip(request))  # fmt: skip
+                                        content=upload.read(), ip=client_ip(request))  # fmt: skip
     except NotFound:
         raise
     except DomainError as exc:
@@ -562,7 +559,7 @@ def bank_file_return(request: HttpRequest, bank_file_id: int) -> HttpResponse:
 def bank_file_download(request: HttpRequest, bank_file_id: int) -> HttpResponse:
     user = _user(request)
     bank_file = selectors.bank_file_get_for_user(user=user, bank_file_id=bank_file_id)
-    return bank_file_response(user=user, bank_file=bank_file, ip=_ip(request))
+    return bank_file_response(user=user, bank_file=bank_file, ip=client_ip(request))
 
 
 # ---- 3. 发放明细 ---------------------------------------------------------------------------------------------
@@ -602,7 +599,7 @@ def roll_lines(request: HttpRequest, roll_id: int) -> HttpResponse:
 def roll_lines_xlsx(request: HttpRequest, roll_id: int) -> HttpResponse:
     user = _user(request)
     roll = _roll(request, roll_id)
-    content = lines_xlsx(user=user, roll=roll, filters=line_filters(request.GET), ip=_ip(request))
+    content = lines_xlsx(user=user, roll=roll, filters=line_filters(request.GET), ip=client_ip(request))
     return xlsx_response(content, f"发放明细-{roll.county.name}-{months.period(roll.month)}.xlsx")
 
 
@@ -635,7 +632,7 @@ def authorities(request: HttpRequest) -> HttpResponse:
             services.authority_create(
                 user=user, county_code=county.code, fund=request.POST.get("fund", ""), year=request.POST.get("year", ""),
                 document_number=request.POST.get("document_number", ""), amount=request.POST.get("amount", ""),
-                account=request.POST.get("account", ""), ip=_ip(request),
+                account=request.POST.get("account", ""), ip=client_ip(request),
             )  # fmt: skip
         except NotFound:
             raise

@@ -30,6 +30,7 @@ from dajiuzhu.audit.services import audit_record
 from dajiuzhu.core import clock
 from dajiuzhu.core.errors import DomainError, FieldError, NotFound, ValidationFailed
 from dajiuzhu.core.masking import mask_phone
+from dajiuzhu.core.net import client_ip
 from dajiuzhu.payments import programmes, selectors, services
 from dajiuzhu.payments.models import CUSTODIANS, HolderRelation, LineStatus, NoticeStatus, RecoveryBasis
 from dajiuzhu.registry import selectors as registry_selectors
@@ -61,10 +62,6 @@ RESOLVE_FIELDS = {"处理说明": "note"}
 
 def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
-
-
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _htmx(request: HttpRequest) -> bool:
@@ -109,7 +106,7 @@ def _household(request: HttpRequest, household_id: int) -> Household:
     the registry audits an attempt outside the area)."""
     user_require(request.user, Capability.PAY_READ)
     return registry_selectors.household_get_for_user(
-        user=request.user, household_id=household_id, ip=_ip(request)
+        user=request.user, household_id=household_id, ip=client_ip(request)
     )
 
 
@@ -171,7 +168,9 @@ def household_payees(request: HttpRequest, household_id: int) -> HttpResponse:
 def account_set(request: HttpRequest, person_id: int) -> HttpResponse:
     """登记或更换 a member's account. A refusal shows the page again with the errors by their fields."""
     user_require(request.user, Capability.PAY_ACCOUNT)
-    person = registry_selectors.person_get_for_user(user=request.user, person_id=person_id, ip=_ip(request))
+    person = registry_selectors.person_get_for_user(
+        user=request.user, person_id=person_id, ip=client_ip(request)
+    )
     household = person.household
     assert household is not None  # person_get_for_user refuses a person without a household
     p = request.POST
@@ -186,7 +185,7 @@ def account_set(request: HttpRequest, person_id: int) -> HttpResponse:
             agreement_number=p.get("agreement_number", "") if relation in CUSTODIANS else "",
             agreement_filed_on=_date(p.get("agreement_filed_on"), "协议报县民政部门备案日期", required=False)
             if relation in CUSTODIANS else None,
-            note=p.get("note", ""), ip=_ip(request),
+            note=p.get("note", ""), ip=client_ip(request),
         )  # fmt: skip
     except ValidationFailed as exc:
         context = _payees_context(
@@ -207,7 +206,7 @@ def account_set(request: HttpRequest, person_id: int) -> HttpResponse:
 @require_POST
 def account_reveal(request: HttpRequest, account_id: int) -> HttpResponse:
     """显示完整账号 (htmx swaps it in place of the masked number); the service audits every reveal."""
-    number = services.account_reveal(user=request.user, account_id=account_id, ip=_ip(request))
+    number = services.account_reveal(user=request.user, account_id=account_id, ip=client_ip(request))
     return HttpResponse(format_html('<span class="revealed mono" title="已记录查看">{}</span>', number))
 
 
@@ -248,7 +247,9 @@ def line_resolve(request: HttpRequest, line_id: int) -> HttpResponse:
     """已处理（无需更换账户）: a failed payment whose cause went away is owed again (补发 next roll)."""
     user = _user(request)
     try:
-        services.line_resolve(user=user, line_id=line_id, note=request.POST.get("note", ""), ip=_ip(request))
+        services.line_resolve(
+            user=user, line_id=line_id, note=request.POST.get("note", ""), ip=client_ip(request)
+        )
     except ValidationFailed as exc:
         state = FormState(request.POST, exc, RESOLVE_FIELDS)
         if _htmx(request):
@@ -309,7 +310,7 @@ def recovery_decide(request: HttpRequest, household_id: int) -> HttpResponse:
         rec = services.recovery_decide(
             user=request.user, household_id=household.pk, amount=p.get("amount", ""), basis=p.get("basis", ""),
             reason=p.get("reason", ""), instalment=p.get("instalment", ""),
-            document_number=p.get("document_number", ""), ip=_ip(request),
+            document_number=p.get("document_number", ""), ip=client_ip(request),
         )  # fmt: skip
     except ValidationFailed as exc:
         context = _recoveries_context(request, household, decide=FormState(p, exc, DECIDE_FIELDS))
@@ -332,7 +333,7 @@ def recovery_repay(request: HttpRequest, household_id: int, recovery_id: int) ->
         entry = services.recovery_repay(
             user=request.user, recovery_id=recovery_id, amount=p.get("amount", ""),
             on=_date(p.get("on"), "退回日期", required=True) or clock.today(),
-            receipt_number=p.get("receipt_number", ""), ip=_ip(request),
+            receipt_number=p.get("receipt_number", ""), ip=client_ip(request),
         )  # fmt: skip
     except ValidationFailed as exc:
         context = _recoveries_context(
@@ -380,7 +381,7 @@ def outbox_csv(request: HttpRequest) -> StreamingHttpResponse:
     count = notices.count()
     audit_record(
         actor=user, action=AuditAction.EXPORT, subject_type="payments.notice", subject_label="待发送到账短信（含完整手机号）",
-        area_code=user.area_id or "", after={"count": count}, ip=_ip(request),
+        area_code=user.area_id or "", after={"count": count}, ip=client_ip(request),
     )  # fmt: skip
     writer = csv.writer(_Echo())
 

@@ -16,13 +16,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dajiuzhu.core import months
 from dajiuzhu.core.errors import DomainError, ValidationFailed
+from dajiuzhu.core.net import client_ip
 from dajiuzhu.payments import reports, services
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _month(raw: str | None, field: str, default: dt.date) -> dt.date:
@@ -46,7 +43,9 @@ def _month_or_none(raw: str | None, field: str) -> dt.date | None:
 @login_required
 @require_GET
 def household_benefits(request: HttpRequest, household_id: int) -> HttpResponse:
-    happiness = reports.household_benefits(user=request.user, household_id=household_id, ip=_ip(request))
+    happiness = reports.household_benefits(
+        user=request.user, household_id=household_id, ip=client_ip(request)
+    )
     return render(request, "payments/benefits.html", {"h": happiness, "household": happiness.household})
 
 
@@ -90,7 +89,7 @@ def report(request: HttpRequest) -> HttpResponse:
 def report_xlsx(request: HttpRequest) -> HttpResponse:
     first, last, group = _report_query(request)
     content = reports.report_xlsx(
-        user=request.user, first_month=first, last_month=last, group_by=group, ip=_ip(request)
+        user=request.user, first_month=first, last_month=last, group_by=group, ip=client_ip(request)
     )
     response = HttpResponse(content, content_type=XLSX)
     filename = f"资金发放统计-{months.period(first)}-{months.period(last)}.xlsx"
@@ -132,7 +131,7 @@ def publish(request: HttpRequest) -> HttpResponse:
     for code in codes:
         try:
             plist = services.public_list_publish(
-                user=request.user, village_code=code, month=month, ip=_ip(request)
+                user=request.user, village_code=code, month=month, ip=client_ip(request)
             )
         except DomainError as exc:
             errors.append(f"{code}：{exc.message}")
@@ -153,7 +152,7 @@ def publish_withdraw(request: HttpRequest, list_id: int) -> HttpResponse:
     township = (request.POST.get("township") or "").strip()
     try:
         plist = services.public_list_withdraw(
-            user=request.user, list_id=list_id, reason=request.POST.get("reason") or "", ip=_ip(request)
+            user=request.user, list_id=list_id, reason=request.POST.get("reason") or "", ip=client_ip(request)
         )
     except DomainError as exc:
         return _publish_page(

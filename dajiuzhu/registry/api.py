@@ -13,9 +13,11 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 from ninja.responses import codes_4xx
 
-from dajiuzhu.accounts.api import api_user, auth, client_ip
+from dajiuzhu.accounts.api import api_user, auth
 from dajiuzhu.core.errors import NotFound
+from dajiuzhu.core.inputs import Line, Page
 from dajiuzhu.core.masking import mask_id_number, mask_phone
+from dajiuzhu.core.net import client_ip
 from dajiuzhu.registry import selectors, services
 from dajiuzhu.registry.choices import Relation, ResidenceType, SupporterRelation, SupporterStatus
 from dajiuzhu.registry.models import Asset, Expenditure, Household, Income, OutsideSupporter, Person
@@ -203,10 +205,10 @@ def _reload_household(request: HttpRequest, household_id: int) -> Household:
 )
 def household_list(
     request: HttpRequest,
-    q: str = Query("", description="姓名、身份证号码（或后几位）、户编号"),
-    area: str = Query("", description="区划代码，含其下级"),
-    residence_type: str = Query("", description="urban 或 rural"),
-    page: int = Query(1, ge=1),
+    q: Line = Query("", description="姓名、身份证号码（或后几位）、户编号"),
+    area: Line = Query("", description="区划代码，含其下级"),
+    residence_type: Line = Query("", description="urban 或 rural"),
+    page: Page = Query(1, ge=1),
     page_size: int = Query(50, ge=1, le=200),
 ) -> dict[str, Any]:
     if residence_type and residence_type not in ResidenceType.values:
@@ -252,7 +254,7 @@ def household_create(request: HttpRequest, payload: HouseholdCreateIn) -> Status
     data = _dump(payload, "area", "members")
     members = [m.model_dump(exclude_unset=True) for m in payload.members]
     household = services.household_create(
-        actor=api_user(request), area=payload.area, data=data, members=members
+        actor=api_user(request), area=payload.area, data=data, members=members, ip=client_ip(request)
     )
     return Status(201, _household_detail_out(_reload_household(request, household.pk)))
 
@@ -277,7 +279,9 @@ def household_update(request: HttpRequest, household_id: int, payload: Household
 @router.post("/households/{household_id}/members", response={201: PersonOut, **ERRORS}, summary="增加成员")
 def person_add(request: HttpRequest, household_id: int, payload: PersonIn) -> Status[dict[str, Any]]:
     _reload_household(request, household_id)
-    person = services.person_add(actor=api_user(request), household_id=household_id, data=_dump(payload))
+    person = services.person_add(
+        actor=api_user(request), household_id=household_id, data=_dump(payload), ip=client_ip(request)
+    )
     return Status(201, _person_out(person))
 
 
@@ -315,7 +319,7 @@ def expenditure_add(
     response={204: None, **ERRORS},
     summary="删除收入/财产/支出记录（kind: income、asset、expenditure）",
 )
-def record_delete(request: HttpRequest, kind: str, record_id: int) -> HttpResponse:
+def record_delete(request: HttpRequest, kind: Line, record_id: int) -> HttpResponse:
     if kind not in RECORD_KINDS:
         raise NotFound()
     service_kind, model = RECORD_KINDS[kind]
@@ -378,7 +382,8 @@ def _load_person(request: HttpRequest, person_id: int) -> Person:
 def person_update(request: HttpRequest, person_id: int, payload: PersonPatchIn) -> dict[str, Any]:
     _load_person(request, person_id)
     person = services.person_update(
-        actor=api_user(request), person_id=person_id, data=_dump(payload, "version"), version=payload.version
+        actor=api_user(request), person_id=person_id, data=_dump(payload, "version"), version=payload.version,
+        ip=client_ip(request),
     )
     return _person_out(person)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import logging
 import re
@@ -20,13 +21,14 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max, OuterRef, Subquery
+from django.utils import timezone
 
 from dajiuzhu.accounts.roles import Capability
 from dajiuzhu.accounts.selectors import user_require
 from dajiuzhu.areas.models import Area, AreaLevel
 from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record
-from dajiuzhu.core import clock, idnumber
+from dajiuzhu.core import clock, idnumber, leases
 from dajiuzhu.core.errors import ErrorReport, FieldError, ValidationFailed
 from dajiuzhu.registry.choices import (
     ADL_ITEMS,
@@ -39,7 +41,8 @@ from dajiuzhu.registry.choices import (
     SchoolStage,
 )
 from dajiuzhu.registry.errors import DuplicateIdNumber
-from dajiuzhu.registry.models import Household, Membership, Person
+from dajiuzhu.registry.models import Household, HouseholdImport, ImportStatus, Membership, Person
+from dajiuzhu.registry.selectors import duplicate_id_audit, duplicate_id_message
 from dajiuzhu.registry.validation import PERSON_LABELS, clean_household, clean_person
 
 log = logging.getLogger(__name__)
@@ -407,7 +410,7 @@ def _validate(actor: Any, parsed: ParsedFile, report: ErrorReport) -> tuple[list
             )
 
     areas = _resolve_areas(actor, groups.values(), report)
-    _check_existing_ids(id_rows, report)
+    _check_existing_ids(id_rows, report, actor)
     return list(groups.values()), areas
 
 
@@ -439,25 +442,47 @@ def _resolve_areas(actor: Any, groups: Any, report: ErrorReport) -> dict[str, Ar
     return usable
 
 
-def _check_existing_ids(id_rows: dict[str, int], report: ErrorReport) -> None:
+def _check_existing_ids(id_rows: dict[str, int], report: ErrorReport, actor: Any = None) -> None:
     numbers = list(id_rows)
+    registered: list[str] = []
     for start in range(0, len(numbers), ID_CHUNK):
         chunk = numbers[start : start + ID_CHUNK]
-        existing = Person.objects.filter(id_number__in=chunk).values_list("id_number", "household__number")
-        for number, household_number in existing:
-            where = f"（户编号 {household_number}）" if household_number else ""
-            report.add(
-                "身份证号码",
-                f"{number[:4]}…{number[-4:]} 已登记在其他家庭{where}，"
-                "一人只能在一个家庭，如需调整请使用“成员迁移”",
-                row=id_rows[number],
-            )
+        existing = Person.objects.filter(id_number__in=chunk).values_list("id_number", flat=True)
+        for number in existing:
+            # Never where (household number, area): the clerk is told how to ask for a transfer.
+            report.add("身份证号码", duplicate_id_message(number), row=id_rows[number])
+            registered.append(number)
+    if registered and actor is not None:
+        duplicate_id_audit(actor, numbers=sorted(registered)[:20], context=f"批量导入（{len(registered)}人）")
 
 
 def households_import(*, actor: Any, content: bytes, filename: str) -> ImportResult:
-    """Validate the whole file; if clean, create every household and member in one transaction."""
+    """Validate the whole file; if clean, create every household and member in one transaction.
+
+    The upload is recorded (HouseholdImport) while it runs: DONE in the very transaction that writes
+    its rows, REJECTED with its errors, FAILED when it stops on the way; a process killed meanwhile
+    leaves it RUNNING with nothing written, and `imports_recover` fails it (it can be uploaded again).
+    A file this area has imported already is refused, so a clerk who re-uploads after a lost
+    response is told, and nothing is imported twice."""
     user_require(actor, Capability.REGISTRY_IMPORT)
-    parsed = import_parse(filename=filename, content=content)
+    job = _job_start(actor, filename, content)
+    try:
+        with leases.Heartbeat(lambda: _job_beat(job)):
+            parsed = import_parse(filename=filename, content=content)
+            HouseholdImport.objects.filter(pk=job.pk).update(rows=len(parsed.rows))
+            result = _import_parsed(actor, parsed, job)
+    except ValidationFailed as exc:
+        _job_end(job, ImportStatus.FAILED, error=exc.message)
+        raise
+    except BaseException:
+        _job_end(job, ImportStatus.FAILED, error="导入时发生内部错误，本次没有导入任何数据，请重新上传")
+        raise
+    if not result.ok:
+        _job_end(job, ImportStatus.REJECTED, error_count=result.error_count)
+    return result
+
+
+def _import_parsed(actor: Any, parsed: ParsedFile, job: HouseholdImport) -> ImportResult:
     report = ErrorReport()
     groups, areas = _validate(actor, parsed, report)
     if report:
@@ -469,7 +494,72 @@ def households_import(*, actor: Any, content: bytes, filename: str) -> ImportRes
             header=parsed.header,
             row_values={r.number: r.raw for r in parsed.rows if r.number in bad_rows},
         )
-    return _insert(actor, parsed, groups, areas)
+    return _insert(actor, parsed, groups, areas, job=job)
+
+
+# --- the record of each upload, and recovery of one whose process was killed --------------------------
+
+IMPORT_INTERRUPTED = (
+    "导入过程中处理进程意外中断（进程被终止或服务器重启），本次没有导入任何数据，请重新上传该文件。"
+)
+
+
+class ImportInterrupted(ValidationFailed):
+    """This import was failed by recovery while it was still being written (its lease was lost)."""
+
+    code = "import_interrupted"
+
+
+def _job_start(actor: Any, filename: str, content: bytes) -> HouseholdImport:
+    imports_recover()
+    digest = hashlib.sha256(content).hexdigest()
+    area_code = getattr(actor, "area_id", "") or ""
+    done = HouseholdImport.objects.filter(
+        area_code=area_code, sha256=digest, status=ImportStatus.DONE
+    ).first()
+    if done is not None:
+        when = timezone.localtime(done.finished_at or done.started_at).strftime("%Y-%m-%d %H:%M")
+        raise _refuse(
+            f"该文件已于 {when} 导入成功（{done.households}户{done.persons}人），不会重复导入；"
+            "如需补充，请只上传尚未登记的家庭"
+        )
+    now = clock.now()
+    return HouseholdImport.objects.create(
+        created_by=actor, area_code=area_code, filename=(filename or "")[:200], sha256=digest,
+        size=len(content), worker=leases.holder(), heartbeat_at=now,
+    )  # fmt: skip
+
+
+def _job_beat(job: HouseholdImport) -> None:
+    HouseholdImport.objects.filter(pk=job.pk, status=ImportStatus.RUNNING, worker=job.worker).update(
+        heartbeat_at=clock.now()
+    )
+
+
+def _job_end(job: HouseholdImport, status: str, *, error: str = "", error_count: int = 0) -> None:
+    HouseholdImport.objects.filter(pk=job.pk, status=ImportStatus.RUNNING, worker=job.worker).update(
+        status=status, error=error, error_count=error_count, finished_at=clock.now()
+    )
+
+
+def imports_recover() -> list[int]:
+    """Fail every RUNNING import whose process is gone (core.leases): it wrote nothing (its rows are
+    committed with its DONE), and the file can be uploaded again. Returns the ids recovered."""
+    now = clock.now()
+    recovered = []
+    running = HouseholdImport.objects.filter(status=ImportStatus.RUNNING)
+    for pk, worker, heartbeat_at in running.values_list("pk", "worker", "heartbeat_at"):
+        if leases.holder_gone(worker, heartbeat_at, now=now) and HouseholdImport.objects.filter(
+            pk=pk, status=ImportStatus.RUNNING, worker=worker, heartbeat_at=heartbeat_at
+        ).update(status=ImportStatus.FAILED, error=IMPORT_INTERRUPTED, finished_at=now):
+            recovered.append(pk)
+            log.warning("household import %s recovered: its process is gone", pk)
+    return recovered
+
+
+def imports_recent(*, user: Any, limit: int = 5) -> list[HouseholdImport]:
+    """The user's own last uploads, for the import page (an interrupted one shows as such)."""
+    return list(HouseholdImport.objects.filter(created_by=user).order_by("-pk")[:limit])
 
 
 def _allocate_numbers(groups: list[_Group], areas: dict[str, Area]) -> list[str]:
@@ -495,7 +585,9 @@ def _allocate_numbers(groups: list[_Group], areas: dict[str, Area]) -> list[str]
 
 
 @transaction.atomic
-def _insert(actor: Any, parsed: ParsedFile, groups: list[_Group], areas: dict[str, Area]) -> ImportResult:
+def _insert(
+    actor: Any, parsed: ParsedFile, groups: list[_Group], areas: dict[str, Area], *, job: HouseholdImport
+) -> ImportResult:
     today = clock.today()
     numbers = _allocate_numbers(groups, areas)
     households = [
@@ -558,6 +650,11 @@ def _insert(actor: Any, parsed: ParsedFile, groups: list[_Group], areas: dict[st
         },
         note=f"批量导入 {parsed.filename}：{len(households)}户{len(persons)}人",
     )
+    # DONE in this transaction: an import is done with all its rows, or not done with none of them.
+    if not HouseholdImport.objects.filter(pk=job.pk, status=ImportStatus.RUNNING, worker=job.worker).update(
+        status=ImportStatus.DONE, households=len(households), persons=len(persons), finished_at=clock.now()
+    ):
+        raise ImportInterrupted.single("文件", IMPORT_INTERRUPTED)
     return ImportResult(
         ok=True, households=len(households), persons=len(persons), numbers=numbers, header=parsed.header
     )

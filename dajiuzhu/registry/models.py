@@ -256,3 +256,51 @@ class OutsideSupporter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.get_relation_display()}）"
+
+
+class ImportStatus(models.TextChoices):
+    RUNNING = "running", _("正在导入")
+    DONE = "done", _("已导入")
+    REJECTED = "rejected", _("有错误，未导入")
+    FAILED = "failed", _("中断，未导入")
+
+
+class HouseholdImport(models.Model):
+    """One upload of the Excel import (registry.importing). RUNNING while it is checked and written, with
+    the lease of the process doing it (core.leases); DONE is set in the transaction that writes its
+    households, so a DONE import has all its rows and any other has none. A RUNNING import whose process
+    is gone is failed by `imports_recover` and can be uploaded again; a file already imported (same
+    content, same area) is not imported twice."""
+
+    created_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("导入人"), on_delete=models.PROTECT, related_name="+"
+    )
+    area_code = models.CharField(_("导入人辖区"), max_length=20)
+    filename = models.CharField(_("文件名"), max_length=200)
+    sha256 = models.CharField(_("文件摘要"), max_length=64, db_index=True)
+    size = models.PositiveIntegerField(_("文件大小（字节）"), default=0)
+    rows = models.PositiveIntegerField(_("数据行数"), default=0)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.RUNNING
+    )
+    households = models.PositiveIntegerField(_("导入户数"), default=0)
+    persons = models.PositiveIntegerField(_("导入人数"), default=0)
+    error_count = models.PositiveIntegerField(_("错误数"), default=0)
+    error = models.TextField(_("失败原因"), blank=True)
+    worker = models.CharField(max_length=100, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["area_code", "sha256"],
+                condition=models.Q(status="done"),
+                name="registry_import_file_once_per_area",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} {self.filename} {self.status}"

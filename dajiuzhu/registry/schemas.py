@@ -12,8 +12,10 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-Loose = str | int | float | None
-LooseBool = bool | str | int | None
+from dajiuzhu.core.inputs import Int, Line, Text
+
+Loose = Line | int | float | None
+LooseBool = bool | Line | int | None
 
 
 class FieldErrorOut(Schema):
@@ -33,16 +35,16 @@ class ErrorOut(Schema):
 
 class PersonIn(Schema):
     id_number: Loose = Field(None, description="身份证号码（18位，或15位旧号码）")
-    name: str | None = Field(None, description="姓名")
+    name: Line | None = Field(None, description="姓名")
     phone: Loose = Field(None, description="联系电话")
-    relation: str | None = Field(None, description="与户主关系：head、spouse、child… 或中文“户主”等")
-    disability_type: str | None = None
+    relation: Line | None = Field(None, description="与户主关系：head、spouse、child… 或中文“户主”等")
+    disability_type: Line | None = None
     disability_grade: Loose = None
-    labour_capacity: str | None = None
-    employment: str | None = None
-    school_stage: str | None = None
+    labour_capacity: Line | None = None
+    employment: Line | None = None
+    school_stage: Line | None = None
     serious_illness: LooseBool = None
-    illness_note: str | None = None
+    illness_note: Line | None = None
     adl_eating: LooseBool = None
     adl_dressing: LooseBool = None
     adl_transfer: LooseBool = None
@@ -52,30 +54,30 @@ class PersonIn(Schema):
 
 
 class PersonPatchIn(PersonIn):
-    version: int | None = Field(None, description="读取时的版本号；记录已被他人修改时返回409 stale_record")
+    version: Int | None = Field(None, description="读取时的版本号；记录已被他人修改时返回409 stale_record")
 
 
 class HouseholdFieldsIn(Schema):
-    address: str | None = Field(None, description="住址")
-    residence_type: str | None = Field(None, description="城乡类别：urban/rural 或 城市/农村")
-    hukou_type: str | None = Field(None, description="户口性质")
-    note: str | None = None
+    address: Line | None = Field(None, description="住址")
+    residence_type: Line | None = Field(None, description="城乡类别：urban/rural 或 城市/农村")
+    hukou_type: Line | None = Field(None, description="户口性质")
+    note: Text | None = None
 
 
 class HouseholdCreateIn(HouseholdFieldsIn):
-    area: str | None = Field(None, description="所属村（社区）或网格的区划代码")
+    area: Line | None = Field(None, description="所属村（社区）或网格的区划代码")
     members: list[PersonIn] = Field(default_factory=list, description="家庭成员，其中恰好一名户主")
 
 
 class HouseholdPatchIn(HouseholdFieldsIn):
-    area: str | None = Field(None, description="迁到另一个村（社区）/网格时填写其区划代码")
-    version: int | None = Field(None, description="读取时的版本号；记录已被他人修改时返回409 stale_record")
+    area: Line | None = Field(None, description="迁到另一个村（社区）/网格时填写其区划代码")
+    version: Int | None = Field(None, description="读取时的版本号；记录已被他人修改时返回409 stale_record")
 
 
 class MoveIn(Schema):
-    to_household_id: int = Field(..., description="迁入家庭的ID")
-    relation: str = Field(..., description="在迁入家庭中与户主的关系")
-    reason: str = Field("", description="迁移原因")
+    to_household_id: Int = Field(..., description="迁入家庭的ID")
+    relation: Line = Field(..., description="在迁入家庭中与户主的关系")
+    reason: Text = Field("", description="迁移原因")
 
 
 class RevealIn(Schema):
@@ -87,58 +89,58 @@ class RevealOut(Schema):
 
 
 class IncomeIn(Schema):
-    person: int | None = Field(None, description="关联成员的ID（可空）")
-    income_type: str | None = None
+    person: Int | None = Field(None, description="关联成员的ID（可空）")
+    income_type: Line | None = None
     amount: Loose = None
     period_start: Loose = None
     period_end: Loose = None
-    source: str | None = None
-    note: str | None = None
+    source: Line | None = None
+    note: Text | None = None
 
 
 class ExpenditureIn(Schema):
-    person: int | None = None
-    kind: str | None = None
+    person: Int | None = None
+    kind: Line | None = None
     amount: Loose = None
     period_start: Loose = None
     period_end: Loose = None
-    source: str | None = None
-    note: str | None = None
+    source: Line | None = None
+    note: Text | None = None
 
 
 class AssetIn(Schema):
-    person: int | None = None
-    asset_type: str | None = None
-    vehicle_kind: str | None = None
-    description: str | None = None
+    person: Int | None = None
+    asset_type: Line | None = None
+    vehicle_kind: Line | None = None
+    description: Text | None = None
     value: Loose = None
     quantity: Loose = None
     exempt: LooseBool = None
-    source: str | None = None
+    source: Line | None = None
     recorded_on: Loose = None
 
 
 class SupporterIn(Schema):
     """A statutory supporter of the household's applicants living elsewhere (特困 condition 3)."""
 
-    relation: str | None = Field(
+    relation: Line | None = Field(
         None, description="与申请人关系：spouse、child、parent、grandchild、grandparent、sibling 或中文"
     )
     id_number: Loose = Field(None, description="身份证号码（必填，出生日期由此得出）")
-    name: str | None = Field(None, description="姓名")
+    name: Line | None = Field(None, description="姓名")
     is_tekun: LooseBool = Field(None, description="本人为特困人员")
     dibao_recipient: LooseBool = Field(None, description="本人为低保对象")
-    status: str | None = Field(
+    status: Line | None = Field(
         None,
         description="状况：no_civil_capacity（无民事行为能力）、missing（被宣告失踪）、in_prison（在监狱服刑）或空",
     )
     monthly_income: Loose = Field(None, description="本人月收入（元）")
     financial_assets: Loose = Field(None, description="其家庭金融资产（元）")
     household_size: Loose = Field(None, description="其家庭人数（1到30）")
-    disability_type: str | None = None
+    disability_type: Line | None = None
     disability_grade: Loose = None
-    property_note: str | None = Field(None, description="财产情况")
-    source: str | None = None
+    property_note: Text | None = Field(None, description="财产情况")
+    source: Line | None = None
     recorded_on: Loose = Field(None, description="登记日期，默认今天")
 
 

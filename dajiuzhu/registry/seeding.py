@@ -24,7 +24,6 @@ import polars as pl
 from django.db import connection, transaction
 from django.db.models import Max
 from django.db.models.functions import Substr
-from django.utils import timezone
 
 from dajiuzhu.areas.models import LEVEL_COLUMN, Area, AreaLevel
 from dajiuzhu.areas.services import grids_ensure
@@ -914,7 +913,7 @@ def seed_households(
     if area.level > AreaLevel.VILLAGE or area.level < AreaLevel.PROVINCE:
         raise ValueError(f"“{area.full_name}”下不能生成家庭")
     as_of = as_of or default_as_of()
-    now = timezone.now().astimezone(dt.UTC)
+    now = clock.now().astimezone(dt.UTC)
     now_text = now.isoformat() if connection.vendor == "postgresql" else now.strftime("%Y-%m-%d %H:%M:%S.%f")
     totals = dict.fromkeys(("persons", "memberships", "incomes", "assets", "expenditures"), 0)
     with transaction.atomic():

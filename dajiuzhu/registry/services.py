@@ -15,6 +15,7 @@ from dajiuzhu.accounts.selectors import user_require
 from dajiuzhu.areas.models import Area, AreaLevel
 from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record, diff
+from dajiuzhu.core import clock
 from dajiuzhu.core.errors import ErrorReport, NotFound, ValidationFailed
 from dajiuzhu.registry.choices import Relation
 from dajiuzhu.registry.errors import DuplicateIdNumber, StaleRecord
@@ -27,6 +28,7 @@ from dajiuzhu.registry.models import (
     OutsideSupporter,
     Person,
 )
+from dajiuzhu.registry.selectors import duplicate_id_audit, duplicate_id_message
 from dajiuzhu.registry.validation import (
     clean_asset,
     clean_expenditure,
@@ -67,18 +69,17 @@ def _resolve_area(
             report.add("所属村（社区）/网格", "不能为空", row=row)
             return None
         found = Area.objects.filter(code=code).first()
-        if found is None:
-            report.add("所属村（社区）/网格", f"区划代码“{code}”不存在", row=row)
-            return None
-    assert found is not None
+    user_area = getattr(actor, "area", None)
+    if found is None or user_area is None or not found.is_within(user_area):
+        # One answer for a code that does not exist and one outside the clerk's area (checked first, so
+        # neither the name nor the level of another area shows).
+        shown = area.code if isinstance(area, Area) else str(area or "").strip()
+        report.add("所属村（社区）/网格", f"区划代码“{shown}”不存在或不在您的管辖范围内", row=row)
+        return None
     if found.level < AreaLevel.VILLAGE:
         report.add(
             "所属村（社区）/网格", f"“{found.name}”不是村（社区）或网格，家庭必须登记到村（社区）", row=row
         )
-        return None
-    user_area = getattr(actor, "area", None)
-    if user_area is None or not found.is_within(user_area):
-        report.add("所属村（社区）/网格", f"“{found.full_name or found.name}”不在您的管辖范围内", row=row)
         return None
     return found
 
@@ -94,7 +95,9 @@ def _next_household_number(area: Area) -> str:
 
 def _check_unique_ids(
     id_numbers: list[tuple[str, int | None]], report: ErrorReport, exclude_person: int | None = None
-) -> None:
+) -> list[str]:
+    """Report repeated and already registered ID numbers; returns the registered ones. Where a number is
+    registered (household number, area) is never said: the clerk is told how to ask for a transfer."""
     seen: dict[str, int | None] = {}
     for number, row in id_numbers:
         if number in seen:
@@ -104,17 +107,39 @@ def _check_unique_ids(
     existing = Person.objects.filter(id_number__in=list(seen))
     if exclude_person is not None:
         existing = existing.exclude(pk=exclude_person)
-    for person in existing.select_related("household"):
-        where = f"（户编号 {person.household.number}）" if person.household else ""
-        report.add(
-            "身份证号码",
-            f"{person.id_number[:4]}…{person.id_number[-4:]} 已登记在其他家庭{where}，"
-            "一人只能在一个家庭，如需调整请使用“成员迁移”",
-            row=seen[person.id_number],
-        )
+    registered = sorted(existing.values_list("id_number", flat=True))
+    for number in registered:
+        report.add("身份证号码", duplicate_id_message(number), row=seen[number])
+    return registered
 
 
-@transaction.atomic
+class _Refused(Exception):
+    """Carries a refusal out of a service's transaction, with the registered ID numbers it met."""
+
+    def __init__(self, error: ValidationFailed, registered: list[str]) -> None:
+        super().__init__(error.message)
+        self.error, self.registered = error, registered
+
+
+def _raise_refused(report: ErrorReport, registered: list[str]) -> None:
+    try:
+        report.raise_if_any()
+    except ValidationFailed as exc:
+        if registered:
+            raise _Refused(exc, registered) from exc
+        raise
+
+
+def _audited_duplicates(actor: Any, context: str, ip: str | None, call: Any) -> Any:
+    """Run a service's transaction; a refusal that met registered ID numbers is audited after the
+    rollback (in its own transaction, so the row stays) and raised as the ValidationFailed it is."""
+    try:
+        return call()
+    except _Refused as refused:
+        duplicate_id_audit(actor, numbers=refused.registered, context=context, ip=ip)
+        raise refused.error from None
+
+
 def household_create(
     *,
     actor: Any,
@@ -122,8 +147,27 @@ def household_create(
     data: dict[str, Any],
     members: list[dict[str, Any]],
     on: dt.date | None = None,
+    ip: str | None = None,
 ) -> Household:
-    """Create a household with its members (exactly one of them the head)."""
+    """Create a household with its members (exactly one of them the head). A member registered already
+    is refused without saying where, and the attempt is audited."""
+    return _audited_duplicates(
+        actor,
+        "新建家庭",
+        ip,
+        lambda: _household_create(actor=actor, area=area, data=data, members=members, on=on),
+    )
+
+
+@transaction.atomic
+def _household_create(
+    *,
+    actor: Any,
+    area: Area | str | None,
+    data: dict[str, Any],
+    members: list[dict[str, Any]],
+    on: dt.date | None = None,
+) -> Household:
     user_require(actor, Capability.REGISTRY_WRITE)
     report = ErrorReport()
     target = _resolve_area(actor, area, report)
@@ -134,7 +178,7 @@ def household_create(
     heads = [p for p in people if p.get("relation") == Relation.HEAD]
     if members and len(heads) != 1:
         report.add("与户主关系", f"一户必须有且只有一名户主，当前为{len(heads)}名")
-    _check_unique_ids(
+    registered = _check_unique_ids(
         [
             (p["id_number"], i + 1 if len(members) > 1 else None)
             for i, p in enumerate(people)
@@ -142,7 +186,7 @@ def household_create(
         ],
         report,
     )
-    report.raise_if_any()
+    _raise_refused(report, registered)
     assert target is not None
     household = Household.objects.create(number=_next_household_number(target), area=target, **cleaned)
     created = [_person_insert(household=household, data=p, on=on) for p in people]
@@ -174,7 +218,7 @@ def _person_insert(*, household: Household, data: dict[str, Any], on: dt.date | 
         person=person,
         household=household,
         relation=person.relation,
-        start_date=on or dt.date.today(),
+        start_date=on or clock.today(),
         reason="登记",
     )
     return person
@@ -237,17 +281,28 @@ def household_update(
     return household
 
 
+def person_add(
+    *, actor: Any, household_id: int, data: dict[str, Any], on: dt.date | None = None, ip: str | None = None
+) -> Person:
+    """Add a member. One registered already is refused without saying where, and audited."""
+    return _audited_duplicates(
+        actor,
+        "添加家庭成员",
+        ip,
+        lambda: _person_add(actor=actor, household_id=household_id, data=data, on=on),
+    )
+
+
 @transaction.atomic
-def person_add(*, actor: Any, household_id: int, data: dict[str, Any], on: dt.date | None = None) -> Person:
+def _person_add(*, actor: Any, household_id: int, data: dict[str, Any], on: dt.date | None = None) -> Person:
     user_require(actor, Capability.REGISTRY_WRITE)
     household = _lock_household(actor, household_id)
     report = ErrorReport()
     cleaned = clean_person(data, report)
     if cleaned.get("relation") == Relation.HEAD and household.head_id:
         report.add("与户主关系", "该户已有户主，请先调整原户主的关系")
-    if "id_number" in cleaned:
-        _check_unique_ids([(cleaned["id_number"], None)], report)
-    report.raise_if_any()
+    registered = _check_unique_ids([(cleaned["id_number"], None)], report) if "id_number" in cleaned else []
+    _raise_refused(report, registered)
     person = _person_insert(household=household, data=cleaned, on=on)
     _recount(household, new_head=person if person.relation == Relation.HEAD else None)
     audit_record(
@@ -289,8 +344,18 @@ def _lock_person(actor: Any, person_id: int) -> Person:
     return person
 
 
+def person_update(
+    *, actor: Any, person_id: int, data: dict[str, Any], version: int | None, ip: str | None = None
+) -> Person:
+    """Change a member. A new ID number registered already is refused without saying where, and audited."""
+    return _audited_duplicates(
+        actor, "修改成员身份证号码", ip,
+        lambda: _person_update(actor=actor, person_id=person_id, data=data, version=version),
+    )  # fmt: skip
+
+
 @transaction.atomic
-def person_update(*, actor: Any, person_id: int, data: dict[str, Any], version: int | None) -> Person:
+def _person_update(*, actor: Any, person_id: int, data: dict[str, Any], version: int | None) -> Person:
     user_require(actor, Capability.REGISTRY_WRITE)
     person = _lock_person(actor, person_id)
     _check_version(person, version)
@@ -300,9 +365,10 @@ def person_update(*, actor: Any, person_id: int, data: dict[str, Any], version: 
     assert household is not None
     if cleaned.get("relation") == Relation.HEAD and household.head_id not in (None, person.pk):
         report.add("与户主关系", "该户已有户主，请先调整原户主的关系")
+    registered: list[str] = []
     if "id_number" in cleaned and cleaned["id_number"] != person.id_number:
-        _check_unique_ids([(cleaned["id_number"], None)], report, exclude_person=person.pk)
-    report.raise_if_any()
+        registered = _check_unique_ids([(cleaned["id_number"], None)], report, exclude_person=person.pk)
+    _raise_refused(report, registered)
     before = _snapshot(person, AUDITED_PERSON_FIELDS)
     for key, value in cleaned.items():
         setattr(person, key, value)
@@ -350,7 +416,7 @@ def person_move(
     if rel_report_value == Relation.HEAD and target.head_id:
         report.add("与户主关系", "迁入家庭已有户主")
     report.raise_if_any()
-    on = on or dt.date.today()
+    on = on or clock.today()
     Membership.objects.filter(person=person, end_date__isnull=True).update(end_date=on)
     Membership.objects.create(
         person=person, household=target, relation=rel_report_value, start_date=on, reason=reason.strip()[:200]

@@ -16,7 +16,7 @@ from django.db.models import TextChoices
 from dajiuzhu.areas.selectors import region_code_known
 from dajiuzhu.core import clock, idnumber
 from dajiuzhu.core.errors import ErrorReport
-from dajiuzhu.core.inputs import PHONE_RE
+from dajiuzhu.core.inputs import PHONE_RE, date_problem, text_problem
 from dajiuzhu.core.money import InvalidAmount, parse_yuan
 from dajiuzhu.registry.choices import (
     ADL_ITEMS,
@@ -74,6 +74,19 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+def _free_text(
+    value: Any, label: str, report: ErrorReport, row: int | None, *, limit: int, multiline: bool = False
+) -> str:
+    """Free text as stored: refused (naming the field) with NUL or another control character, and line
+    breaks unless `multiline`; cut at `limit`."""
+    text = _text(value)
+    problem = text_problem(text, multiline=multiline)
+    if problem:
+        report.add(label, problem, row=row)
+        return ""
+    return text[:limit]
+
+
 def clean_choice(
     value: Any,
     choices: type[TextChoices],
@@ -114,21 +127,29 @@ def clean_bool(value: Any, label: str, report: ErrorReport, row: int | None, *, 
 
 
 def clean_date(value: Any, label: str, report: ErrorReport, row: int | None) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
     if isinstance(value, dt.date):
-        return value
+        day = value.date() if isinstance(value, dt.datetime) else value
+        problem = date_problem(day)
+        if problem:
+            report.add(label, problem, row=row)
+            return None
+        return day
     text = _text(value).replace("/", "-").replace(".", "-").replace("年", "-").replace("月", "-").rstrip("日")
     if not text:
         report.add(label, "不能为空", row=row)
         return None
     try:
-        return dt.date.fromisoformat(
+        parsed = dt.date.fromisoformat(
             text if len(text) != 8 or "-" in text else f"{text[:4]}-{text[4:6]}-{text[6:]}"
         )
     except ValueError:
         report.add(label, f"“{value}”不是有效日期，请写成 2025-01-31", row=row)
         return None
+    problem = date_problem(parsed)
+    if problem:
+        report.add(label, problem, row=row)
+        return None
+    return parsed
 
 
 def clean_amount(value: Any, label: str, report: ErrorReport, row: int | None) -> Decimal | None:
@@ -172,7 +193,9 @@ def clean_person(
             out.update(id_number=info.number, sex=info.sex, birth_date=info.birth_date)
     if has("name"):
         name = _text(raw.get("name"))
-        if not name:
+        if text_problem(name, multiline=False):
+            report.add(L["name"], str(text_problem(name, multiline=False)), row=row)
+        elif not name:
             report.add(L["name"], "不能为空", row=row)
         elif len(name) > 50:
             report.add(L["name"], "不能超过50个字", row=row)
@@ -227,7 +250,7 @@ def clean_person(
             raw.get("serious_illness"), L["serious_illness"], report, row, default=False
         )
     if has("illness_note"):
-        out["illness_note"] = _text(raw.get("illness_note"))[:100]
+        out["illness_note"] = _free_text(raw.get("illness_note"), L["illness_note"], report, row, limit=100)
     if has("is_deceased"):
         # A death recorded here starts the 3-month re-check of the household's assistance (R1.14).
         out["is_deceased"] = clean_bool(raw.get("is_deceased"), L["is_deceased"], report, row, default=False)
@@ -248,7 +271,9 @@ def clean_household(
 
     if has("address"):
         address = _text(raw.get("address"))
-        if not address:
+        if text_problem(address, multiline=False):
+            report.add(L["address"], str(text_problem(address, multiline=False)), row=row)
+        elif not address:
             report.add(L["address"], "不能为空", row=row)
         elif len(address) > 200:
             report.add(L["address"], "不能超过200个字", row=row)
@@ -261,7 +286,7 @@ def clean_household(
     if has("hukou_type"):
         out["hukou_type"] = clean_choice(raw.get("hukou_type"), HukouType, L["hukou_type"], report, row)
     if has("note"):
-        out["note"] = _text(raw.get("note"))[:500]
+        out["note"] = _free_text(raw.get("note"), L["note"], report, row, limit=500, multiline=True)
     return out
 
 
@@ -283,7 +308,7 @@ def clean_period_record(
         "source": clean_choice(
             raw.get("source"), DataSource, "来源", report, row, default=DataSource.DECLARED
         ),
-        "note": _text(raw.get("note"))[:200],
+        "note": _free_text(raw.get("note"), "说明", report, row, limit=200, multiline=True),
     }
     if out["period_start"] and out["period_end"] and out["period_end"] < out["period_start"]:
         report.add("截止日期", "不能早于起始日期", row=row)
@@ -304,7 +329,7 @@ def clean_asset(raw: dict[str, Any], report: ErrorReport, *, row: int | None = N
         "vehicle_kind": clean_choice(
             raw.get("vehicle_kind"), VehicleKind, "车辆类型", report, row, required=False
         ),
-        "description": _text(raw.get("description"))[:200],
+        "description": _free_text(raw.get("description"), "描述", report, row, limit=200, multiline=True),
         "value": clean_amount(
             raw.get("value") if not _blank(raw.get("value")) else "0", "价值（元）", report, row
         ),
@@ -325,9 +350,7 @@ def clean_asset(raw: dict[str, Any], report: ErrorReport, *, row: int | None = N
     else:
         out["quantity"] = clean_amount(quantity, "数量/面积", report, row)
     recorded = raw.get("recorded_on")
-    out["recorded_on"] = (
-        dt.date.today() if _blank(recorded) else clean_date(recorded, "登记日期", report, row)
-    )
+    out["recorded_on"] = clock.today() if _blank(recorded) else clean_date(recorded, "登记日期", report, row)
     return out
 
 
@@ -348,14 +371,16 @@ def clean_outside_supporter(
     date comes from the ID number; income, assets and household size are for the R2.4 tests."""
     out: dict[str, Any] = {
         "relation": clean_choice(raw.get("relation"), SupporterRelation, "与申请人关系", report, row),
-        "name": _text(raw.get("name"))[:50],
+        "name": _free_text(raw.get("name"), "姓名", report, row, limit=50),
         "is_tekun": clean_bool(raw.get("is_tekun"), "为特困人员", report, row, default=False),
         "dibao_recipient": clean_bool(raw.get("dibao_recipient"), "为低保对象", report, row, default=False),
         "status": clean_choice(raw.get("status"), SupporterStatus, "状况", report, row, required=False),
         "disability_type": clean_choice(
             raw.get("disability_type"), DisabilityType, "残疾类别", report, row, required=False
         ),
-        "property_note": _text(raw.get("property_note"))[:200],
+        "property_note": _free_text(
+            raw.get("property_note"), "财产情况", report, row, limit=200, multiline=True
+        ),
         "source": clean_choice(
             raw.get("source"), DataSource, "来源", report, row, default=DataSource.DECLARED
         ),

@@ -27,6 +27,7 @@ from dajiuzhu.areas.models import AreaLevel
 from dajiuzhu.areas.selectors import area_children, area_descendants
 from dajiuzhu.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from dajiuzhu.core.masking import mask_id_number, mask_phone
+from dajiuzhu.core.net import client_ip
 from dajiuzhu.registry import choices as ch
 from dajiuzhu.registry import selectors, services
 from dajiuzhu.registry.models import Household, OutsideSupporter, Person
@@ -36,10 +37,6 @@ PAGE_SIZE = 50
 RECORD_KINDS = {"income": "收入", "asset": "财产", "expenditure": "刚性支出"}
 BLANK = [("", "请选择")]
 GRADE_CHOICES = [("", "无"), ("1", "一级"), ("2", "二级"), ("3", "三级"), ("4", "四级")]
-
-
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _can(request: HttpRequest, capability: str) -> bool:
@@ -322,7 +319,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def household_view(request: HttpRequest, household_id: int) -> HttpResponse:
     household = selectors.household_get_for_user(
-        user=request.user, household_id=household_id, ip=_ip(request)
+        user=request.user, household_id=household_id, ip=client_ip(request)
     )
     return render(request, "registry/household_view.html", _household_context(request, household))
 
@@ -355,7 +352,8 @@ def household_new(request: HttpRequest) -> HttpResponse:
         data = form.service_data()
         try:
             household = services.household_create(
-                actor=request.user, area=data.pop("area"), data=data, members=[head.service_data()]
+                actor=request.user, area=data.pop("area"), data=data, members=[head.service_data()],
+                ip=client_ip(request),
             )
         except ValidationFailed as exc:
             error = exc
@@ -384,7 +382,7 @@ def household_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def household_edit(request: HttpRequest, household_id: int) -> HttpResponse:
     household = selectors.household_get_for_user(
-        user=request.user, household_id=household_id, ip=_ip(request)
+        user=request.user, household_id=household_id, ip=client_ip(request)
     )
     error: ValidationFailed | Conflict | None = None
     version: Any = household.version
@@ -439,14 +437,14 @@ def household_edit(request: HttpRequest, household_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def person_new(request: HttpRequest, household_id: int) -> HttpResponse:
     household = selectors.household_get_for_user(
-        user=request.user, household_id=household_id, ip=_ip(request)
+        user=request.user, household_id=household_id, ip=client_ip(request)
     )
     error: ValidationFailed | None = None
     if request.method == "POST":
         form = PersonForm(request.POST)
         try:
             person = services.person_add(
-                actor=request.user, household_id=household.pk, data=form.service_data()
+                actor=request.user, household_id=household.pk, data=form.service_data(), ip=client_ip(request)
             )
         except ValidationFailed as exc:
             error = exc
@@ -466,7 +464,7 @@ def person_new(request: HttpRequest, household_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = selectors.person_get_for_user(user=request.user, person_id=person_id, ip=_ip(request))
+    person = selectors.person_get_for_user(user=request.user, person_id=person_id, ip=client_ip(request))
     household = person.household
     error: ValidationFailed | Conflict | None = None
     version: Any = person.version
@@ -480,7 +478,8 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
         version = request.POST.get("version") or None
         try:
             services.person_update(
-                actor=request.user, person_id=person.pk, data=data, version=int(version) if version else None
+                actor=request.user, person_id=person.pk, data=data, version=int(version) if version else None,
+                ip=client_ip(request),
             )
         except ValidationFailed as exc:
             error = exc
@@ -512,7 +511,7 @@ def _masked_placeholders(form: PersonForm, person: Person) -> None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def person_move_view(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = selectors.person_get_for_user(user=request.user, person_id=person_id, ip=_ip(request))
+    person = selectors.person_get_for_user(user=request.user, person_id=person_id, ip=client_ip(request))
     error: ValidationFailed | None = None
     if request.method == "POST":
         form = MoveForm(request.POST)
@@ -542,11 +541,17 @@ def person_move_view(request: HttpRequest, person_id: int) -> HttpResponse:
 
 
 def _household_by_number(request: HttpRequest, number: str) -> Household:
+    """The target of a move: unknown and out-of-area numbers answer the same, and the miss is audited."""
     if not number:
         raise ValidationFailed.single("迁入家庭", "请填写迁入家庭的户编号")
-    found = selectors.household_search(user=request.user, q=number).filter(number=number).first()
-    if found is None:
-        raise ValidationFailed.single("迁入家庭", f"户编号“{number}”不存在或不在您的管辖范围内")
+    try:
+        found = selectors.household_by_number(
+            user=request.user, number=number, ip=client_ip(request), field_name="迁入家庭"
+        )
+    except NotFound as exc:
+        raise ValidationFailed.single("迁入家庭", exc.message) from exc
+    if not found.is_active:
+        raise ValidationFailed.single("迁入家庭", selectors.LOOKUP_MISS_NUMBER)
     return found
 
 
@@ -554,8 +559,10 @@ def _household_by_number(request: HttpRequest, number: str) -> Household:
 @require_POST
 def person_reveal_view(request: HttpRequest, person_id: int, field: str) -> HttpResponse:
     # Load through the scoped selector first so an out-of-scope attempt is audited as denied.
-    person = selectors.person_get_for_user(user=request.user, person_id=person_id, ip=_ip(request))
-    value = services.person_reveal(actor=request.user, person_id=person.pk, field=field, ip=_ip(request))
+    person = selectors.person_get_for_user(user=request.user, person_id=person_id, ip=client_ip(request))
+    value = services.person_reveal(
+        actor=request.user, person_id=person.pk, field=field, ip=client_ip(request)
+    )
     return HttpResponse(
         format_html('<span class="revealed mono" title="已记录查看">{}</span>', value or "（未填写）")
     )
@@ -570,7 +577,7 @@ def record_new(request: HttpRequest, household_id: int, kind: str) -> HttpRespon
     if kind not in RECORD_KINDS:
         raise NotFound()
     household = selectors.household_get_for_user(
-        user=request.user, household_id=household_id, ip=_ip(request)
+        user=request.user, household_id=household_id, ip=client_ip(request)
     )
     members = list(selectors.household_members(household))
     error: ValidationFailed | None = None
@@ -621,7 +628,7 @@ def record_delete(request: HttpRequest, kind: str, record_id: int) -> HttpRespon
 @require_http_methods(["GET", "POST"])
 def supporter_new(request: HttpRequest, household_id: int) -> HttpResponse:
     household = selectors.household_get_for_user(
-        user=request.user, household_id=household_id, ip=_ip(request)
+        user=request.user, household_id=household_id, ip=client_ip(request)
     )
     user_require(request.user, Capability.REGISTRY_WRITE)
     error: ValidationFailed | None = None
@@ -663,7 +670,7 @@ def supporter_delete(request: HttpRequest, supporter_id: int) -> HttpResponse:
         raise NotFound()
     # Load through the scoped selector first so an out-of-scope attempt is audited as denied.
     household = selectors.household_get_for_user(
-        user=request.user, household_id=household_id, ip=_ip(request)
+        user=request.user, household_id=household_id, ip=client_ip(request)
     )
     services.outside_supporter_delete(actor=request.user, supporter_id=supporter_id)
     messages.success(request, "已删除户外法定义务人")

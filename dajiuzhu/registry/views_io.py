@@ -22,6 +22,8 @@ from dajiuzhu.registry.importing import (
     error_report_store,
     households_import,
     import_template_xlsx,
+    imports_recent,
+    imports_recover,
 )
 
 ERRORS_SHOWN = 200
@@ -29,9 +31,9 @@ ERRORS_SHOWN = 200
 
 def _form(request: HttpRequest, error: str = "", status: int = 200) -> HttpResponse:
     limit_mb = settings.DAJIUZHU_IMPORT_MAX_BYTES / 1024 / 1024
-    return render(
-        request, "registry/import.html", {"error": error, "limit_mb": f"{limit_mb:.0f}"}, status=status
-    )
+    imports_recover()  # an upload whose process was killed shows as interrupted (upload it again)
+    context = {"error": error, "limit_mb": f"{limit_mb:.0f}", "recent": imports_recent(user=request.user)}
+    return render(request, "registry/import.html", context, status=status)
 
 
 @login_required

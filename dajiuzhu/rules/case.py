@@ -208,12 +208,17 @@ def parse_case(data: Any, *, today: dt.date | None = None) -> Case:
     if not isinstance(data, dict):
         raise CaseError([("", "案例文件顶层应为一个对象（{…}）")])
     r.unknown(data, TOP_KEYS, "")
-    on = today or dt.date.today()
+    on = today
     if "date" in data:
         try:
             on = dt.date.fromisoformat(str(data["date"]))
         except ValueError:
             r.fail("date", f"评估日期“{data['date']}”不是有效日期（应为 YYYY-MM-DD）")
+            on = None
+    elif on is None:
+        r.fail("date", "案例缺少评估日期（date: YYYY-MM-DD）")
+    if on is None:  # refused below; the rest is still checked so that every error is reported at once
+        on = dt.date.max
     region = str(data.get("region", "")).strip()
     if not region.isdigit() or len(region) not in (2, 4, 6, 9, 12):
         r.fail("region", f"区划代码“{region}”无效，应为2、4、6、9或12位数字（如 371424 临邑县）")

@@ -54,8 +54,11 @@ def check_case(args: list[str]) -> int:
             return 2
         if isinstance(data, dict):
             data["date"] = ns.date
+    # A command-line check runs outside Django (no settings, no pinned clock): a case that names no date
+    # is assessed on the machine's date.
+    today = dt.date.today()  # noqa: TID251
     try:
-        outcome = run_case(data)
+        outcome = run_case(data, today=today)
     except CaseError as exc:
         for path, message in exc.errors:
             print(f"错误：{path or '文件'}：{message}", file=sys.stderr)

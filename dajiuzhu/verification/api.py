@@ -12,8 +12,10 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.responses import codes_4xx
 
-from dajiuzhu.accounts.api import api_user, auth, client_ip
+from dajiuzhu.accounts.api import api_user, auth
+from dajiuzhu.core.inputs import Date, DateTime, Line, Text
 from dajiuzhu.core.masking import mask_id_number
+from dajiuzhu.core.net import client_ip
 from dajiuzhu.registry.schemas import ErrorOut
 
 from . import ingest, selectors, services
@@ -62,18 +64,18 @@ class BatchOut(Schema):
 
 class RowsIn(Schema):
     rows: list[Any]
-    label: str = ""
-    delivered_at: dt.datetime | None = None
+    label: Line = ""
+    delivered_at: DateTime | None = None
 
 
 class AuthorisationIn(Schema):
-    id_number: str  # any current member of the household
-    signed_on: dt.date
-    valid_until: dt.date
-    sources: list[str] = []  # empty: every source
-    signer_id_numbers: list[str] = []  # empty: every current member signed
-    supporter_id_numbers: list[str] = []
-    note: str = ""
+    id_number: Line  # any current member of the household
+    signed_on: Date
+    valid_until: Date
+    sources: list[Line] = []  # empty: every source
+    signer_id_numbers: list[Line] = []  # empty: every current member signed
+    supporter_id_numbers: list[Line] = []
+    note: Text = ""
 
 
 class AuthorisationOut(Schema):
@@ -87,9 +89,9 @@ class AuthorisationOut(Schema):
 
 
 class RequestIn(Schema):
-    id_number: str  # any current member of the household
-    sources: list[str] = []
-    supporter_id_numbers: list[str] = []
+    id_number: Line  # any current member of the household
+    sources: list[Line] = []
+    supporter_id_numbers: list[Line] = []
 
 
 class ReportOut(Schema):
@@ -136,7 +138,7 @@ def source_list(request: HttpRequest) -> list[dict[str, Any]]:
 @router.post(
     "/sources/{code}/batches", response={201: BatchOut, **ERRORS}, summary="推送一批数据（JSON行列表）"
 )
-def batch_push(request: HttpRequest, code: str, payload: RowsIn) -> Status[dict[str, Any]]:
+def batch_push(request: HttpRequest, code: Line, payload: RowsIn) -> Status[dict[str, Any]]:
     batch = ingest.batch_ingest_rows(
         actor=api_user(request), source=code, rows=payload.rows, label=payload.label,
         delivered_at=payload.delivered_at,
@@ -148,7 +150,7 @@ def batch_push(request: HttpRequest, code: str, payload: RowsIn) -> Status[dict[
     "/sources/{code}/upload", response={201: BatchOut, **ERRORS}, summary="上传交换文件（.csv/.xlsx/.jsonl）"
 )
 def batch_upload(
-    request: HttpRequest, code: str, file: File[UploadedFile], delivered_at: Form[dt.datetime | None] = None
+    request: HttpRequest, code: Line, file: File[UploadedFile], delivered_at: Form[DateTime | None] = None
 ) -> Status[dict[str, Any]]:
     batch = ingest.batch_ingest_file(
         actor=api_user(request), source=code, filename=file.name or "", content=file.read(),
@@ -158,7 +160,7 @@ def batch_upload(
 
 
 @router.get("/batches", response={200: list[BatchOut], **ERRORS}, summary="交付批次（本辖区）")
-def batch_list(request: HttpRequest, source: str = "") -> list[dict[str, Any]]:
+def batch_list(request: HttpRequest, source: Line = "") -> list[dict[str, Any]]:
     return [_batch_out(b) for b in selectors.batches_for_user(api_user(request), source=source)[:200]]
 
 

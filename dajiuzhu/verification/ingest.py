@@ -3,8 +3,13 @@
 Each row is checked against the source's contract. Bad rows are quarantined with a Chinese reason naming
 the row and the field; the rest are stored in bulk (no per-row save). A record is identified by its
 contract key, so replaying a file, or a row delivered twice, creates nothing new; a changed record is
-updated in place. ID numbers absent from the registry are stored and reported (「库中无此人」), never
-matched to someone by guessing.
+updated in place.
+
+Records are accepted only for persons within the uploader's area: members of a household registered in
+it, or statutory supporters recorded for such a household. Any other row — a person registered in another
+county, in no household, or not registered at all — is quarantined with one and the same reason (so the
+batch tells nobody whether a person exists elsewhere) and never stored where another county's report could
+read it. A platform account whose area is the city or the province covers everyone under it.
 """
 
 from __future__ import annotations
@@ -25,12 +30,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from dajiuzhu.accounts.roles import Capability
-from dajiuzhu.accounts.selectors import user_require
+from dajiuzhu.accounts.selectors import user_require, user_scope_q
 from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record
 from dajiuzhu.core import clock
 from dajiuzhu.core.errors import ValidationFailed
-from dajiuzhu.registry.models import Person
+from dajiuzhu.core.inputs import visible_controls
+from dajiuzhu.registry.models import OutsideSupporter, Person
 
 from .contracts import SourceContract, contract_get
 from .errors import FileUnreadable
@@ -228,6 +234,12 @@ def _json_safe(raw: Any) -> Any:
     return str(raw)
 
 
+def _raw_kept(raw: Any) -> Any:
+    """What a quarantined row keeps of what was delivered: always its raw text (a pushed `null` is the
+    text "null"), control characters written out visibly (PostgreSQL's jsonb refuses \\u0000)."""
+    return "null" if raw is None else visible_controls(_json_safe(raw))
+
+
 def _chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
@@ -244,11 +256,48 @@ def _existing_hashes(source: str, keys: list[str]) -> dict[str, str]:
     return found
 
 
-def _unknown_ids(id_numbers: list[str]) -> list[str]:
-    known: set[str] = set()
+def outside_area_reason(row: int, id_label: str) -> str:
+    """The one reason for a row whose person is not within the uploader's area, whatever the cause."""
+    return f"第{row}行 {id_label}（id_number）：本辖区困难群众数据库中无此人，未入库（只接收本辖区在册家庭成员及其义务人的记录）"
+
+
+def _ids_in_area(actor: Any, id_numbers: list[str]) -> set[str]:
+    """The ID numbers of persons within the actor's area: members of its households, and statutory
+    supporters recorded for them. Nothing else may be stored by this actor."""
+    found: set[str] = set()
     for part in _chunks(id_numbers, 5000):
-        known.update(Person.objects.filter(id_number__in=part).values_list("id_number", flat=True))
-    return sorted(set(id_numbers) - known)
+        found.update(
+            Person.objects.filter(user_scope_q(actor, prefix="household__area"), id_number__in=part)
+            .values_list("id_number", flat=True)
+        )  # fmt: skip
+        found.update(
+            OutsideSupporter.objects.filter(user_scope_q(actor, prefix="household__area"), id_number__in=part)
+            .values_list("id_number", flat=True)
+        )  # fmt: skip
+    return found
+
+
+def _outside_rows(
+    actor: Any, delivery: Delivery, ok: pl.DataFrame, id_label: str
+) -> tuple[pl.DataFrame, list[QuarantinedRow], list[str]]:
+    """(rows within the actor's area, quarantined rows for the others with their raw text, the other
+    ID numbers)."""
+    ids = ok["id_number"].drop_nulls().unique().sort().to_list()
+    allowed = _ids_in_area(actor, ids)
+    inside = pl.col("id_number").is_in(sorted(allowed)).fill_null(False)
+    outside = ok.filter(~inside).select(ROW, "id_number")
+    if outside.height == 0:
+        return ok, [], []
+    text_columns = [c for c in delivery.frame.columns if c != ROW]
+    raw = (
+        delivery.frame.join(outside.select(ROW), on=ROW, how="semi")
+        .select(ROW, pl.struct(text_columns).struct.json_encode().alias(RAW))
+    )  # fmt: skip
+    quarantined = [
+        QuarantinedRow(row_number=n, raw=json.loads(text), reasons=[outside_area_reason(n, id_label)])
+        for n, text in raw.iter_rows()
+    ]
+    return ok.filter(inside), quarantined, sorted(set(outside["id_number"].to_list()))
 
 
 def _ingest(
@@ -262,14 +311,17 @@ def _ingest(
     delivered_at: dt.datetime | None,
 ) -> ExchangeBatch:
     started = time.perf_counter()
-    now = timezone.now()
+    now = clock.now()
     delivered = delivered_at or now
     if timezone.is_naive(delivered):
         delivered = timezone.make_aware(delivered)
     if delivered > now + dt.timedelta(minutes=5):
         raise ValidationFailed.single("交付时间（delivered_at）", "不能晚于当前时间")
+    # A replay is the same delivery from the same area: another area's identical file stores other rows.
     previous = (
-        ExchangeBatch.objects.filter(source=contract.code, sha256=sha256, status=BatchStatus.DONE)
+        ExchangeBatch.objects.filter(
+            source=contract.code, sha256=sha256, status=BatchStatus.DONE, area=actor.area
+        )
         .order_by("id")
         .first()
     )
@@ -289,8 +341,10 @@ def _ingest(
     if delivery.total == 0:
         raise FileUnreadable("交付内容没有数据行")
     ok, refused = validate(contract, delivery.frame, on=clock.today())
+    id_field = contract.label_of("id_number")
+    ok, outside, unknown = _outside_rows(actor, delivery, ok, id_field)
     rows, conflicts = _good_rows(contract, ok)
-    quarantined = [
+    quarantined = outside + [
         QuarantinedRow(row_number=n, raw=_json_safe(raw), reasons=[f"第{n}行：{problem}"])
         for n, raw, problem in delivery.unreadable
     ]
@@ -305,7 +359,6 @@ def _ingest(
         ]))  # fmt: skip
     quarantined.sort(key=lambda q: q.row_number)
     total = delivery.total
-    id_field = contract.label_of("id_number")
 
     with transaction.atomic():
         batch = ExchangeBatch.objects.create(
@@ -314,14 +367,16 @@ def _ingest(
             rows_quarantined=len(quarantined),
         )  # fmt: skip
         if connection.vendor == "postgresql":
-            inserted, updated, unknown = _store_postgres(contract, batch, rows, now)
+            inserted, updated = _store_postgres(contract, batch, rows, now)
         else:
-            inserted, updated, unknown = _store_generic(contract, batch, rows, now)
+            inserted, updated = _store_generic(contract, batch, rows, now)
         batch.rows_inserted, batch.rows_updated = inserted, updated
         batch.rows_unchanged = rows.height - inserted - updated
         batch.unknown_persons = len(unknown)
         for q in quarantined:
             q.batch = batch
+            q.raw = _raw_kept(q.raw)
+            q.reasons = visible_controls(q.reasons)
         QuarantinedRow.objects.bulk_create(quarantined, batch_size=CHUNK)
         batch.summary = {
             "unknown_ids": unknown[:UNKNOWN_LISTED],
@@ -390,7 +445,7 @@ _CSV_COLUMNS = ("source", "record_key", "id_number", "payload", "payload_hash", 
 
 def _store_generic(
     contract: SourceContract, batch: ExchangeBatch, rows: pl.DataFrame, now: Any
-) -> tuple[int, int, list[str]]:
+) -> tuple[int, int]:
     """SQLite and others: look up existing keys, then executemany an upsert of the new and changed rows."""
     existing = _existing_hashes(contract.code, rows["record_key"].to_list())
     known = pl.DataFrame(
@@ -417,17 +472,15 @@ def _store_generic(
     with connection.cursor() as cursor:
         for start in range(0, params.height, 5000):
             cursor.executemany(sql, params.slice(start, 5000).rows())
-    unknown = _unknown_ids(rows["id_number"].unique().sort().to_list())
-    return inserted, changed.height - inserted, unknown
+    return inserted, changed.height - inserted
 
 
 def _store_postgres(
     contract: SourceContract, batch: ExchangeBatch, rows: pl.DataFrame, now: Any
-) -> tuple[int, int, list[str]]:
-    """PostgreSQL: COPY every good row into a temporary table, upsert only the new or changed ones in one
-    statement (RETURNING whether each was an insert), and find the unknown ID numbers with one join."""
+) -> tuple[int, int]:
+    """PostgreSQL: COPY every good row into a temporary table and upsert only the new or changed ones in
+    one statement (RETURNING whether each was an insert)."""
     table = ExchangeRecord._meta.db_table
-    person_table = Person._meta.db_table
     cols = ", ".join(_COLUMNS)
     upsert = ", ".join(f"{c} = EXCLUDED.{c}" for c in _UPDATED)
     buffer = io.BytesIO()
@@ -454,14 +507,9 @@ def _store_postgres(
             "WHERE r.payload_hash IS DISTINCT FROM EXCLUDED.payload_hash RETURNING (xmax = 0)"
         )
         flags = [f for (f,) in cursor.fetchall()]
-        cursor.execute(
-            f"SELECT DISTINCT i.id_number FROM verification_record_in i "  # noqa: S608
-            f"WHERE NOT EXISTS (SELECT 1 FROM {person_table} p WHERE p.id_number = i.id_number) ORDER BY 1"
-        )
-        unknown = [n for (n,) in cursor.fetchall()]
         cursor.execute("TRUNCATE verification_record_in")
     inserted = sum(1 for f in flags if f)
-    return inserted, len(flags) - inserted, unknown
+    return inserted, len(flags) - inserted
 
 
 def _audit(actor: Any, batch: ExchangeBatch) -> None:

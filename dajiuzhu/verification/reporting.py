@@ -71,14 +71,20 @@ def _matches(payload: dict[str, Any], when: dict[str, Any] | None) -> bool:
     return all(payload.get(k) in v for k, v in (when or {}).items())
 
 
-def source_freshness(contracts: list[SourceContract], *, now: dt.datetime) -> dict[str, dict[str, Any]]:
-    """Per source: its last stored delivery and whether it lies inside the validity window."""
-    last = dict(
-        ExchangeBatch.objects.filter(status=BatchStatus.DONE, source__in=[c.code for c in contracts])
-        .values("source")
-        .annotate(last=Max("delivered_at"))
-        .values_list("source", "last")
-    )
+def source_freshness(
+    contracts: list[SourceContract], *, now: dt.datetime, area: Any = None
+) -> dict[str, dict[str, Any]]:
+    """Per source: its last stored delivery and whether it lies inside the validity window. With `area`,
+    only deliveries that could cover it count: uploaded from that area or one above it (an upload stores
+    records of its own area only, so another county's delivery says nothing about this household)."""
+    batches = ExchangeBatch.objects.filter(status=BatchStatus.DONE, source__in=[c.code for c in contracts])
+    if area is not None:
+        covering = {area.code} | {
+            getattr(area, col) for col in ("province_code", "city_code", "county_code", "township_code",
+                                           "village_code") if getattr(area, col, "")
+        }  # fmt: skip
+        batches = batches.filter(area_id__in=sorted(covering))
+    last = dict(batches.values("source").annotate(last=Max("delivered_at")).values_list("source", "last"))
     out = {}
     for c in contracts:
         at = last.get(c.code)
@@ -124,7 +130,7 @@ def report_build(
 ) -> dict[str, Any]:
     """Everything the report shows, as JSON-ready data. Reads: two queries plus the parameter tree."""
     ids = [m.id_number for m in members]
-    freshness = source_freshness(contracts, now=now)
+    freshness = source_freshness(contracts, now=now, area=household.area)
     lookback = _lookback(household, on)
     found: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for rec in (

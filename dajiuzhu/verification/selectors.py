@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Max, QuerySet
-from django.utils import timezone
 
 from dajiuzhu.accounts.roles import Capability
 from dajiuzhu.accounts.selectors import user_require, user_scope_q
+from dajiuzhu.core import clock
 from dajiuzhu.core.errors import NotFound, PermissionDenied
 from dajiuzhu.registry.models import Household, Person
 from dajiuzhu.registry.selectors import household_by_id_number
@@ -51,7 +51,7 @@ def sources_overview(*, user: Any) -> list[SourceRow]:
         .annotate(n=Count("id"), last=Max("delivered_at"))
     }
     records = dict(ExchangeRecord.objects.values("source").annotate(n=Count("id")).values_list("source", "n"))
-    now = timezone.now()
+    now = clock.now()
     out = []
     for code, c in contracts().items():
         b: dict[str, Any] = dict(batches.get(code) or {})

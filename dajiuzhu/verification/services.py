@@ -12,7 +12,6 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
 
 from dajiuzhu.accounts.roles import Capability
 from dajiuzhu.accounts.selectors import user_require
@@ -145,7 +144,7 @@ def verification_request(
     members = household_members_current(household)
     if not members:
         raise ValidationFailed.single("家庭成员", "该户没有共同生活成员，无法核对")
-    now = timezone.now()
+    now = clock.now()
     on = clock.today()
     required = [m.id_number for m in members] + [
         s for s in supporters if s not in {m.id_number for m in members}

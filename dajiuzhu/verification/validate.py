@@ -24,6 +24,7 @@ import polars as pl
 from dajiuzhu.areas.divisions import known_county_codes
 from dajiuzhu.core import clock
 from dajiuzhu.core.idnumber import CHECK_CHARS, EARLIEST_BIRTH, PROVINCE_CODES, WEIGHTS
+from dajiuzhu.core.inputs import CONTROL_MESSAGE, CONTROL_PATTERN
 
 from .contracts import MAX_TEXT, FieldSpec, SourceContract
 
@@ -155,7 +156,8 @@ def _bounds(spec: FieldSpec, value: pl.Expr, scale: int = 1) -> list[tuple[pl.Ex
 def _field(spec: FieldSpec, on: dt.date) -> tuple[list[pl.Expr], pl.Expr, pl.Expr]:
     """(typed value columns, whether the value is refused, the reason — built only for refused rows)."""
     s = pl.col(spec.name)
-    quoted = _msg("“", s, "”")
+    # A reason quotes the value: its control characters shown as U+FFFD (a reason is stored as text/JSON).
+    quoted = _msg("“", s.str.replace_all(CONTROL_PATTERN, "\ufffd"), "”")
     cases: list[tuple[pl.Expr, pl.Expr]] = []
     if spec.required:
         cases.append((s.is_null(), _lit("不能为空")))
@@ -168,6 +170,7 @@ def _field(spec: FieldSpec, on: dt.date) -> tuple[list[pl.Expr], pl.Expr, pl.Exp
     elif spec.type == "string":
         values = [s.alias(spec.name)]
         cases.append((s.str.len_chars() > MAX_TEXT, _lit(f"不能超过{MAX_TEXT}个字")))
+        cases.append((s.str.contains(CONTROL_PATTERN), _lit(CONTROL_MESSAGE)))
     elif spec.type == "date":
         value = _date(s)
         values = [value.alias(spec.name)]

@@ -16,6 +16,7 @@ from dajiuzhu.accounts.selectors import user_require
 from dajiuzhu.core import clock
 from dajiuzhu.core.errors import NotFound, ValidationFailed
 from dajiuzhu.core.masking import mask_id_number
+from dajiuzhu.core.net import client_ip
 from dajiuzhu.rules.explain import yuan
 
 from . import ingest, selectors, services
@@ -23,10 +24,6 @@ from .contracts import contracts
 from .errors import AuthorisationMissing
 from .models import Conclusion
 from .reporting import RESULT_LABELS
-
-
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 def _date(raw: str | None, field: str) -> dt.date:
@@ -108,14 +105,14 @@ def authorisation_new(request: HttpRequest) -> HttpResponse:
         context["chosen"] = data.getlist("sources")
         try:
             household = selectors.household_for_id_number(
-                user=request.user, id_number=data.get("id_number", ""), ip=_ip(request)
+                user=request.user, id_number=data.get("id_number", ""), ip=client_ip(request)
             )
             auth = services.authorisation_record(
                 user=request.user, household_id=household.pk,
                 signed_on=_date(data.get("signed_on"), "签署日期"), valid_until=_date(data.get("valid_until"), "有效期至"),
                 id_numbers=_lines(data.get("signers")), supporter_id_numbers=_lines(data.get("supporters")),
                 sources=data.getlist("sources"), scan=request.FILES.get("scan"), note=data.get("note", ""),
-                ip=_ip(request),
+                ip=client_ip(request),
             )  # fmt: skip
         except (ValidationFailed, NotFound) as exc:
             context["error"] = exc
@@ -140,11 +137,11 @@ def request_new(request: HttpRequest) -> HttpResponse:
         context["supporters"] = data.get("supporters", "")
         try:
             household = selectors.household_for_id_number(
-                user=request.user, id_number=data.get("id_number", ""), ip=_ip(request)
+                user=request.user, id_number=data.get("id_number", ""), ip=client_ip(request)
             )
             req = services.verification_request(
                 user=request.user, household_id=household.pk, sources=data.getlist("sources") or None,
-                supporter_id_numbers=_lines(data.get("supporters")), ip=_ip(request),
+                supporter_id_numbers=_lines(data.get("supporters")), ip=client_ip(request),
             )  # fmt: skip
         except (ValidationFailed, NotFound, AuthorisationMissing) as exc:
             context["error"] = exc

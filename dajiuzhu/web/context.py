@@ -11,6 +11,8 @@ def nav(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
+    if user.can("care_visit") and not user.can("registry_read"):
+        return {"nav_items": [("eldercare:carer_today", "今日上门服务")]}  # a provider's carer: nothing else
     items = [("web:home", "工作台"), ("registry:household_list", "困难群众数据库")]
     if user.can("intake_file"):
         items.append(("intake:start", "一窗受理"))
@@ -35,6 +37,12 @@ def nav(request: HttpRequest) -> dict[str, Any]:
         items.append(("payments:rolls", "资金发放"))
     if user.can("pay_account") and not user.can("pay_prepare"):
         items.append(("payments:worklist", "发放问题"))
+    if user.can("elder_read"):
+        items.append(("eldercare:institutions", "养老服务"))
+    if user.can("elder_order"):
+        items.append(("eldercare:orders", "居家服务工单"))
+    if user.can("care_visit"):
+        items.append(("eldercare:carer_today", "今日上门服务"))
     if user.can("verify_request") or user.can("verify_admin"):
         items.append(("verification:index", "经济状况核对"))
     if user.can("catalogue_admin"):

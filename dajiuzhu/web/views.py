@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from dajiuzhu.intake.selectors import workbench_for_user
 from dajiuzhu.intake.views import today
@@ -16,6 +16,8 @@ from dajiuzhu.web.selectors import workbench_counts, workbench_recent_changes
 def home(request: HttpRequest) -> HttpResponse:
     """The role's workbench: its intake queue with the counts that need attention, then the registry."""
     user = request.user
+    if user.can("care_visit") and not user.can("registry_read"):  # type: ignore[union-attr]
+        return redirect("eldercare:carer_today")  # a carer's workbench is today's visits
     can_process = user.can("intake_process")  # type: ignore[union-attr]
     context = {
         "counts": workbench_counts(user=user),

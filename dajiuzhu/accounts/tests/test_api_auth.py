@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
+from axes.models import AccessAttempt
 from django.test import Client
-from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from dajiuzhu.accounts.models import ApiToken
@@ -40,6 +38,7 @@ def test_token_auth_returns_the_user_with_role_area_and_capabilities(worker_a):
     assert codes == {
         "registry_read", "registry_write", "registry_export", "reveal_pii", "assess_check",
         "intake_file", "intake_process", "monitor_read", "monitor_visit", "pay_read", "pay_account", "reveal_account",
+        "elder_read", "elder_order",
     }  # fmt: skip
     assert ApiToken.objects.get().last_used_at is not None
 
@@ -66,18 +65,34 @@ def test_no_credentials_is_401_json():
 
 
 @pytest.mark.django_db
-def test_revoked_token_and_locked_user_are_refused(worker_a):
+def test_revoked_token_and_inactive_user_are_refused(worker_a):
     # given
     token, key = api_token_create(user=worker_a, name="旧令牌")
     ApiToken.objects.filter(pk=token.pk).update(revoked=True)
     _token2, key2 = api_token_create(user=worker_a, name="新令牌")
-    type(worker_a).objects.filter(pk=worker_a.pk).update(
-        locked_until=timezone.now() + dt.timedelta(minutes=5)
-    )
+    assert Client().get(ME, headers=bearer(key2)).status_code == 200
+    type(worker_a).objects.filter(pk=worker_a.pk).update(is_active=False)
 
     # then
     assert Client().get(ME, headers=bearer(key)).status_code == 401
     assert Client().get(ME, headers=bearer(key2)).status_code == 401
+
+
+@pytest.mark.django_db
+def test_a_login_lockout_does_not_cut_off_the_users_api_token(worker_a, settings):
+    # given the user's password login is locked from some address
+    _token, key = api_token_create(user=worker_a, name="医保系统对接")
+    for _ in range(settings.DAJIUZHU_LOGIN_MAX_FAILURES):
+        Client(REMOTE_ADDR="203.0.113.9").post(
+            "/accounts/login/", {"username": worker_a.username, "password": "x"}
+        )
+    assert (
+        AccessAttempt.objects.get(username=worker_a.username).failures_since_start
+        == settings.AXES_FAILURE_LIMIT
+    )
+
+    # then the integration's token still works
+    assert Client().get(ME, headers=bearer(key)).status_code == 200
 
 
 @pytest.mark.django_db
@@ -144,3 +159,36 @@ def test_token_create_shows_the_key_once_and_stores_only_its_hash(worker_a):
     assert stored.key_hash == ApiToken.hash_key(key)
     assert key not in {stored.key_hash, stored.prefix, stored.name}
     assert Client().get(ME, headers=bearer(key)).status_code == 200
+
+
+@pytest.mark.django_db
+def test_api_is_throttled_per_user_with_a_chinese_429(worker_a, worker_b, settings):
+    # given a low rate
+    settings.DAJIUZHU_API_USER_RATE = "2/min"
+    _t, key_a = api_token_create(user=worker_a, name="a")
+    _t, key_b = api_token_create(user=worker_b, name="b")
+    client = Client()
+    # when one user goes past it
+    assert [client.get(ME, headers=bearer(key_a)).status_code for _ in range(2)] == [200, 200]
+    refused = client.get(ME, headers=bearer(key_a))
+    # then
+    assert refused.status_code == 429
+    assert refused.json() == {"code": "throttled", "message": "请求过于频繁，请稍后再试", "errors": []}
+    assert "Retry-After" in refused
+    # and another user (from the same address) is not affected
+    assert client.get(ME, headers=bearer(key_b)).status_code == 200
+
+
+@pytest.mark.django_db
+def test_api_requests_no_credential_lets_in_are_throttled_per_ip(worker_a, settings):
+    # given a low anonymous rate and a script guessing tokens from one address
+    settings.DAJIUZHU_API_ANON_RATE = "3/min"
+    script = Client(REMOTE_ADDR="203.0.113.50")
+    codes = [script.get(ME, headers=bearer(f"djz_guess{i}")).status_code for i in range(4)]
+    # then the guesses past the rate get 429 instead of 401
+    assert codes == [401, 401, 401, 429]
+    assert script.get(ME).json()["code"] == "throttled"
+    # and a real token is never held back by the anonymous rate, nor another address
+    _t, key = api_token_create(user=worker_a, name="a")
+    assert script.get(ME, headers=bearer(key)).status_code == 200
+    assert Client(REMOTE_ADDR="198.51.100.1").get(ME).status_code == 401

@@ -1,6 +1,9 @@
 import pytest
+from axes.models import AccessAttempt
+from django.test import Client
 
 from dajiuzhu.accounts.models import Department, User
+from dajiuzhu.accounts.selectors import usernames_locked_out
 from dajiuzhu.accounts.services import department_save, user_create, user_reset_password, user_update
 from dajiuzhu.audit.models import AuditEvent
 from dajiuzhu.core.errors import NotFound, PermissionDenied, ValidationFailed
@@ -44,13 +47,20 @@ def test_non_admin_refused(worker_a, worker_b):
         user_update(actor=worker_a, user_id=worker_b.pk, is_active=False)
 
 
-def test_reset_password_unlocks(county_admin, worker_a):
-    from django.utils import timezone
-
-    User.objects.filter(pk=worker_a.pk).update(locked_until=timezone.now() + timezone.timedelta(minutes=10))
+def test_reset_password_unlocks(county_admin, worker_a, settings):
+    # given the user is locked out from one address
+    client = Client(REMOTE_ADDR="198.51.100.7")
+    for _ in range(settings.DAJIUZHU_LOGIN_MAX_FAILURES):
+        client.post("/accounts/login/", {"username": worker_a.username, "password": "wrong"})
+    assert usernames_locked_out([worker_a.username]) == {worker_a.username}
+    # when
     user_reset_password(actor=county_admin, user_id=worker_a.pk, new_password="Brand-new-9pass")
+    # then the lock is lifted and the new password logs in from that address
+    assert usernames_locked_out([worker_a.username]) == set()
+    assert not AccessAttempt.objects.filter(username=worker_a.username).exists()
+    response = client.post("/accounts/login/", {"username": worker_a.username, "password": "Brand-new-9pass"})
+    assert response.status_code == 302
     worker_a.refresh_from_db()
-    assert not worker_a.is_locked
     assert worker_a.check_password("Brand-new-9pass")
 
 
@@ -75,3 +85,21 @@ def test_department_list_is_configurable(county_admin):
     assert (dept.name, dept.is_active) == ("应急管理局", False)
     with pytest.raises(ValidationFailed):
         department_save(actor=county_admin, code="应急", name="x")
+
+
+def test_user_list_shows_who_is_locked_out(client, county_admin, worker_a, worker_b, settings):
+    # given worker_a is locked out from one address, worker_b only failed once
+    script = Client(REMOTE_ADDR="203.0.113.9")
+    for _ in range(settings.DAJIUZHU_LOGIN_MAX_FAILURES):
+        script.post("/accounts/login/", {"username": worker_a.username, "password": "wrong"})
+    script.post("/accounts/login/", {"username": worker_b.username, "password": "wrong"})
+    # when the administrator opens the user list
+    client.force_login(county_admin)
+    html = client.get("/manage/users/").content.decode()
+    # then only worker_a's row says 已锁定
+    rows = {
+        name: html[html.index(name) :][:2000].split("</tr>")[0]
+        for name in (worker_a.username, worker_b.username)
+    }
+    assert "已锁定" in rows[worker_a.username]
+    assert "已锁定" not in rows[worker_b.username] and "正常" in rows[worker_b.username]

@@ -8,6 +8,7 @@ import pytest
 
 from dajiuzhu.assessment import services
 from dajiuzhu.assessment.building import load_frames
+from dajiuzhu.core import clock
 from dajiuzhu.verification.models import Conclusion, RequestStatus, VerificationRequest
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +24,7 @@ def _report(household, summary):
 
 
 def test_report_assets_enter_the_engine_inputs(worker_a, elder):
-    on = dt.date.today().replace(day=1) + dt.timedelta(days=40)
+    on = clock.today().replace(day=1) + dt.timedelta(days=40)
     # given the registry shows no assets
     before = load_frames(on=on, lookback_months=12, household_ids=[elder.pk]).households.row(0, named=True)
     assert (before["financial_assets_fen"], before["vehicles"], before["dwellings"]) == (0, 0, 0)
@@ -36,7 +37,7 @@ def test_report_assets_enter_the_engine_inputs(worker_a, elder):
 
 
 def test_only_the_latest_report_counts_and_the_check_explains_it(worker_a, elder):
-    on = dt.date.today().replace(day=1) + dt.timedelta(days=40)
+    on = clock.today().replace(day=1) + dt.timedelta(days=40)
     _report(elder, SUMMARY)
     _report(elder, {**SUMMARY, "vehicle_count": 0, "financial_assets_fen": 100})
     row = load_frames(on=on, lookback_months=12, household_ids=[elder.pk]).households.row(0, named=True)

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from dajiuzhu.accounts.services import api_token_create
 from dajiuzhu.audit.models import AuditAction, AuditEvent
@@ -30,14 +29,9 @@ class Clock:
 
 
 def patch_today(monkeypatch: pytest.MonkeyPatch, today: dt.date = DAY) -> Clock:
-    """Make `timezone.localdate()` answer the returned clock's date (the API never passes `today`)."""
-    real = timezone.localdate
+    """Make `clock.today()` answer the returned clock's date (the API never passes `today`)."""
     state = Clock(today)
-
-    def localdate(value: Any = None, timezone: Any = None) -> dt.date:
-        return real(value, timezone) if value is not None else state.today
-
-    monkeypatch.setattr("django.utils.timezone.localdate", localdate)
+    monkeypatch.setattr("dajiuzhu.core.clock.today", lambda: state.today)
     return state
 
 

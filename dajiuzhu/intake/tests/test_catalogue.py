@@ -11,8 +11,8 @@ from dajiuzhu.accounts.models import Department
 from dajiuzhu.audit.models import AuditEvent
 from dajiuzhu.core.errors import PermissionDenied, ValidationFailed
 from dajiuzhu.intake import services, workflow
-from dajiuzhu.intake.catalogue import CATALOGUE_FILE
-from dajiuzhu.intake.models import AssistanceItem, Status
+from dajiuzhu.intake.catalogue import CATALOGUE_FILE, effective_item
+from dajiuzhu.intake.models import AssistanceItem, ItemLocalChange, Status
 from dajiuzhu.intake.tests.conftest import ALL_MATERIALS, DAY, ELDER_ID
 
 pytestmark = pytest.mark.django_db
@@ -51,41 +51,49 @@ def test_shipped_catalogue_loads_every_item_once(db):
 def test_county_edit_is_kept_when_the_file_is_loaded_again(county_user):
     services.catalogue_load()
     item = AssistanceItem.objects.get(code="dibao")
-    services.item_update(user=county_user, item_id=item.pk, data={"decision_days": 8}, version=item.version)
+    services.item_change_create(user=county_user, item_id=item.pk, data={"decision_days": 8}, version=0,
+                                start=DAY, today=DAY)  # fmt: skip
     services.catalogue_load()
-    assert AssistanceItem.objects.get(code="dibao").decision_days == 8
+    # the shipped row is untouched; the county's own catalogue has its value
+    assert AssistanceItem.objects.get(code="dibao").decision_days == 10
+    assert effective_item(AssistanceItem.objects.get(code="dibao"), "371424", DAY).decision_days == 8
     event = AuditEvent.objects.filter(subject_type="assistance_item").get()
-    assert (event.before, event.after) == ({"decision_days": 10}, {"decision_days": 8})
+    assert (event.before, event.after, event.area_code) == (
+        {"decision_days": 10},
+        {"decision_days": 8},
+        "371424",
+    )
 
 
 def test_bad_item_edit_names_the_field_and_changes_nothing(county_user, dibao):
     with pytest.raises(ValidationFailed) as err:
-        services.item_update(user=county_user, item_id=dibao.pk, data={"decision_days": "十", "accept_level": "city",
-                                                                        "materials": "申请书\n申请书"})  # fmt: skip
+        services.item_change_create(user=county_user, item_id=dibao.pk, version=0, start=DAY, today=DAY,
+                                    data={"decision_days": "十", "materials": "申请书\n申请书"})  # fmt: skip
     fields = {e.field for e in err.value.errors}
-    assert fields == {"审批时限", "受理层级", "申请材料"}
-    dibao.refresh_from_db()
-    assert (dibao.decision_days, dibao.accept_level, dibao.version) == (10, "township", 1)
+    assert fields == {"审批时限", "申请材料"}
+    assert not ItemLocalChange.objects.exists()
+    assert effective_item(dibao, "371424", DAY).decision_days == 10
 
 
 def test_township_cannot_edit_the_catalogue(township_user, dibao):
     with pytest.raises(PermissionDenied):
-        services.item_update(user=township_user, item_id=dibao.pk, data={"decision_days": 3})
-    dibao.refresh_from_db()
-    assert dibao.decision_days == 10
+        services.item_change_create(user=township_user, item_id=dibao.pk, data={"decision_days": 3}, version=0,
+                                    start=DAY, today=DAY)  # fmt: skip
+    assert not ItemLocalChange.objects.exists()
 
 
 def test_delegation_moves_the_decision_to_the_township(
     worker_a, township_user, county_user, areas, elder, dibao
 ):
     # given the county delegates 低保 approval to its townships
-    services.item_update(user=county_user, item_id=dibao.pk, data={}, delegated_county_codes=["371424"])
+    services.item_change_create(user=county_user, item_id=dibao.pk, data={"delegated": True}, version=0,
+                                start=DAY, today=DAY)  # fmt: skip
     app = services.applications_file(user=worker_a, id_number=ELDER_ID, items=["dibao"], materials=ALL_MATERIALS,
                                      today=DAY).applications.get()  # fmt: skip
     app = services.application_accept(user=township_user, application_id=app.pk, today=DAY)
     # then the total limit is the delegated one (20 working days) and the township decides
     assert app.total_due == dt.date(2026, 3, 30)
     item = AssistanceItem.objects.get(pk=dibao.pk)
-    assert workflow.decide_level(item, "371424") == "township"
-    assert workflow.decide_level(item, "371425") == "county"
+    assert workflow.decide_level(effective_item(item, "371424", DAY), "371424") == "township"
+    assert workflow.decide_level(effective_item(item, "371425", DAY), "371425") == "county"
     assert app.status == Status.ACCEPTED

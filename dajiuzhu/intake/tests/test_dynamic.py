@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
 
 from dajiuzhu.benefits.models import Entitlement, EntitlementStatus
 from dajiuzhu.benefits.services import entitlement_start
+from dajiuzhu.core import clock
 from dajiuzhu.core.errors import NotFound, PermissionDenied, ValidationFailed
 from dajiuzhu.intake import dynamic, services
 from dajiuzhu.intake.models import (
@@ -326,7 +326,7 @@ def test_pages_list_propose_and_give_opinion(client, township_user, county_user,
     assert app.number in client.get(f"/intake/dynamic/entitlements/{ent.pk}/").content.decode()
 
     # the opinion form works at OPINION
-    app = _to_opinion(app, township_user, county_user, day=timezone.localdate())
+    app = _to_opinion(app, township_user, county_user, day=clock.today())
     form = client.get(f"/intake/dynamic/applications/{app.pk}/opinion/").content.decode()
     assert "提交复核意见" in form and f'value="{app.version}"' in form
     response = client.post(

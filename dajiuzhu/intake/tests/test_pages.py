@@ -12,8 +12,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from dajiuzhu.benefits.models import Entitlement
+from dajiuzhu.documents.models import IssuedDocument
 from dajiuzhu.intake import services
-from dajiuzhu.intake.models import Application, AssistanceItem, Investigation, Status
+from dajiuzhu.intake.models import Application, AssistanceItem, Investigation, ItemLocalChange, Status
 from dajiuzhu.intake.tests.conftest import ALL_MATERIALS, DAY, ELDER_ID
 
 pytestmark = pytest.mark.django_db
@@ -95,17 +96,21 @@ def test_filing_redirects_to_the_receipt_listing_missing_materials(client, worke
     assert app.number in html and app.receipt.number in html
     assert "一次性告知" in html and "<li>最低生活保障：家庭经济状况核对授权书</li>" in html
     assert "3714**********0013" in html and ELDER_ID not in html
-    assert "window.print()" in html
+    # printing opens the stored PDF; its sha256 is on the page for verification
+    assert reverse("intake:receipt_pdf", args=[app.receipt_id]) + "?inline=1" in html
+    assert IssuedDocument.objects.get(kind="receipt", subject_key=str(app.receipt_id)).sha256 in html
 
 
-def test_receipt_download_is_an_html_attachment(client, worker_a, elder, dibao):
+def test_receipt_download_is_the_stored_html_attachment(client, worker_a, elder, dibao):
     app = _file(worker_a)
     client.force_login(worker_a)
     response = client.get(reverse("intake:receipt", args=[app.receipt_id]), {"download": "1"})
-    assert response["Content-Disposition"] == f'attachment; filename="receipt-{app.receipt.number}.html"'
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert f"{app.receipt.number}.html" in response["Content-Disposition"]
     assert response["Content-Type"] == "text/html; charset=utf-8"
     html = _html(response)
     assert "材料齐全，无需补交" in html and app.number in html and "<nav" not in html
+    assert html == IssuedDocument.objects.get(kind="receipt", subject_key=str(app.receipt_id)).html
 
 
 def test_filing_refusal_keeps_the_page_and_names_the_field(client, grid_user, elder, dibao):
@@ -324,6 +329,9 @@ def test_list_filters_and_queue_badges(client, worker_a, township_user, elder, d
 
 
 def test_catalogue_edit_saves_materials_and_refuses_stale_version(client, make_user, worker_a, dibao, areas):
+    from dajiuzhu.core import clock
+    from dajiuzhu.intake.catalogue import effective_item
+
     county = make_user("county_approver", "county")
     client.force_login(worker_a)
     assert client.get(reverse("intake:catalogue")).status_code == 403
@@ -331,14 +339,16 @@ def test_catalogue_edit_saves_materials_and_refuses_stale_version(client, make_u
     assert "最低生活保障" in _html(client.get(reverse("intake:catalogue")))
     page = _html(client.get(reverse("intake:catalogue_edit", args=[dibao.pk])))
     assert "居民身份证（平台获取）\n家庭经济状况核对授权书\n低保申请书" in page
+    # the national definition is shown, not offered as a field
+    assert "全国统一的事项定义" in page
+    assert 'name="decide_level"' not in page and 'name="programme"' not in page
+    today = clock.today().isoformat()
     form = {
-        "version": dibao.version, "name": "最低生活保障", "category": "基本生活救助", "programme": "dibao",
-        "reference": "", "accept_level": "township", "decide_level": "county", "needs_investigation": "1",
-        "needs_check": "1", "needs_opinion": "1", "public_notice": "1", "publish_after": "1", "is_active": "1",
+        "version": "0", "start": today, "name": "最低生活保障", "department": "minzheng",
         "notice_days": "7", "accept_days": "3", "investigation_days": "10", "check_days": "3", "opinion_days": "3",
         "decision_days": "10", "notify_days": "3", "total_days": "30", "total_days_delegated": "20",
-        "total_days_extended": "45", "sampling_percent": "0", "sort": "1",
-        "materials": "居民身份证（平台获取）\n低保申请书\n户口簿（平台获取）", "delegated_counties": "371424",
+        "total_days_extended": "45", "sampling_percent": "0",
+        "materials": "居民身份证（平台获取）\n低保申请书\n户口簿（平台获取）", "delegated": "1",
     }  # fmt: skip
     # a bad value is named and nothing is saved
     response = client.post(reverse("intake:catalogue_edit", args=[dibao.pk]), {**form, "notice_days": "99"})
@@ -346,18 +356,23 @@ def test_catalogue_edit_saves_materials_and_refuses_stale_version(client, make_u
     assert (
         response.status_code == 400 and "<li>公示天数：应在" in html and '<p class="field-error">应在' in html
     )
-    assert AssistanceItem.objects.get(pk=dibao.pk).version == 1
-    # a good edit is saved
+    assert not ItemLocalChange.objects.exists()
+    # a good edit is saved for this county, from the date, and shows in the history
     response = client.post(reverse("intake:catalogue_edit", args=[dibao.pk]), form)
     assert response.status_code == 302
-    item = AssistanceItem.objects.get(pk=dibao.pk)
+    item = effective_item(AssistanceItem.objects.get(pk=dibao.pk), "371424", clock.today())
     assert item.materials == [{"name": "居民身份证", "platform": True}, {"name": "低保申请书", "platform": False},
                               {"name": "户口簿", "platform": True}]  # fmt: skip
-    assert list(item.delegated_counties.values_list("code", flat=True)) == ["371424"] and item.version == 2
+    assert item.delegated and ItemLocalChange.objects.get().version == 1
+    # the shipped row is untouched
+    assert AssistanceItem.objects.get(pk=dibao.pk).materials == dibao.materials
+    page = _html(client.get(reverse("intake:catalogue_edit", args=[dibao.pk])))
+    assert "户口簿（平台获取）" in page and "county_approver_county" in page and "临邑县" in page
     # the same (now stale) page again → the conflict message
     response = client.post(reverse("intake:catalogue_edit", args=[dibao.pk]), {**form, "name": "低保"})
-    assert response.status_code == 409 and "该事项已被他人修改" in _html(response)
-    assert AssistanceItem.objects.get(pk=dibao.pk).name == "最低生活保障"
+    assert response.status_code == 409 and "已被他人修改" in _html(response)
+    assert ItemLocalChange.objects.count() == 1
+    assert effective_item(dibao, "371424", clock.today()).name == "最低生活保障"
 
 
 def test_household_page_loads_the_chain_and_nav_has_intake_links(client, worker_a, elder):

@@ -101,7 +101,8 @@ def test_a_catalogue_item_with_its_own_notice_days_keeps_them_and_moves_off_the_
     worker_a, township_user, county_user, elder, dibao
 ):
     # given the county wrote 5 days for the item itself
-    services.item_update(user=county_user, item_id=dibao.pk, data={"notice_days": "5"})
+    services.item_change_create(user=county_user, item_id=dibao.pk, data={"notice_days": "5"}, version=0,
+                                start=DAY, today=DAY)  # fmt: skip
     # when a notice goes up on Monday 2 March: day 5 is Saturday 7 March
     app = _to_notice(worker_a, township_user, county_user, DAY)
     # then it ends on Monday 9 March
@@ -109,11 +110,18 @@ def test_a_catalogue_item_with_its_own_notice_days_keeps_them_and_moves_off_the_
 
 
 def test_an_empty_notice_days_in_the_catalogue_means_the_parameter(county_user, dibao):
-    services.item_update(user=county_user, item_id=dibao.pk, data={"notice_days": "5"})
-    item = services.item_update(user=county_user, item_id=dibao.pk, data={"notice_days": ""})
-    assert item.notice_days is None
+    from dajiuzhu.intake.catalogue import effective_item
+
+    def change(value: str, version: int) -> None:
+        services.item_change_create(user=county_user, item_id=dibao.pk, data={"notice_days": value},
+                                    version=version, start=DAY, today=DAY)  # fmt: skip
+
+    change("5", 0)
+    assert effective_item(dibao, "371424", DAY).notice_days == 5
+    change("", 1)
+    assert effective_item(dibao, "371424", DAY).notice_days is None
     with pytest.raises(ValidationFailed) as err:
-        services.item_update(user=county_user, item_id=dibao.pk, data={"notice_days": "七"})
+        change("七", 2)
     assert [(e.field, e.message) for e in err.value.errors] == [("公示天数", "应为整数")]
 
 

@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
-from dajiuzhu.core import workdays
+from dajiuzhu.core import clock, workdays
 from dajiuzhu.core.errors import ValidationFailed
 from dajiuzhu.intake import selectors, services
 from dajiuzhu.intake.catalogue import catalogue_file_items
@@ -53,7 +52,7 @@ def _to_notice(
 
 @pytest.fixture
 def today() -> dt.date:
-    return timezone.localdate()
+    return clock.today()
 
 
 @pytest.fixture

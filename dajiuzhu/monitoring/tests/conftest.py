@@ -159,14 +159,21 @@ def csv_bytes(header: list[str], rows: list[list[Any]]) -> bytes:
 
 
 @pytest.fixture
-def ingest(county_user: Any) -> Any:
+def city_feed_user(make_user: Any) -> Any:
+    """The data-sharing platform's account: city-wide, so its deliveries reach both counties (a county's
+    own upload reaches its own households only)."""
+    return make_user("sysadmin", "city", username="city_feeds")
+
+
+@pytest.fixture
+def ingest(city_feed_user: Any) -> Any:
     from dajiuzhu.monitoring.feeds import feed_ingest
 
     def run(
         source: str, header: list[str], rows: list[list[Any]], name: str = "feed.csv", on: dt.date = DAY
     ) -> Any:
         return feed_ingest(
-            user=county_user, source=source, data=feed_csv(source, header, rows), file_name=name, on=on
+            user=city_feed_user, source=source, data=feed_csv(source, header, rows), file_name=name, on=on
         )
 
     return run

@@ -3,10 +3,9 @@ home visit and asks for assistance; the application appears in the one-window wo
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
+from dajiuzhu.core import clock
 from dajiuzhu.intake.models import Application, Status
 from dajiuzhu.monitoring.models import VisitTask
 from dajiuzhu.monitoring.tests.conftest import IDS, feed_csv
@@ -21,7 +20,7 @@ def test_grid_worker_visits_on_a_phone_and_files_for_assistance(
     from dajiuzhu.monitoring.feeds import feed_ingest
 
     # given a 36,800-yuan self-paid hospital bill of 张 (a 低保 household in grid A) delivered by 医保
-    today = dt.date.today()
+    today = clock.today()
     feed_ingest(user=county_user, source="MEDICAL_SETTLEMENT", file_name="yb.csv", data=feed_csv(
         "MEDICAL_SETTLEMENT", ["id_number", "record_id", "settled_on", "out_of_pocket_yuan"],
         [[IDS["zhang"], "YB1", today.replace(day=1).isoformat(), "36800.00"]],

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from dajiuzhu.core.errors import PermissionDenied, ValidationFailed
+from dajiuzhu.monitoring.feeds import UNKNOWN_PERSON
 from dajiuzhu.monitoring.models import Alert, FeedDelivery, FeedIssue, VisitTask
 
 from .conftest import DAY, IDS, csv_bytes
@@ -107,7 +108,7 @@ def test_unknown_id_is_reported_not_guessed(families: Any, population: Any, inge
     result = ingest("MEDICAL_SETTLEMENT", MED, [[IDS["stranger"], "2026-01-10", "50000.00", "S1"]])
     # then it is listed and nothing is raised
     assert list(FeedIssue.objects.values_list("kind", "row_number", "id_number", "reasons")) == [
-        ("unknown", 1, IDS["stranger"], "身份证号码不在困难群众数据库中")
+        ("unknown", 1, IDS["stranger"], UNKNOWN_PERSON)
     ]
     assert result.delivery.rows_unknown == 1
     assert Alert.objects.count() == 0
@@ -168,8 +169,9 @@ def test_only_monitoring_admins_deliver(grid_user: Any, families: Any) -> None:
 
 
 def test_jsonl_and_parquet_are_read_like_csv(
-    families: Any, population: Any, county_user: Any, tmp_path: Any
+    families: Any, population: Any, city_feed_user: Any, tmp_path: Any
 ) -> None:
+    county_user = city_feed_user  # 王 lives in the other county: the city's platform account delivers
     import polars as pl
 
     from dajiuzhu.monitoring.feeds import feed_ingest

@@ -1,14 +1,15 @@
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+
+from dajiuzhu.core import clock
 
 RURAL = "dibao.standard.rural"
 
 
 @pytest.fixture
 def today() -> dt.date:
-    return timezone.localdate()
+    return clock.today()
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 from django.utils import timezone
 
@@ -196,7 +197,10 @@ def test_happiness_page_is_printable_and_masks_id_numbers(
     response = client.get(reverse("payments:household_benefits", args=[families["wang"].pk]))
     html = response.content.decode()
     assert response.status_code == 200
-    assert "window.print()" in html and "@media print" in html
+    # the print button (web/app.js's data-print, no inline handler under the CSP) and the A4 print styles
+    assert "data-print" in html and "/static/payments/benefits.css" in html
+    with open(finders.find("payments/benefits.css"), encoding="utf-8") as css:
+        assert "@media print" in css.read()
     assert "补发2026年12月" in html and "2027年合计" in html
     assert "累计实发 2400.00 元（应发 2400.00 元，抵扣追回款 0.00 元）" in html
     assert "服务类救助（养老、儿童服务上线后显示）" in html

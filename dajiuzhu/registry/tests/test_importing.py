@@ -9,6 +9,7 @@ from openpyxl import Workbook, load_workbook
 from dajiuzhu.audit.models import AuditEvent
 from dajiuzhu.core import idnumber
 from dajiuzhu.core.errors import PermissionDenied
+from dajiuzhu.core.masking import mask_id_number
 from dajiuzhu.registry.importing import (
     ImportFileInvalid,
     households_import,
@@ -148,7 +149,9 @@ def test_bad_rows_are_all_reported_and_nothing_is_saved(household_a, township_us
     messages = {e.row: e.message for e in result.errors}
     assert "校验码错误" in messages[3]
     assert "与第2行重复" in messages[4]
-    assert "已登记在其他家庭（户编号 37142410020100001）" in messages[5]
+    # already registered: said without where (no household number, no area), with how to ask for a move
+    assert "已登记在其他家庭" in messages[5] and "成员迁移" in messages[5]
+    assert "37142410020100001" not in messages[5] and "东关" not in messages[5]
     assert messages[6] == "户号2已在第5行登记户主，一户只能有一名户主"
     assert messages[7] == "区划代码“371424100299”不存在"
     assert messages[8] == "“山东省德州市齐河县晏城街道城南社区居委会”不在您的管辖范围内"
@@ -156,7 +159,9 @@ def test_bad_rows_are_all_reported_and_nothing_is_saved(household_a, township_us
     assert messages[10] == "“12345”不是有效的手机号或固定电话"
     assert sorted(result.row_values) == [3, 4, 5, 6, 7, 8, 9, 10]
     assert result.row_values[10][8] == "12345"
-    assert counts() == before
+    # nothing saved; only the attempt on a registered ID number is audited (masked)
+    assert counts()[:3] == before[:3] and counts()[3] == before[3] + 1
+    assert AuditEvent.objects.get(action="denied").subject_label == mask_id_number(ids["head"])
 
 
 def test_household_fields_must_agree_within_a_household(township_user):

@@ -6,7 +6,6 @@ import datetime as dt
 
 import polars as pl
 import pytest
-from django.core.management import call_command
 
 from dajiuzhu.areas.models import Area, AreaLevel
 from dajiuzhu.areas.selectors import region_code_known
@@ -109,40 +108,3 @@ def test_distribution_is_plausible(linyi):
     joined = sizes.join(per_hh, left_on="id", right_on="household_id", how="left").fill_null(0)
     poor = joined.filter(pl.col("amount") / 12 / pl.col("member_count") < 700).height / 2000
     assert 0.01 < poor < 0.15
-
-
-def test_seed_command_loads_areas_and_prints_counts(capsys):
-    call_command("seed", "--households", "50", "--seed", "5", "--area", "371424")
-    out = capsys.readouterr().out
-    assert "50 户" in out and "秒" in out
-    assert Household.objects.count() == 50
-
-
-def test_demo_setup_is_idempotent(capsys, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    from dajiuzhu.accounts.models import User
-
-    # when
-    call_command("demo_setup")
-    users, households = User.objects.count(), Household.objects.count()
-    call_command("demo_setup")
-
-    # then
-    assert users == User.objects.count() == 9
-    assert households == Household.objects.count() == 2000
-    # and the demo village has its two supporters living elsewhere, added once
-    from dajiuzhu.registry.models import OutsideSupporter
-
-    assert sorted(OutsideSupporter.objects.values_list("status", flat=True)) == ["", "in_prison"]
-    out = capsys.readouterr().out
-    assert out.count("demo12345!") >= 16
-    village = User.objects.get(username="village")
-    grid = User.objects.get(username="grid")
-    assert village.area.level == AreaLevel.VILLAGE and grid.area.level == AreaLevel.GRID
-    assert grid.area.is_within(village.area)
-    assert Household.objects.filter(area__village_code=village.area.code).exists()
-    assert User.objects.get(username="township").area.code == village.area.township_code
-    assert User.objects.get(username="yibao").department.code == "yibao"
-    assert User.objects.get(username="admin").area.code == "37"
-    assert User.objects.get(username="auditor").area.code == "3714"
-    assert village.check_password("demo12345!")

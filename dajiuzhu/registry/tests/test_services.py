@@ -2,6 +2,7 @@ import pytest
 
 from dajiuzhu.audit.models import AuditEvent
 from dajiuzhu.core.errors import NotFound, ValidationFailed
+from dajiuzhu.core.masking import mask_id_number
 from dajiuzhu.registry.errors import StaleRecord
 from dajiuzhu.registry.models import Household, Membership, Person
 from dajiuzhu.registry.services import household_create, person_move, person_reveal, person_update
@@ -38,7 +39,10 @@ def test_duplicate_id_number_is_refused_and_nothing_saved(household_a, worker_a,
     assert any(
         e.field == "身份证号码" and e.row == 2 and "已登记在其他家庭" in e.message for e in err.value.errors
     )
-    assert (Household.objects.count(), Person.objects.count(), AuditEvent.objects.count()) == before
+    # (only the refused attempt is audited, with the masked ID number)
+    assert (Household.objects.count(), Person.objects.count(), AuditEvent.objects.count() - 1) == before
+    denied = AuditEvent.objects.get(action="denied")
+    assert denied.subject_label == mask_id_number(ids["head"]) and "已在其他家庭登记" in denied.note
 
 
 def test_worker_cannot_write_outside_own_village(household_b, worker_a):

@@ -420,3 +420,34 @@ def test_spark_judges_supporters_elsewhere_as_the_other_paths(spark):
         want = bool(single.household["external_supporter_able"]) if mine else False
         assert spark_able[h["household_id"]]["external_supporter_able"] is want
         assert polars_able[h["household_id"]] is want
+
+
+def test_the_care_rules_agree_on_spark(spark):
+    """rules.care (elderly-care hours and cost shares) on Spark: the same values as the single path."""
+    import datetime as dt
+    import itertools
+
+    from dajiuzhu.rules import care
+    from dajiuzhu.rules.parameters import ParameterTree
+    from dajiuzhu.rules.params import build_table
+
+    table = build_table(
+        ParameterTree.load(), care.CARE_PARAMS, on=dt.date(2026, 12, 1), combos=[("371424", "rural")]
+    )
+    combos = list(itertools.product(range(-1, 5), [False, True], [False, True], [False, True]))
+    rows = [
+        {"person_id": i, "household_id": i // 3, "param_key": 0, "ability_level": lv, "tekun_current": t,
+         "in_dibao": d, "in_institution": inst}
+        for i, (lv, t, d, inst) in enumerate(combos)
+    ]  # fmt: skip
+    households = [{"household_id": h, "param_key": 0} for h in sorted({r["household_id"] for r in rows})]
+    hh = to_spark_frame(spark, households, {"household_id": int, "param_key": int})
+    pp = to_spark_frame(
+        spark, rows, {"person_id": int, "household_id": int, "param_key": int, **care.PERSON_INPUTS}
+    )
+    _s_hh, s_pp = assess_spark(care.CARE_RULES, hh, pp, table, person_outputs=True)
+    got = collect_by_key(s_pp, "person_id")
+    for r in rows:
+        want = assess_one(care.CARE_RULES, {}, [r], table.values[0]).persons[0]
+        for name in ("care_status", "care_hours", "care_gov_share", "care_self_share"):
+            assert got[r["person_id"]][name] == want[name], (r, name)

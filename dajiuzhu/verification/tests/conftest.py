@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+
+from dajiuzhu.core import clock
 
 
 @pytest.fixture
@@ -30,7 +31,7 @@ def deliver(county_admin):
     from dajiuzhu.verification.ingest import batch_ingest_rows
 
     def run(source: str, rows: list[dict], days_ago: int = 0, label: str = ""):
-        at = timezone.now() - dt.timedelta(days=days_ago)
+        at = clock.now() - dt.timedelta(days=days_ago)
         return batch_ingest_rows(actor=county_admin, source=source, rows=rows, delivered_at=at, label=label)
 
     return run

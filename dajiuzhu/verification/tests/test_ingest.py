@@ -9,7 +9,7 @@ from dajiuzhu.audit.models import AuditEvent
 from dajiuzhu.core import idnumber
 from dajiuzhu.core.errors import PermissionDenied
 from dajiuzhu.verification.errors import FileUnreadable, UnknownSource
-from dajiuzhu.verification.ingest import batch_ingest_file, batch_ingest_rows
+from dajiuzhu.verification.ingest import batch_ingest_file, batch_ingest_rows, outside_area_reason
 from dajiuzhu.verification.models import BatchStatus, ExchangeBatch, ExchangeRecord, QuarantinedRow
 
 from .conftest import csv_bytes
@@ -36,17 +36,21 @@ def test_csv_delivery_quarantines_bad_rows_and_stores_the_rest(county_admin, hou
     content = csv_bytes(HEADER, _rows(ids))
     # when the county administrator uploads it
     batch = batch_ingest_file(actor=county_admin, source="BANK_DEPOSIT", filename="bank.csv", content=content)
-    # then the good rows are stored, the bad rows quarantined with Chinese reasons naming row and field
-    assert (batch.rows_total, batch.rows_inserted, batch.rows_quarantined) == (4, 2, 2)
+    # then the registered person's row is stored, the bad rows quarantined with Chinese reasons naming row
+    # and field, and the stranger's row too (not within the uploader's area), raw text kept
+    assert (batch.rows_total, batch.rows_inserted, batch.rows_quarantined) == (4, 1, 3)
     stored = {r.id_number: r.payload["balance_yuan"] for r in ExchangeRecord.objects.all()}
-    assert stored == {ids["head"]: "12000.00", STRANGER: "300.00"}
-    q = list(QuarantinedRow.objects.filter(batch=batch).values_list("row_number", "reasons"))
+    assert stored == {ids["head"]: "12000.00"}
+    q = list(QuarantinedRow.objects.filter(batch=batch).values_list("row_number", "reasons", "raw"))
     assert q[0][0] == 3 and q[0][1][0].startswith("第3行 身份证号码（id_number）：校验码错误")
-    assert q[1] == (
+    assert q[1][:2] == (
         4,
         ["第4行 开户行（bank）：不能为空", "第4行 余额（元）（balance_yuan）：“abc”不是有效的金额"],
     )
-    # and the stranger is reported as not in the registry, never matched to anyone
+    assert q[2][0] == 5 and q[2][1] == [outside_area_reason(5, "身份证号码")]
+    assert q[2][2] == {"id_number": STRANGER, "record_id": "A004", "bank": "工商银行", "as_of": "2026-03-01",
+                       "balance_yuan": "300.00"}  # fmt: skip
+    # and the stranger is reported as not in the area's registry, never matched to anyone
     assert batch.unknown_persons == 1
     assert batch.summary["unknown_ids"] == [STRANGER]
     assert (
@@ -110,24 +114,30 @@ def test_replaying_the_same_file_creates_nothing_new(county_admin, household_a, 
     # then it is logged as a replay of the first, and no record or quarantined row is added
     assert again.status == BatchStatus.REPLAY and again.replay_of_id == first.pk
     assert again.rows_inserted == 0
-    assert ExchangeRecord.objects.count() == 2
-    assert QuarantinedRow.objects.count() == 2
+    assert ExchangeRecord.objects.count() == 1
+    assert QuarantinedRow.objects.count() == 3
 
 
 def test_overlapping_delivery_updates_changed_records_and_skips_the_same(county_admin, household_a, ids):
+    first = [
+        [ids["head"], "A001", "农业银行", "2026-03-01", "12000.00"],
+        [ids["child"], "A006", "邮储银行", "2026-03-01", "10.00"],
+    ]
     batch_ingest_file(
-        actor=county_admin, source="BANK_DEPOSIT", filename="m1.csv", content=csv_bytes(HEADER, _rows(ids))
+        actor=county_admin, source="BANK_DEPOSIT", filename="m1.csv", content=csv_bytes(HEADER, first)
     )
-    # given a later file with the head's account at a new balance, the stranger's unchanged, and one new row
+    # given a later file with the head's account at a new balance, the child's first account unchanged, one
+    # new row, and a stranger's row (refused again: not within the area)
     rows = [
         [ids["head"], "A001", "农业银行", "2026-04-01", "9000.00"],
         [STRANGER, "A004", "工商银行", "2026-03-01", "300.00"],
         [ids["child"], "A005", "邮储银行", "2026-04-01", "50.00"],
+        [ids["child"], "A006", "邮储银行", "2026-03-01", "10.00"],
     ]
     batch = batch_ingest_file(
         actor=county_admin, source="BANK_DEPOSIT", filename="m2.csv", content=csv_bytes(HEADER, rows)
     )
-    assert (batch.rows_inserted, batch.rows_updated, batch.rows_unchanged) == (1, 1, 1)
+    assert (batch.rows_inserted, batch.rows_updated, batch.rows_unchanged, batch.rows_quarantined) == (1, 1, 1, 1)
     assert ExchangeRecord.objects.count() == 3
     head = ExchangeRecord.objects.get(id_number=ids["head"])
     assert head.payload["balance_yuan"] == "9000.00" and head.batch_id == batch.pk

@@ -5,9 +5,9 @@ import datetime as dt
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from dajiuzhu.accounts.services import api_token_create
+from dajiuzhu.core import clock
 from dajiuzhu.verification.models import Authorisation, ExchangeRecord, VerificationRequest
 
 from .conftest import csv_bytes
@@ -59,7 +59,7 @@ def test_authorisation_then_request_then_report_page(client, township_user, hous
     deliver("BANK_DEPOSIT", [{"id_number": ids["head"], "record_id": "6222001", "bank": "农行",
                               "as_of": "2026-03-01", "balance_yuan": "12000.00"}])  # fmt: skip
     client.force_login(township_user)
-    today = timezone.localdate()
+    today = clock.today()
     # a request before any authorisation is refused on the page
     refused = client.post(
         reverse("verification:request_new"), {"id_number": ids["spouse"], "sources": ["BANK_DEPOSIT"]}
@@ -134,7 +134,7 @@ def test_api_authorise_request_and_get_report(township_user, household_a, delive
         "/api/verification/requests", {"id_number": ids["head"]}, content_type="application/json"
     )
     assert refused.status_code == 403 and refused.json()["code"] == "authorisation_missing"
-    today = timezone.localdate()
+    today = clock.today()
     auth = c.post("/api/verification/authorisations", {
         "id_number": ids["head"], "signed_on": today.isoformat(), "valid_until": (today + dt.timedelta(days=90)).isoformat(),
     }, content_type="application/json")  # fmt: skip

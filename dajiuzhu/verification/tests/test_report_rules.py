@@ -4,8 +4,8 @@ housing_flag, business_flag) and read every other threshold as a dated parameter
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
+from dajiuzhu.core import clock
 from dajiuzhu.core.errors import ValidationFailed
 from dajiuzhu.parameters.models import ParameterChange
 from dajiuzhu.verification.services import verification_request
@@ -93,7 +93,7 @@ def test_two_rural_dwellings_need_a_visit_until_the_county_allows_two_on_the_par
 def test_the_utilities_line_is_the_county_s_parameter(township_user, county_admin, household_a, deliver, ids):
     # given 临邑县 lowers the line to 300 元 a month; the head's bills come to 3,600 元 in 12 months
     _county_sets(county_admin, "verify.utilities_monthly_visit", "300.00")
-    today = timezone.localdate()
+    today = clock.today()
     deliver("UTILITIES", [{"id_number": ids["head"], "record_id": "E1", "utility": "电",
                            "period": today.replace(day=1).isoformat(), "amount_yuan": "3600.00"}])  # fmt: skip
     _authorise(township_user, household_a)

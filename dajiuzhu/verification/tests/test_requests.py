@@ -4,10 +4,9 @@ import dataclasses
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from dajiuzhu.audit.models import AuditEvent
-from dajiuzhu.core import idnumber
+from dajiuzhu.core import clock, idnumber
 from dajiuzhu.core.errors import NotFound, ValidationFailed
 from dajiuzhu.core.masking import mask_id_number
 from dajiuzhu.verification.errors import AuthorisationMissing
@@ -19,13 +18,13 @@ SUPPORTER = idnumber.make("371424", dt.date(1975, 3, 3), 13)
 
 
 def _authorise(user, household, **kw):
-    today = timezone.localdate()
+    today = clock.today()
     args = {"signed_on": today, "valid_until": today + dt.timedelta(days=365)} | kw
     return authorisation_record(user=user, household_id=household.pk, **args)
 
 
 def _months_ago(n: int) -> str:
-    today = timezone.localdate()
+    today = clock.today()
     y, m = divmod(today.year * 12 + today.month - 1 - n, 12)
     return dt.date(y, m + 1, 1).isoformat()
 
@@ -75,7 +74,7 @@ def test_request_refused_when_one_member_did_not_sign(township_user, household_a
 
 
 def test_request_refused_when_authorisation_expired_or_scope_too_narrow(township_user, household_a):
-    today = timezone.localdate()
+    today = clock.today()
     _authorise(township_user, household_a, signed_on=today - dt.timedelta(days=400),
                valid_until=today - dt.timedelta(days=1))  # fmt: skip
     _authorise(township_user, household_a, sources=["BANK_DEPOSIT"])

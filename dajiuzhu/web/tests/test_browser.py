@@ -185,7 +185,7 @@ def test_worker_searches_opens_household_and_reveals_id(
     assert page.evaluate("typeof window.htmx") == "object", "htmx did not load from the vendored static files"
     assert page.locator("#results tbody tr").count() == 3
     page.locator("#id_q").press_sequentially("张建", delay=50)
-    page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('#results tbody tr').length === 1")
     page.screenshot(path=str(screenshot_dir / "screenshot-list.png"), full_page=True)
     assert "张建" not in unquote(page.url)  # what is typed is POSTed, never put in the address
 
