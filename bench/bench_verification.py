@@ -51,9 +51,7 @@ def _register(n: int, area: object) -> None:
                    hukou_type="agricultural") for g in range(groups)],
         ignore_conflicts=True, batch_size=1000,
     )  # fmt: skip
-    households = dict(
-        Household.objects.filter(number__startswith="BENCHV").values_list("number", "id")
-    )
+    households = dict(Household.objects.filter(number__startswith="BENCHV").values_list("number", "id"))
     people = []
     for i in range(n):
         birth = start + dt.timedelta(days=i // 1000)

@@ -161,6 +161,9 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     return token, key
 
 
+TOKEN_USE_RESOLUTION = dt.timedelta(minutes=1)
+
+
 def api_token_authenticate(key: str) -> User | None:
     token = (
         ApiToken.objects.select_related("user", "user__area")
@@ -171,7 +174,10 @@ def api_token_authenticate(key: str) -> User | None:
     # passwords must not cut off an integration (a token is revoked, or its user deactivated, instead).
     if token is None or not token.user.is_active:
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=clock.now())
+    # Recorded to the minute: a phone calling every few seconds does not write the token row each time.
+    now = clock.now()
+    if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
 
 

@@ -41,3 +41,7 @@ class StatementInvalid(ValidationFailed):
 
 class MealInvalid(ValidationFailed):
     code = "eldercare_meal_invalid"
+
+
+class CommunityInvalid(ValidationFailed):
+    code = "eldercare_community_invalid"

@@ -81,9 +81,9 @@ def item_label(code: str) -> str:
     return code
 
 
-def _param(name: str, on: dt.date, region: str) -> Any:
+def _param(name: str, on: dt.date, region: str, tree: Any = None) -> Any:
     try:
-        return parameter_tree().value(name, on=on, region=region)
+        return (tree or parameter_tree()).value(name, on=on, region=region)
     except ParameterError as exc:
         raise ValidationFailed.single("政策参数", str(exc)) from exc
 
@@ -525,8 +525,9 @@ def _exceptions(order: CareOrder, visit: Visit) -> list[str]:
     if None in (visit.check_in_lat, visit.check_out_lat):
         found.append(VisitException.NO_LOCATION)
     home = HomeLocation.objects.filter(person=order.person).first()
+    tree = parameter_tree()
     if home is not None:
-        fence = float(_param(GEOFENCE, order.planned_on, area))
+        fence = float(_param(GEOFENCE, order.planned_on, area, tree))
         for lat, lng in (
             (visit.check_in_lat, visit.check_in_lng),
             (visit.check_out_lat, visit.check_out_lng),
@@ -534,7 +535,7 @@ def _exceptions(order: CareOrder, visit: Visit) -> list[str]:
             if lat is not None and lng is not None and distance_m(lat, lng, home.lat, home.lng) > fence:
                 found.append(VisitException.WRONG_PLACE)
                 break
-    share = Decimal(str(_param(MIN_SHARE, order.planned_on, area)))
+    share = Decimal(str(_param(MIN_SHARE, order.planned_on, area, tree)))
     if visit.minutes is not None and Decimal(visit.minutes) < share * order.planned_minutes:
         found.append(VisitException.TOO_SHORT)
     return found

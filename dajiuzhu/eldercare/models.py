@@ -64,6 +64,9 @@ class AbilityAssessment(models.Model):
     care_zone = models.CharField(_("对应护理分区"), max_length=10, choices=CareZone.choices)
     explanation = models.JSONField(_("评定依据"))
     next_due_on = models.DateField(_("下次复评日期"))
+    # The registry's six-item self-care test (特困 ADL) when assessed: a later change of it calls for a new
+    # assessment within eldercare.ability.trigger_working_days (S2 art. 23).
+    adl_failures_at = models.PositiveSmallIntegerField(_("评估时生活自理六项未达到项数"), default=0)
     note = models.CharField(_("备注"), max_length=500, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(_("录入时间"))
@@ -540,3 +543,75 @@ class Meal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.day}"
+
+
+# ---- volunteer care visits (精神慰藉) and home adaptation (适老化改造) -----------------------------------------
+
+
+class VolunteerVisit(models.Model):
+    """A volunteer's visit to an elder (精神慰藉: chatting, reading, a walk …), with its minutes, counted
+    against the county's monthly target for elders of 80 and over in special hardship."""
+
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
+    volunteer = models.CharField(_("志愿者"), max_length=50)
+    organisation = models.CharField(_("志愿服务组织"), max_length=100, blank=True)
+    visited_on = models.DateField(_("探访日期"))
+    minutes = models.PositiveIntegerField(_("时长（分钟）"))
+    content = models.CharField(_("服务内容"), max_length=300)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-visited_on", "-id"]
+        indexes = [models.Index(fields=["area", "visited_on"], name="eldercare_volunteer_area_day")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "volunteer", "visited_on"], name="eldercare_one_volunteer_visit_a_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.visited_on} {self.minutes}min"
+
+
+class AdaptationStatus(models.TextChoices):
+    PLANNED = "planned", _("已评估待施工")
+    ACCEPTED = "accepted", _("已验收")
+
+
+class AdaptationProject(models.Model):
+    """适老化改造 of one elder's home: what the assessment found, the items, the contractor and the cost, and
+    the acceptance with photos. The subsidy is the cost up to the household cap (a dated parameter)."""
+
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")  # the elder
+    area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
+    assessed_on = models.DateField(_("入户评估日期"))
+    findings = models.CharField(_("评估意见"), max_length=500)
+    items = models.JSONField(_("改造项目"))  # codes of policy/eldercare/adaptation-items.yaml
+    contractor = models.CharField(_("施工单位"), max_length=100)
+    cost = models.DecimalField(_("改造费用"), max_digits=10, decimal_places=2)
+    subsidy = models.DecimalField(_("政府补贴"), max_digits=10, decimal_places=2)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=AdaptationStatus.choices, default=AdaptationStatus.PLANNED
+    )
+    accepted_on = models.DateField(_("验收日期"), null=True, blank=True)
+    acceptance_note = models.CharField(_("验收意见"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-assessed_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.assessed_on}"
+
+
+class AdaptationPhoto(models.Model):
+    project = models.ForeignKey(AdaptationProject, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(upload_to="eldercare/adaptation/%Y/%m/")
+    uploaded_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.image.name or ""

@@ -436,3 +436,44 @@ def care_dashboard(*, user: Any, month: Any) -> CareDashboard:
         unplaced=len(unplaced_disabled_tekun(user=user, month=month)), rows=ordered, total=total,
         statements_amount=amount,
     )  # fmt: skip
+
+
+TRIGGER_DAYS = "eldercare.ability.trigger_working_days"
+
+
+@dataclass
+class Due:
+    person: Person
+    assessment: AbilityAssessment
+    reason: str
+    due_on: Any
+    overdue: bool
+
+
+def reassessment_due(*, user: Any, today: Any) -> list[Due]:
+    """Elders whose assessment must be redone: the routine date has come, or the registry's six-item
+    self-care test changed since the assessment (then within the trigger's working days from the change,
+    S2 art. 23). Earliest due first."""
+    from dajiuzhu.core.workdays import add_working_days
+    from dajiuzhu.parameters.selectors import parameter_tree
+
+    user_require(user, Capability.ELDER_READ)
+    newest = AbilityAssessment.objects.filter(person_id=OuterRef("person_id")).order_by("-assessed_on", "-id")
+    latest = AbilityAssessment.objects.filter(
+        user_scope_q(user), pk=Subquery(newest.values("pk")[:1])
+    ).select_related("person")
+    tree = parameter_tree()
+    out: list[Due] = []
+    for a in latest:
+        person = a.person
+        if person.is_deceased:
+            continue
+        if person.adl_failures != a.adl_failures_at:
+            changed = person.updated_at.date()
+            days = int(tree.value(TRIGGER_DAYS, on=changed, region=a.area_id))
+            due = add_working_days(changed, days)
+            reason = f"生活自理能力六项由{a.adl_failures_at}项未达到变为{person.adl_failures}项（{changed:%Y-%m-%d}登记）"
+            out.append(Due(person, a, reason, due, due < today))
+        elif a.next_due_on <= today:
+            out.append(Due(person, a, "常规复评到期", a.next_due_on, a.next_due_on < today))
+    return sorted(out, key=lambda d: (d.due_on, d.person.pk))

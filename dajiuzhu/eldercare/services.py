@@ -175,6 +175,7 @@ def assessment_record(
         care_zone=result.care_zone,
         explanation=[asdict(step) for step in result.steps],
         next_due_on=months.same_day_later(on, int(interval)),
+        adl_failures_at=person.adl_failures,
         note=note,
         recorded_by=user,
         recorded_at=clock.now(),

@@ -220,3 +220,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "eldercare/dashboard.html",
         {"b": board, "period": months.period(month), "chart": json.dumps(chart, ensure_ascii=False)},
     )
+
+
+@login_required
+@require_GET
+def reassessments(request: HttpRequest) -> HttpResponse:
+    rows = selectors.reassessment_due(user=request.user, today=clock.today())
+    return render(request, "eldercare/reassessments.html", {"rows": rows})

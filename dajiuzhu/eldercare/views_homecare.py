@@ -451,3 +451,59 @@ def canteen(request: HttpRequest, canteen_id: int) -> HttpResponse:
         {"m": settled, "c": settled.canteen, "today": today, "period": months.period(month), "error": error},
         status=400 if error else 200,
     )
+
+
+# ---- volunteer visits and home adaptation --------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def community(request: HttpRequest) -> HttpResponse:
+    from dajiuzhu.core import months
+    from dajiuzhu.eldercare import community as svc
+
+    error: DomainError | None = None
+    form = request.POST.get("form", "")
+    values: dict[str, Any] = {}
+    if request.method == "POST":
+        values = {**request.POST.dict(), "items": request.POST.getlist("items")}
+        try:
+            if form == "volunteer":
+                svc.volunteer_visit_record(user=request.user, data=values, ip=client_ip(request))
+                messages.success(request, "已登记志愿探访")
+            elif form == "accept":
+                svc.adaptation_accept(
+                    user=request.user, project_id=int(values.get("project") or 0), data=values,
+                    photos=request.FILES.getlist("photos"), ip=client_ip(request),
+                )  # fmt: skip
+                messages.success(request, "已验收")
+            else:
+                svc.adaptation_plan(user=request.user, data=values, ip=client_ip(request))
+                messages.success(request, "已登记适老化改造项目")
+        except DomainError as exc:
+            error = exc
+        else:
+            return redirect("eldercare:community")
+    raw = (request.GET.get("month") or "").strip()
+    try:
+        month = months.parse(raw) if raw else months.first_of(clock.today())
+    except ValueError:
+        month = months.first_of(clock.today())
+    return render(
+        request,
+        "eldercare/community.html",
+        {
+            "v": svc.volunteer_month(user=request.user, month=month),
+            "projects": list(svc.adaptations_visible(request.user)[:100]),
+            "items": svc.adaptation_items(),
+            "period": months.period(month),
+            "today": clock.today(),
+            "can_admin": request.user.can(Capability.ELDER_ADMIN),  # type: ignore[union-attr]
+            "can_order": request.user.can(Capability.ELDER_ORDER),  # type: ignore[union-attr]
+            "form": form,
+            "values": values,
+            "error": error,
+            "errors": _errors(error),
+        },
+        status=400 if error else 200,
+    )

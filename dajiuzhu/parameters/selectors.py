@@ -364,3 +364,8 @@ def parameter_history(*, user: Any, name: str, on: dt.date | None = None) -> Par
         jurisdiction_name=names.get(own, own) if own else "",
         can_edit=can_edit,
     )
+
+
+def warm_up() -> None:
+    """Parse the YAML parameter tree now (no database access): config.wsgi calls it before workers fork."""
+    _yaml_tree()

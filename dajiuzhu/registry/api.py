@@ -382,7 +382,10 @@ def _load_person(request: HttpRequest, person_id: int) -> Person:
 def person_update(request: HttpRequest, person_id: int, payload: PersonPatchIn) -> dict[str, Any]:
     _load_person(request, person_id)
     person = services.person_update(
-        actor=api_user(request), person_id=person_id, data=_dump(payload, "version"), version=payload.version,
+        actor=api_user(request),
+        person_id=person_id,
+        data=_dump(payload, "version"),
+        version=payload.version,
         ip=client_ip(request),
     )
     return _person_out(person)

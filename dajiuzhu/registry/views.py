@@ -352,7 +352,10 @@ def household_new(request: HttpRequest) -> HttpResponse:
         data = form.service_data()
         try:
             household = services.household_create(
-                actor=request.user, area=data.pop("area"), data=data, members=[head.service_data()],
+                actor=request.user,
+                area=data.pop("area"),
+                data=data,
+                members=[head.service_data()],
                 ip=client_ip(request),
             )
         except ValidationFailed as exc:
@@ -478,7 +481,10 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
         version = request.POST.get("version") or None
         try:
             services.person_update(
-                actor=request.user, person_id=person.pk, data=data, version=int(version) if version else None,
+                actor=request.user,
+                person_id=person.pk,
+                data=data,
+                version=int(version) if version else None,
                 ip=client_ip(request),
             )
         except ValidationFailed as exc:

@@ -178,3 +178,19 @@ def test_the_api_records_and_reads_an_assessment(township_user, elder) -> None:
     assert [row["id"] for row in listed] == [body["id"]]
     detail = client.get(f"/api/eldercare/assessments/{body['id']}").json()
     assert detail["scores"]["eating"] == 1
+
+
+def test_a_change_of_the_six_item_test_calls_for_a_new_assessment_within_ten_working_days(
+    township_user, elder
+) -> None:
+    services.assessment_record(user=township_user, person_id=elder.pk, data=data())
+    assert selectors.reassessment_due(user=township_user, today=dt.date(2026, 12, 1)) == []
+    elder.adl_bathing = elder.adl_dressing = False
+    elder.save()
+    due = selectors.reassessment_due(user=township_user, today=dt.date(2026, 12, 1))
+    assert len(due) == 1 and "由0项未达到变为2项" in due[0].reason
+    from dajiuzhu.core.workdays import add_working_days
+
+    assert due[0].due_on == add_working_days(elder.updated_at.date(), 10)
+    routine = selectors.reassessment_due(user=township_user, today=dt.date(2027, 12, 1))
+    assert routine and routine[0].overdue

@@ -27,7 +27,9 @@ def scores_for(total: int) -> dict[str, int]:
 
 
 def level(total: int, **condition) -> ability.AbilityResult:
-    return ability.score(INST, scores_for(total), ability.Condition(**condition), tree=TREE, on=ON, region=REGION)
+    return ability.score(
+        INST, scores_for(total), ability.Condition(**condition), tree=TREE, on=ON, region=REGION
+    )
 
 
 def test_the_instrument_has_26_items_in_4_domains_worth_90_points() -> None:
@@ -99,7 +101,9 @@ def test_a_county_band_changes_the_level_from_its_date() -> None:
         ParameterValue("eldercare.ability.mild_min", 70, dt.date(2026, 7, 1), REGION, "某县通知（测试）")
     )
     before = ability.score(INST, scores_for(68), ability.Condition(), tree=local, on=ON, region=REGION)
-    after = ability.score(INST, scores_for(68), ability.Condition(), tree=local, on=dt.date(2026, 7, 1), region=REGION)
+    after = ability.score(
+        INST, scores_for(68), ability.Condition(), tree=local, on=dt.date(2026, 7, 1), region=REGION
+    )
     assert (before.level, after.level) == (1, 2)
     other_county = ability.score(
         INST, scores_for(68), ability.Condition(), tree=local, on=dt.date(2026, 7, 1), region="371425"

@@ -137,7 +137,12 @@ def test_overlapping_delivery_updates_changed_records_and_skips_the_same(county_
     batch = batch_ingest_file(
         actor=county_admin, source="BANK_DEPOSIT", filename="m2.csv", content=csv_bytes(HEADER, rows)
     )
-    assert (batch.rows_inserted, batch.rows_updated, batch.rows_unchanged, batch.rows_quarantined) == (1, 1, 1, 1)
+    assert (batch.rows_inserted, batch.rows_updated, batch.rows_unchanged, batch.rows_quarantined) == (
+        1,
+        1,
+        1,
+        1,
+    )
     assert ExchangeRecord.objects.count() == 3
     head = ExchangeRecord.objects.get(id_number=ids["head"])
     assert head.payload["balance_yuan"] == "9000.00" and head.batch_id == batch.pk

@@ -128,6 +128,17 @@ OWN_ONLY: dict[str, str] = {
     "eldercare:care_month": "the caller's area's care entitlements",
     "GET /api/eldercare/institutions": "the institutions of the caller's area",
     "GET /api/eldercare/unplaced-tekun": "the caller's area's 特困 persons without a place",
+    "eldercare:dashboard": "the caller's area's care figures",
+    "eldercare:reassessments": "the caller's area's elders due for re-assessment",
+    "eldercare:orders": "the caller's area's home-care orders",
+    "eldercare:providers": "the providers of the caller's county",
+    "eldercare:statements": "the statements of the caller's county (a provider outside it: not found, "
+    "covered by the settlement tests)",
+    "eldercare:canteens": "the canteens of the caller's area",
+    "eldercare:community": "the caller's area's volunteer visits and adaptation projects (records are made "
+    "by ID number, the registry's one lookup)",
+    "eldercare:carer_today": "the calling carer's own visits",
+    "GET /api/eldercare/carer/orders": "the calling carer's own visits",
 }
 
 # Operations whose success is a record of the caller's own (an exchange batch, a delivery, a report)
@@ -178,6 +189,9 @@ OBJECT_PARAMS: dict[str, str] = {
     "institution_id": "institution",
     "stay_id": "stay",
     "bed_id": "bed",
+    "order_id": "order",
+    "canteen_id": "canteen",
+    "statement_id": "statement",
 }
 # Per route, an object parameter may need a particular object (an application at the right step).
 OBJECT_OVERRIDES: dict[tuple[str, str], str] = {
@@ -349,6 +363,9 @@ PAGE_CASES: dict[str, Callable[[World, World], list[Case]]] = {
     "eldercare:stay_transfer": _stay("stay_id", "stay"),
     "eldercare:stay_leave": _stay("stay_id", "stay"),
     "eldercare:bed_state": _stay("bed_id", "bed"),
+    "eldercare:desk": lambda f, h: [
+        ("reference", {}, {}, {"q": f.obj["person"].id_number}, {"q": UNREGISTERED_ID})
+    ],
     "registry:record_delete": _records,
     "payments:recovery_repay": _recovery_repay,
     "registry:import_errors": _import_errors,
@@ -431,6 +448,13 @@ def _csv(*rows: str) -> bytes:
 
 # Operations without an object in the URL: the reference they take, foreign and missing.
 API_CASES: dict[str, Callable[[World, World], list[Case]]] = {
+    "POST /api/eldercare/orders": lambda f, h: [
+        ("reference", {}, {},
+         {"id_number": f.obj["person"].id_number, "kind": "cleaning", "items": ["laundry"], "planned_on": _today(),
+          "planned_minutes": 30, "provider": h.pk("provider")},
+         {"id_number": UNREGISTERED_ID, "kind": "cleaning", "items": ["laundry"], "planned_on": _today(),
+          "planned_minutes": 30, "provider": h.pk("provider")}),
+    ],
     "POST /api/eldercare/institutions": lambda f, h: [
         ("reference", {}, {}, {"name": "探测", "kind": "rural_home", "mode": "public", "area_code": f.township.code},
          {"name": "探测", "kind": "rural_home", "mode": "public", "area_code": "379999999"}),

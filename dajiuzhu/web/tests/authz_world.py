@@ -467,6 +467,24 @@ def build_world(key: str, areas: dict[str, Any], depts: dict[str, Any], items: d
                 pk=pk(1), person=head, institution=inst, kind="tekun", applied_on=today, recorded_by=owner,
                 note=f"哨兵{m}轮候",
             )  # fmt: skip
+        if hasattr(care, "Provider"):
+            provider = o["provider"] = care.Provider.objects.create(
+                pk=pk(1), name=f"哨兵{m}居家服务", area=county, contract_number=f"哨兵{m}合同",
+                contract_from=month, contract_to=today + dt.timedelta(days=365),
+            )  # fmt: skip
+            carer_user = User.objects.create(pk=pk(90), username=f"carer_{key}", role="carer", area=county)
+            carer = o["carer"] = care.Carer.objects.create(
+                pk=pk(1), provider=provider, name=f"哨兵{m}护理员", phone="13700000000", user=carer_user
+            )
+            o["order"] = care.CareOrder.objects.create(
+                pk=pk(1), person=head, area=grid, provider=provider, carer=carer, items=["laundry"], kind="cleaning",
+                planned_on=today, planned_minutes=60, month=month, source="hotline", status="assigned",
+                note=f"哨兵{m}工单", created_by=owner, created_at=now,
+            )  # fmt: skip
+            o["statement"] = care.ProviderStatement.objects.create(
+                pk=pk(1), provider=provider, area=county, month=month, prepared_by=owner, prepared_at=now
+            )
+            o["canteen"] = care.Canteen.objects.create(pk=pk(1), name=f"哨兵{m}助老食堂", area=village)
 
     # What a page must never show to someone outside this area.
     from dajiuzhu.core.masking import mask_id_number

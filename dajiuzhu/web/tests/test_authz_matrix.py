@@ -148,14 +148,14 @@ def _report(request: pytest.FixtureRequest) -> None:
         f"object, {t.clean_listings} listings without foreign data, {t.public} public routes allow-listed, "
         f"{len(t.failures)} failures"
     )
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line("")
-        reporter.write_line(line)
-        reporter.write_line(
-            "  by identity: " + ", ".join(f"{k} {v}" for k, v in sorted(t.by_identity.items()))
-        )
-    print(line)
+    by_identity = "  by identity: " + ", ".join(f"{k} {v}" for k, v in sorted(t.by_identity.items()))
+    # Past pytest's capture, so that the line shows in a passing run too.
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if capture is not None:
+        with capture.global_and_fixture_disabled():
+            print(f"\n{line}\n{by_identity}", flush=True)
+    else:
+        print(line)
 
 
 # ---- the database fingerprint -------------------------------------------------------------------------
