@@ -22,12 +22,13 @@ from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record
 from dajiuzhu.core import clock, months
 from dajiuzhu.core.errors import FieldError, ValidationFailed
-from dajiuzhu.core.inputs import check_photos, clean_text
+from dajiuzhu.core.inputs import check_photos
 from dajiuzhu.core.money import InvalidAmount, parse_yuan
 from dajiuzhu.eldercare.errors import CommunityInvalid
+from dajiuzhu.eldercare.inputs import day as _day
+from dajiuzhu.eldercare.inputs import person_from, text
 from dajiuzhu.eldercare.models import AdaptationPhoto, AdaptationProject, AdaptationStatus, VolunteerVisit
 from dajiuzhu.parameters.selectors import parameter_tree
-from dajiuzhu.registry import selectors as registry_selectors
 from dajiuzhu.registry.models import Person
 from dajiuzhu.rules.parameters import ParameterError
 
@@ -50,55 +51,19 @@ def _param(name: str, on: dt.date, region: str) -> Any:
         raise ValidationFailed.single("政策参数", str(exc)) from exc
 
 
-def _text(
-    data: dict[str, Any], key: str, label: str, errors: list[FieldError], *, required: bool, limit: int
-) -> str:
-    try:
-        return clean_text(
-            None if data.get(key) is None else str(data.get(key)), label, required=required, limit=limit
-        )
-    except ValidationFailed as exc:
-        errors.extend(FieldError(key, f"{e.field}：{e.message}") for e in exc.errors)
-        return ""
-
-
-def _day(raw: Any, key: str, label: str, errors: list[FieldError]) -> dt.date | None:
-    text = str(raw or "").strip()
-    try:
-        value = dt.date.fromisoformat(text)
-    except ValueError:
-        errors.append(FieldError(key, f"{label}：“{text}”不是有效日期（应为 YYYY-MM-DD）"))
-        return None
-    if value > clock.today() or value.year < 2000:
-        errors.append(FieldError(key, f"{label}：应在2000年至今天之间"))
-        return None
-    return value
-
-
-def _person(user: Any, data: dict[str, Any], ip: str | None) -> Person:
-    if str(data.get("id_number") or "").strip():
-        return registry_selectors.household_by_id_number(user=user, id_number=str(data["id_number"]), ip=ip)[
-            1
-        ]
-    try:
-        return registry_selectors.person_get_for_user(
-            user=user, person_id=int(str(data.get("person_id"))), ip=ip
-        )
-    except ValueError:
-        raise CommunityInvalid(errors=[FieldError("id_number", "老人：请输入身份证号码")]) from None
-
-
 # ---- volunteer visits --------------------------------------------------------------------------------------------
 
 
 @transaction.atomic
 def volunteer_visit_record(*, user: Any, data: dict[str, Any], ip: str | None = None) -> VolunteerVisit:
     user_require(user, Capability.ELDER_ORDER)
-    person = _person(user, data, ip)
+    person = person_from(user, data, "老人", CommunityInvalid, ip)
     errors: list[FieldError] = []
-    volunteer = _text(data, "volunteer", "志愿者", errors, required=True, limit=50)
-    organisation = _text(data, "organisation", "志愿服务组织", errors, required=False, limit=100)
-    content = _text(data, "content", "服务内容", errors, required=True, limit=300)
+    volunteer = text(data.get("volunteer"), "volunteer", "志愿者", errors, required=True, limit=50)
+    organisation = text(
+        data.get("organisation"), "organisation", "志愿服务组织", errors, required=False, limit=100
+    )
+    content = text(data.get("content"), "content", "服务内容", errors, required=True, limit=300)
     on = _day(data.get("visited_on"), "visited_on", "探访日期", errors)
     raw = str(data.get("minutes") or "").strip()
     if not raw.isdigit() or not 10 <= int(raw) <= 480:
@@ -177,13 +142,13 @@ def models_q_in(values: Any, field: str) -> Any:
 @transaction.atomic
 def adaptation_plan(*, user: Any, data: dict[str, Any], ip: str | None = None) -> AdaptationProject:
     user_require(user, Capability.ELDER_ADMIN)
-    person = _person(user, data, ip)
+    person = person_from(user, data, "老人", CommunityInvalid, ip)
     household = person.household
     assert household is not None  # found through it
     errors: list[FieldError] = []
     on = _day(data.get("assessed_on"), "assessed_on", "入户评估日期", errors)
-    findings = _text(data, "findings", "评估意见", errors, required=True, limit=500)
-    contractor = _text(data, "contractor", "施工单位", errors, required=True, limit=100)
+    findings = text(data.get("findings"), "findings", "评估意见", errors, required=True, limit=500)
+    contractor = text(data.get("contractor"), "contractor", "施工单位", errors, required=True, limit=100)
     raw_items = data.get("items") or []
     items = [
         str(i) for i in (raw_items if isinstance(raw_items, list | tuple) else [raw_items]) if str(i).strip()
@@ -233,7 +198,7 @@ def adaptation_accept(
     if project.status == AdaptationStatus.ACCEPTED:
         errors.append(FieldError("status", "该改造项目已验收"))
     on = _day(data.get("accepted_on"), "accepted_on", "验收日期", errors)
-    note = _text(data, "acceptance_note", "验收意见", errors, required=True, limit=300)
+    note = text(data.get("acceptance_note"), "acceptance_note", "验收意见", errors, required=True, limit=300)
     if not photos:
         errors.append(FieldError("photos", "验收照片：请至少上传一张改造完成后的照片"))
     if on is not None and on < project.assessed_on:

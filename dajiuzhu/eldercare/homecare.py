@@ -32,6 +32,7 @@ from dajiuzhu.core import clock, months
 from dajiuzhu.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from dajiuzhu.core.inputs import clean_phone, clean_text
 from dajiuzhu.eldercare.errors import OrderInvalid, VisitInvalid
+from dajiuzhu.eldercare.inputs import person_from
 from dajiuzhu.eldercare.models import (
     HOURS_COUNTED,
     CareEntitlement,
@@ -278,24 +279,11 @@ def hours_of(person: Person, month: dt.date, *, user: Any) -> Hours:
 # ---- orders -------------------------------------------------------------------------------------------------
 
 
-def _person(user: Any, data: dict[str, Any], ip: str | None) -> Person:
-    if str(data.get("id_number") or "").strip():
-        _household, person = registry_selectors.household_by_id_number(
-            user=user, id_number=str(data["id_number"]), ip=ip
-        )
-        return person
-    try:
-        pk = int(str(data.get("person_id")))
-    except ValueError:
-        raise OrderInvalid(errors=[FieldError("id_number", "服务对象：请输入身份证号码")]) from None
-    return registry_selectors.person_get_for_user(user=user, person_id=pk, ip=ip)
-
-
 @transaction.atomic
 def order_place(*, user: Any, data: dict[str, Any], ip: str | None = None) -> CareOrder:
     """An order for an elder of the user's area, within the elder's free hours left for the month."""
     user_require(user, Capability.ELDER_ORDER)
-    person = _person(user, data, ip)
+    person = person_from(user, data, "服务对象", OrderInvalid, ip)
     Person.objects.select_for_update().filter(pk=person.pk).first()  # one booking at a time per elder
     area = person.household.area_id  # type: ignore[union-attr]
     today = clock.today()

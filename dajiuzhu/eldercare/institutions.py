@@ -8,7 +8,6 @@ ends in a clear message, never in two people on one bed.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
@@ -18,10 +17,13 @@ from dajiuzhu.accounts.roles import Capability
 from dajiuzhu.accounts.selectors import area_in_user_scope, user_require, user_scope_q
 from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record
-from dajiuzhu.core import clock
 from dajiuzhu.core.errors import Conflict, FieldError, NotFound, ValidationFailed
-from dajiuzhu.core.inputs import clean_phone, clean_text
+from dajiuzhu.core.inputs import clean_phone
 from dajiuzhu.eldercare.errors import BedTaken, InstitutionInvalid, StayInvalid
+from dajiuzhu.eldercare.inputs import choice as _choice
+from dajiuzhu.eldercare.inputs import day as _day
+from dajiuzhu.eldercare.inputs import person_from
+from dajiuzhu.eldercare.inputs import text as _text
 from dajiuzhu.eldercare.models import (
     Bed,
     BedState,
@@ -37,7 +39,6 @@ from dajiuzhu.eldercare.models import (
     Zone,
 )
 from dajiuzhu.eldercare.selectors import latest_assessment
-from dajiuzhu.registry import selectors as registry_selectors
 
 BEDS_PER_CALL = 500
 _RANGE = re.compile(r"^([A-Za-z]*)(\d+)\s*[-—~～至]\s*\1?(\d+)$")
@@ -49,60 +50,6 @@ def _institution(user: Any, institution_id: int, *, lock: bool = False) -> Insti
     if found is None:
         raise NotFound("养老机构不存在或不在您的管辖范围内")
     return found
-
-
-def _person(user: Any, data: dict[str, Any], label: str, ip: str | None) -> Any:
-    """The person named by `id_number` (typed at the desk) or `person_id` (picked from a list), within the
-    user's area; a miss reads the same whatever the reason (registry.selectors.household_by_id_number)."""
-    if str(data.get("id_number") or "").strip():
-        _household, person = registry_selectors.household_by_id_number(
-            user=user, id_number=str(data["id_number"]), ip=ip
-        )
-        return person
-    try:
-        person_id = int(str(data.get("person_id")))
-    except ValueError:
-        raise StayInvalid(errors=[FieldError("id_number", f"{label}：请输入身份证号码")]) from None
-    return registry_selectors.person_get_for_user(user=user, person_id=person_id, ip=ip)
-
-
-def _choice(raw: Any, choices: Any, key: str, label: str, errors: list[FieldError]) -> str:
-    value = str(raw or "").strip()
-    if value not in choices.values:
-        errors.append(FieldError(key, f"{label}：请选择{'、'.join(str(c.label) for c in choices)}之一"))
-    return value
-
-
-def _text(
-    raw: Any, key: str, label: str, errors: list[FieldError], *, required: bool = False, limit: int
-) -> str:
-    try:
-        return clean_text(None if raw is None else str(raw), label, required=required, limit=limit)
-    except ValidationFailed as exc:
-        errors.extend(FieldError(key, f"{e.field}：{e.message}") for e in exc.errors)
-        return ""
-
-
-def _day(raw: Any, key: str, label: str, errors: list[FieldError]) -> dt.date | None:
-    if isinstance(raw, dt.date):
-        value = raw
-    else:
-        text = str(raw or "").strip()
-        if not text:
-            errors.append(FieldError(key, f"{label}：请填写"))
-            return None
-        try:
-            value = dt.date.fromisoformat(text)
-        except ValueError:
-            errors.append(FieldError(key, f"{label}：“{text}”不是有效日期（应为 YYYY-MM-DD）"))
-            return None
-    if value > clock.today():
-        errors.append(FieldError(key, f"{label}：不能晚于今天"))
-        return None
-    if value.year < 2000:
-        errors.append(FieldError(key, f"{label}：不能早于2000年"))
-        return None
-    return value
 
 
 @transaction.atomic
@@ -293,7 +240,7 @@ def admit(*, user: Any, institution_id: int, data: dict[str, Any], ip: str | Non
     """Admit a person of the user's area to a free bed of the institution."""
     user_require(user, Capability.ELDER_ADMIN)
     inst = _institution(user, institution_id, lock=True)
-    person = _person(user, data, "入住人员", ip)
+    person = person_from(user, data, "入住人员", StayInvalid, ip)
     errors: list[FieldError] = []
     kind = _choice(data.get("kind"), ResidentKind, "kind", "入住类别", errors)
     on = _day(data.get("started_on"), "started_on", "入住日期", errors)
@@ -408,7 +355,7 @@ def waiting_add(
 ) -> WaitingEntry:
     user_require(user, Capability.ELDER_ADMIN)
     inst = _institution(user, institution_id)
-    person = _person(user, data, "申请人员", ip)
+    person = person_from(user, data, "申请人员", StayInvalid, ip)
     errors: list[FieldError] = []
     kind = _choice(data.get("kind"), ResidentKind, "kind", "入住类别", errors)
     on = _day(data.get("applied_on"), "applied_on", "申请日期", errors)

@@ -19,14 +19,8 @@ from dajiuzhu.core.errors import DomainError
 from dajiuzhu.core.masking import mask_id_number
 from dajiuzhu.core.net import client_ip
 from dajiuzhu.eldercare import homecare, selectors
+from dajiuzhu.eldercare.inputs import form_errors as _errors
 from dajiuzhu.eldercare.models import Decision, OrderSource, OrderStatus, VisitException
-
-
-def _errors(exc: DomainError | None) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for e in exc.errors if exc is not None else []:
-        out.setdefault(e.field, []).append(e.message)
-    return out
 
 
 @login_required

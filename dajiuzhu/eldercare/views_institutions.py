@@ -19,6 +19,7 @@ from dajiuzhu.core import clock, months
 from dajiuzhu.core.errors import DomainError
 from dajiuzhu.core.net import client_ip
 from dajiuzhu.eldercare import institutions, selectors
+from dajiuzhu.eldercare.inputs import form_errors as _errors
 from dajiuzhu.eldercare.models import (
     AbilityLevel,
     BedState,
@@ -28,13 +29,6 @@ from dajiuzhu.eldercare.models import (
     OperationMode,
     ResidentKind,
 )
-
-
-def _errors(exc: DomainError | None) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for e in exc.errors if exc is not None else []:
-        out.setdefault(e.field, []).append(e.message)
-    return out
 
 
 def _can_admin(request: HttpRequest) -> bool:
