@@ -231,7 +231,8 @@ def home_care(*, county: User, village_code: str, password: str) -> Result:
         homecare.order_assign(user=county, order_id=today_order.pk, carer_id=first.pk)
         made += 1
     result.notes.append(
-        f"居家上门服务演示：服务机构 {len(PROVIDERS)} 家、护理员 {len(carers)} 名（账号 {CARER_USERNAME}），"
+        f"居家上门服务演示：服务机构 {len(PROVIDERS)} 家、护理员 {len(carers)} 名"
+        f"（护理员演示账号 {CARER_USERNAME}，密码 {password}），"
         f"工单 {made} 张（1 张异常待审核）"
     )
     return result
