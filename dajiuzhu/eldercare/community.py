@@ -189,7 +189,11 @@ def adaptation_accept(
 ) -> AdaptationProject:
     """Acceptance: the date, a note, and at least one photo of the finished work."""
     user_require(user, Capability.ELDER_ADMIN)
-    project = AdaptationProject.objects.select_for_update().filter(user_scope_q(user), pk=project_id).first()
+    project = (
+        AdaptationProject.objects.select_for_update(of=("self",))
+        .filter(user_scope_q(user), pk=project_id)
+        .first()
+    )
     if project is None:
         from dajiuzhu.core.errors import NotFound
 

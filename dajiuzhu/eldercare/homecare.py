@@ -284,7 +284,9 @@ def order_place(*, user: Any, data: dict[str, Any], ip: str | None = None) -> Ca
     """An order for an elder of the user's area, within the elder's free hours left for the month."""
     user_require(user, Capability.ELDER_ORDER)
     person = person_from(user, data, "服务对象", OrderInvalid, ip)
-    Person.objects.select_for_update().filter(pk=person.pk).first()  # one booking at a time per elder
+    Person.objects.select_for_update(of=("self",)).filter(
+        pk=person.pk
+    ).first()  # one booking at a time per elder
     area = person.household.area_id  # type: ignore[union-attr]
     today = clock.today()
     errors: list[FieldError] = []
@@ -386,7 +388,11 @@ def orders_visible(user: Any) -> Any:
 
 def _order(user: Any, order_id: int, *, lock: bool = True) -> CareOrder:
     qs = CareOrder.objects.filter(user_scope_q(user), pk=order_id)
-    found = (qs.select_for_update() if lock else qs).select_related("person", "provider", "carer").first()
+    found = (
+        (qs.select_for_update(of=("self",)) if lock else qs)
+        .select_related("person", "provider", "carer")
+        .first()
+    )
     if found is None:
         raise NotFound("服务工单不存在或不在您的管辖范围内")
     return found
@@ -472,7 +478,7 @@ def carer_orders(*, user: Any, day: dt.date | None = None) -> list[CareOrder]:
 def _own_order(user: Any, order_id: int) -> tuple[Carer, CareOrder]:
     carer = _carer_of(user)
     order = (
-        CareOrder.objects.select_for_update()
+        CareOrder.objects.select_for_update(of=("self",))
         .filter(pk=order_id, carer=carer)
         .select_related("person")
         .first()
@@ -534,7 +540,7 @@ def check_out(*, user: Any, order_id: int, data: dict[str, Any], ip: str | None 
     """End the visit: items done, the location once more; anything unusual needs the carer's reason and
     goes to a supervisor instead of being refused."""
     _carer, order = _own_order(user, order_id)
-    visit = Visit.objects.select_for_update().filter(order=order).first()
+    visit = Visit.objects.select_for_update(of=("self",)).filter(order=order).first()
     if visit is None or visit.check_in_at is None:
         raise VisitInvalid(errors=[FieldError("check_out", "签退：请先签到")])
     if visit.check_out_at is not None:
@@ -601,7 +607,7 @@ def decide(*, user: Any, order_id: int, decision: str, note: str, ip: str | None
     give the elder's minutes back."""
     user_require(user, Capability.ELDER_ADMIN)
     order = _order(user, order_id)
-    visit = Visit.objects.select_for_update().filter(order=order).first()
+    visit = Visit.objects.select_for_update(of=("self",)).filter(order=order).first()
     if order.status != OrderStatus.EXCEPTION or visit is None:
         raise VisitInvalid(errors=[FieldError("decision", f"工单{order.get_status_display()}，无需审核")])
     if decision not in Decision.values:
@@ -649,7 +655,7 @@ def follow_up(*, user: Any, order_id: int, data: dict[str, Any], ip: str | None 
     """回访: the elder or family confirms the visit (or not), may complain and rate it 1–5."""
     user_require(user, Capability.ELDER_ORDER)
     order = _order(user, order_id)
-    visit = Visit.objects.select_for_update().filter(order=order).first()
+    visit = Visit.objects.select_for_update(of=("self",)).filter(order=order).first()
     if visit is None or visit.check_out_at is None:
         raise VisitInvalid(errors=[FieldError("confirmed", "回访：服务尚未完成")])
     confirmed = str(data.get("confirmed") or "").strip()

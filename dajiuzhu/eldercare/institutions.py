@@ -46,7 +46,7 @@ _RANGE = re.compile(r"^([A-Za-z]*)(\d+)\s*[-—~～至]\s*\1?(\d+)$")
 
 def _institution(user: Any, institution_id: int, *, lock: bool = False) -> Institution:
     qs = Institution.objects.filter(user_scope_q(user), pk=institution_id)
-    found = (qs.select_for_update() if lock else qs).first()
+    found = (qs.select_for_update(of=("self",)) if lock else qs).first()
     if found is None:
         raise NotFound("养老机构不存在或不在您的管辖范围内")
     return found
@@ -173,7 +173,7 @@ def zone_add(
 def bed_set_state(*, user: Any, bed_id: int, state: str, ip: str | None = None) -> Bed:
     user_require(user, Capability.ELDER_ADMIN)
     bed = (
-        Bed.objects.select_for_update()
+        Bed.objects.select_for_update(of=("self",))
         .filter(pk=bed_id, institution__in=Institution.objects.filter(user_scope_q(user)))
         .first()
     )
@@ -201,7 +201,12 @@ def _free_bed(inst: Institution, bed_id: Any, errors: list[FieldError]) -> Bed |
     except ValueError:
         errors.append(FieldError("bed", "床位：请选择"))
         return None
-    bed = Bed.objects.select_for_update().select_related("zone").filter(pk=pk, institution=inst).first()
+    bed = (
+        Bed.objects.select_for_update(of=("self",))
+        .select_related("zone")
+        .filter(pk=pk, institution=inst)
+        .first()
+    )
     if bed is None:
         errors.append(FieldError("bed", "床位：不属于该机构"))
         return None
@@ -274,7 +279,7 @@ def admit(*, user: Any, institution_id: int, data: dict[str, Any], ip: str | Non
 
 def _open_stay(user: Any, stay_id: int) -> Stay:
     stay = (
-        Stay.objects.select_for_update()
+        Stay.objects.select_for_update(of=("self",))
         .filter(pk=stay_id, institution__in=Institution.objects.filter(user_scope_q(user)))
         .select_related("person", "bed", "institution")
         .first()

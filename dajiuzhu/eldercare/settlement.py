@@ -56,7 +56,7 @@ def _prices(county: str, month: dt.date) -> dict[str, int]:
 def _statement(user: Any, statement_id: int, *, lock: bool = False) -> ProviderStatement:
     county = (getattr(user, "area_id", "") or "")[:6]
     qs = ProviderStatement.objects.filter(pk=statement_id, area_id=county)
-    found = (qs.select_for_update() if lock else qs).select_related("provider").first()
+    found = (qs.select_for_update(of=("self",)) if lock else qs).select_related("provider").first()
     if found is None:
         raise NotFound("结算单不存在或不在您的管辖范围内")
     return found
@@ -77,7 +77,7 @@ def statement_prepare(
     provider = providers_visible(user).filter(pk=provider_id).first()
     if provider is None:
         raise NotFound("服务机构不存在或不在您的管辖范围内")
-    statement, created = ProviderStatement.objects.select_for_update().get_or_create(
+    statement, created = ProviderStatement.objects.select_for_update(of=("self",)).get_or_create(
         provider=provider, month=month,
         defaults={"area_id": provider.area_id, "prepared_by": user, "prepared_at": clock.now()},
     )  # fmt: skip

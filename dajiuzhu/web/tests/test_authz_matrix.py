@@ -182,12 +182,16 @@ _LAST: dict[str, Any] = {"changes": None, "print": None}
 
 
 def _total_changes() -> int | None:
-    """SQLite's count of rows this connection has written (None elsewhere): when it has not moved since the
-    last fingerprint, nothing was written and the fingerprint is still right."""
-    if connection.vendor != "sqlite":
-        return None
+    """The count of rows this connection has written (SQLite's total_changes(); on PostgreSQL the current
+    transaction's inserted, updated and deleted tuples, which the test's outer transaction keeps): when it
+    has not moved since the last fingerprint, nothing was written and the fingerprint is still right."""
     with connection.cursor() as cur:
-        cur.execute("SELECT total_changes()")
+        if connection.vendor == "sqlite":
+            cur.execute("SELECT total_changes()")
+        elif connection.vendor == "postgresql":
+            cur.execute("SELECT COALESCE(SUM(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_xact_all_tables")
+        else:
+            return None
         return int(cur.fetchone()[0])
 
 
