@@ -189,7 +189,9 @@ def _total_changes() -> int | None:
         if connection.vendor == "sqlite":
             cur.execute("SELECT total_changes()")
         elif connection.vendor == "postgresql":
-            cur.execute("SELECT COALESCE(SUM(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_xact_all_tables")
+            cur.execute(
+                "SELECT COALESCE(SUM(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_xact_all_tables"
+            )
         else:
             return None
         return int(cur.fetchone()[0])
