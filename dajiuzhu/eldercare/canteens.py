@@ -16,10 +16,10 @@ from dajiuzhu.accounts.roles import Capability
 from dajiuzhu.accounts.selectors import area_in_user_scope, user_require, user_scope_q
 from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record
-from dajiuzhu.core import clock, months
+from dajiuzhu.core import clock, idnumber, months
 from dajiuzhu.core.errors import FieldError, NotFound, ValidationFailed
-from dajiuzhu.core.inputs import clean_text
 from dajiuzhu.core.money import fen_to_yuan
+from dajiuzhu.eldercare import inputs
 from dajiuzhu.eldercare.errors import MealInvalid
 from dajiuzhu.eldercare.models import Canteen, Meal, MealMethod
 from dajiuzhu.parameters.selectors import parameter_tree
@@ -46,17 +46,8 @@ def canteen_get(*, user: Any, canteen_id: int) -> Canteen:
 def canteen_add(*, user: Any, data: dict[str, Any], ip: str | None = None) -> Canteen:
     user_require(user, Capability.ELDER_ADMIN)
     errors: list[FieldError] = []
-    try:
-        name = clean_text(
-            None if data.get("name") is None else str(data["name"]), "食堂名称", required=True, limit=100
-        )
-        operator = clean_text(
-            None if data.get("operator") is None else str(data["operator"]), "运营方", limit=100
-        )
-    except ValidationFailed as exc:
-        raise MealInvalid(
-            errors=[FieldError("name", f"{e.field}：{e.message}") for e in exc.errors]
-        ) from None
+    name = inputs.text(data.get("name"), "name", "食堂名称", errors, required=True, limit=100)
+    operator = inputs.text(data.get("operator"), "operator", "运营方", errors, limit=100)
     area = area_in_user_scope(user, str(data.get("area_code") or ""))
     if area is None:
         errors.append(FieldError("area_code", "所在区划：请填写您管辖范围内的乡镇或村（社区）代码"))
@@ -70,10 +61,6 @@ def canteen_add(*, user: Any, data: dict[str, Any], ip: str | None = None) -> Ca
         area_code=canteen.area_id, ip=ip,
     )  # fmt: skip
     return canteen
-
-
-def _age(birth: dt.date, on: dt.date) -> int:
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
 def subsidy_of(*, user: Any, person: Any, day: dt.date) -> dict[str, int]:
@@ -97,7 +84,7 @@ def subsidy_of(*, user: Any, person: Any, day: dt.date) -> dict[str, int]:
         .filter(beneficiary_id=person.pk)
         .exists()
     )
-    row = {"age": _age(person.birth_date, day), "tekun_current": tekun, "in_dibao": dibao}
+    row = {"age": idnumber.age_on(person.birth_date, day), "tekun_current": tekun, "in_dibao": dibao}
     out = assess_one(care.MEAL_RULES, {}, [row], params).persons[0]
     return {"price": params["meal.price"], "subsidy": out["meal_subsidy"], "self_pay": out["meal_self_pay"]}
 

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 
 from dajiuzhu.accounts.roles import Capability
 from dajiuzhu.accounts.selectors import user_require, user_scope_q
@@ -116,8 +116,8 @@ def volunteer_month(*, user: Any, month: dt.date) -> VolunteerMonth:
     hardship = Person.objects.filter(
         user_scope_q(user, prefix="household__area"), birth_date__lte=cutoff, is_deceased=False
     ).filter(
-        models_q_in(beneficiary_ids(user=user, programme="tekun", month=month), "pk")
-        | models_q_in(beneficiary_household_ids(user=user, programme="dibao", month=month), "household_id")
+        Q(pk__in=beneficiary_ids(user=user, programme="tekun", month=month))
+        | Q(household_id__in=beneficiary_household_ids(user=user, programme="dibao", month=month))
     )
     counted = dict(visits.values_list("person_id").annotate(n=Count("id")))
     eligible = sorted(
@@ -128,12 +128,6 @@ def volunteer_month(*, user: Any, month: dt.date) -> VolunteerMonth:
         month=month, hours=(Decimal(totals["m"] or 0) / 60).quantize(Decimal("0.1")), target=int(_param(TARGET, month, region)),
         visits=totals["n"] or 0, elders_visited=totals["e"] or 0, eligible=eligible,
     )  # fmt: skip
-
-
-def models_q_in(values: Any, field: str) -> Any:
-    from django.db.models import Q
-
-    return Q(**{f"{field}__in": values})
 
 
 # ---- home adaptation -----------------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from dajiuzhu.audit.services import audit_record
 from dajiuzhu.core import clock, months
 from dajiuzhu.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from dajiuzhu.core.inputs import clean_phone, clean_text
+from dajiuzhu.eldercare import inputs
 from dajiuzhu.eldercare.errors import OrderInvalid, VisitInvalid
 from dajiuzhu.eldercare.inputs import person_from
 from dajiuzhu.eldercare.models import (
@@ -143,13 +144,7 @@ def provider_save(*, user: Any, data: dict[str, Any], ip: str | None = None) -> 
     errors: list[FieldError] = []
 
     def text(key: str, label: str, *, required: bool = False, limit: int = 100) -> str:
-        try:
-            return clean_text(
-                None if data.get(key) is None else str(data.get(key)), label, required=required, limit=limit
-            )
-        except ValidationFailed as exc:
-            errors.extend(FieldError(key, f"{e.field}：{e.message}") for e in exc.errors)
-            return ""
+        return inputs.text(data.get(key), key, label, errors, required=required, limit=limit)
 
     name = text("name", "服务机构", required=True)
     contract = text("contract_number", "合同编号", required=True, limit=60)
@@ -217,13 +212,7 @@ def carer_add(*, user: Any, provider_id: int, data: dict[str, Any], ip: str | No
     user_require(user, Capability.ELDER_ADMIN)
     provider = _provider(user, provider_id)
     errors: list[FieldError] = []
-    try:
-        name = clean_text(
-            None if data.get("name") is None else str(data.get("name")), "姓名", required=True, limit=50
-        )
-    except ValidationFailed as exc:
-        errors.extend(FieldError("name", f"{e.field}：{e.message}") for e in exc.errors)
-        name = ""
+    name = inputs.text(data.get("name"), "name", "姓名", errors, required=True, limit=50)
     try:
         phone = clean_phone(None if data.get("phone") is None else str(data.get("phone")), "手机号")
     except ValidationFailed as exc:

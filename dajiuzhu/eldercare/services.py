@@ -3,7 +3,6 @@ selectors), validates everything before saving anything, and is audited."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import asdict
 from typing import Any
 
@@ -14,8 +13,8 @@ from dajiuzhu.accounts.selectors import user_require
 from dajiuzhu.audit.models import AuditAction
 from dajiuzhu.audit.services import audit_record
 from dajiuzhu.core import clock, months
-from dajiuzhu.core.errors import FieldError, ValidationFailed
-from dajiuzhu.core.inputs import clean_text
+from dajiuzhu.core.errors import FieldError
+from dajiuzhu.eldercare import inputs
 from dajiuzhu.eldercare.errors import AssessmentDuplicate, AssessmentInvalid
 from dajiuzhu.eldercare.models import AbilityAssessment, AssessmentReason
 from dajiuzhu.parameters.selectors import parameter_tree
@@ -34,38 +33,7 @@ FIELD_LABELS = {
     "note": "备注",
     "instrument": "评估量表",
 }
-EARLIEST = dt.date(2000, 1, 1)
 RISK_EVENTS_MAX = 99
-
-
-def _date(raw: Any, errors: list[FieldError]) -> dt.date | None:
-    if isinstance(raw, dt.date):
-        value = raw
-    else:
-        text = str(raw or "").strip()
-        if not text:
-            errors.append(FieldError("assessed_on", "评估日期：请填写"))
-            return None
-        try:
-            value = dt.date.fromisoformat(text)
-        except ValueError:
-            errors.append(FieldError("assessed_on", f"评估日期：“{text}”不是有效日期（应为 YYYY-MM-DD）"))
-            return None
-    if value > clock.today():
-        errors.append(FieldError("assessed_on", "评估日期：不能晚于今天"))
-        return None
-    if value < EARLIEST:
-        errors.append(FieldError("assessed_on", f"评估日期：不能早于{EARLIEST.isoformat()}"))
-        return None
-    return value
-
-
-def _text(data: dict[str, Any], key: str, errors: list[FieldError], *, required: bool, limit: int) -> str:
-    try:
-        return clean_text(data.get(key), FIELD_LABELS[key], required=required, limit=limit)
-    except ValidationFailed as exc:
-        errors.extend(FieldError(key, f"{e.field}：{e.message}") for e in exc.errors)
-        return ""
 
 
 def _risk_events(raw: Any, inst: ability.Instrument, errors: list[FieldError]) -> dict[str, int]:
@@ -120,13 +88,24 @@ def assessment_record(
         errors.append(
             FieldError("reason", f"评估原因：请选择{'、'.join(str(x.label) for x in AssessmentReason)}之一")
         )
-    on = _date(data.get("assessed_on"), errors)
-    organisation = _text(data, "organisation", errors, required=True, limit=100)
-    assessor_1 = _text(data, "assessor_1", errors, required=True, limit=50)
-    assessor_2 = _text(data, "assessor_2", errors, required=True, limit=50)
+    on = inputs.day(data.get("assessed_on"), "assessed_on", FIELD_LABELS["assessed_on"], errors)
+    organisation = inputs.text(
+        data.get("organisation"),
+        "organisation",
+        FIELD_LABELS["organisation"],
+        errors,
+        required=True,
+        limit=100,
+    )
+    assessor_1 = inputs.text(
+        data.get("assessor_1"), "assessor_1", FIELD_LABELS["assessor_1"], errors, required=True, limit=50
+    )
+    assessor_2 = inputs.text(
+        data.get("assessor_2"), "assessor_2", FIELD_LABELS["assessor_2"], errors, required=True, limit=50
+    )
     if assessor_1 and assessor_1 == assessor_2:
         errors.append(FieldError("assessor_2", "评估员二：应由两名不同的评估员评估"))
-    note = _text(data, "note", errors, required=False, limit=500)
+    note = inputs.text(data.get("note"), "note", FIELD_LABELS["note"], errors, required=False, limit=500)
     events = _risk_events(data.get("risk_events"), inst, errors)
     raw_scores = data.get("scores")
     if not isinstance(raw_scores, dict):

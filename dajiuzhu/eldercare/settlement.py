@@ -23,7 +23,7 @@ from dajiuzhu.audit.services import audit_record
 from dajiuzhu.core import clock, months
 from dajiuzhu.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from dajiuzhu.core.frames import queryset_frame, write_frame
-from dajiuzhu.core.money import fen_to_yuan, parse_yuan, yuan_text_expr, yuan_to_fen
+from dajiuzhu.core.money import parse_yuan, yuan_text_expr, yuan_to_fen
 from dajiuzhu.eldercare.errors import StatementInvalid
 from dajiuzhu.eldercare.homecare import catalogue, providers_visible
 from dajiuzhu.eldercare.models import (
@@ -209,7 +209,3 @@ def statements_visible(user: Any) -> Any:
     user_require(user, Capability.ELDER_READ)
     county = (getattr(user, "area_id", "") or "")[:6]
     return ProviderStatement.objects.filter(area_id=county).select_related("provider")
-
-
-def amount_text(fen: int) -> str:
-    return str(fen_to_yuan(fen))
