@@ -144,6 +144,15 @@ def occupancy(institution_ids: list[int]) -> dict[int, dict[str, Occupancy]]:
     return out
 
 
+def occupancy_total(per_institution: dict[int, dict[str, Occupancy]]) -> list[Occupancy]:
+    """The beds of several institutions added up by care type."""
+    totals = {z: Occupancy(z, str(label)) for z, label in CareZone.choices}
+    for per in per_institution.values():
+        for z, cell in per.items():
+            totals[z].add(cell)
+    return list(totals.values())
+
+
 def institution_get(*, user: Any, institution_id: int) -> Institution:
     found = institutions_visible(user).filter(pk=institution_id).first()
     if found is None:
@@ -423,16 +432,13 @@ def care_dashboard(*, user: Any, month: Any) -> CareDashboard:
         ):
             setattr(total, f, getattr(total, f) + getattr(c, f))
     institutions = list(institutions_visible(user).values_list("pk", flat=True))
-    beds = {z: Occupancy(z, str(label)) for z, label in CareZone.choices}
-    for per in occupancy(institutions).values():
-        for z, bed_cell in per.items():
-            beds[z].add(bed_cell)
+    beds = occupancy_total(occupancy(institutions))
     waiting = WaitingEntry.objects.filter(institution_id__in=institutions, status=WaitStatus.WAITING).count()
     county = code[:6] if len(code) >= 6 else code
     approved = ProviderStatement.objects.filter(area__code__startswith=county, month=month, status="approved")
     amount = StatementLine.objects.filter(statement__in=approved).aggregate(a=Sum("amount"))["a"] or 0
     return CareDashboard(
-        month=month, beds=list(beds.values()), waiting=waiting,
+        month=month, beds=beds, waiting=waiting,
         unplaced=len(unplaced_disabled_tekun(user=user, month=month)), rows=ordered, total=total,
         statements_amount=amount,
     )  # fmt: skip

@@ -50,16 +50,12 @@ def institution_list(request: HttpRequest) -> HttpResponse:
             return redirect("eldercare:institution", inst.pk)
     rows = list(selectors.institutions_visible(request.user))
     occ = selectors.occupancy([i.pk for i in rows])
-    totals = {z: selectors.Occupancy(z, str(label)) for z, label in CareZone.choices}
-    for per in occ.values():
-        for z, cell in per.items():
-            totals[z].add(cell)
     return render(
         request,
         "eldercare/institution_list.html",
         {
             "rows": [(i, list(occ[i.pk].values())) for i in rows],
-            "totals": list(totals.values()),
+            "totals": selectors.occupancy_total(occ),
             "can_admin": _can_admin(request),
             "kinds": InstitutionKind.choices,
             "modes": OperationMode.choices,
